@@ -1,0 +1,74 @@
+/**
+ * Phone number normalisation to E.164 (ITU-T E.164: "+", country code, subscriber number,
+ * at most 15 digits). Validation uses the full libphonenumber metadata: the /min build only
+ * checks lengths and accepts unallocated ranges.
+ */
+import type { CountryCode } from "libphonenumber-js/max"
+import {
+  isSupportedCountry,
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+} from "libphonenumber-js/max"
+
+export type NormalizedPhone =
+  | { ok: true; e164: string; country: string | undefined }
+  | { ok: false; reason: string }
+
+const FORMATTING = /[\s().\-/]/gu
+const ALLOWED = /^\+?[\p{Nd}\s().\-/]+$/u
+
+/**
+ * `input` may carry spaces, dashes, dots, slashes and parentheses. It must be international
+ * ("+" or the "00" international prefix) unless `defaultCountry` (ISO 3166-1 alpha-2) says how
+ * to read a national number. `country` is undefined for non-geographic codes such as +800.
+ */
+export function normalizePhone(input: string, defaultCountry?: string): NormalizedPhone {
+  const trimmed = input.trim()
+  if (trimmed === "") return fail("phone number is empty")
+  if (/\p{L}/u.test(trimmed)) return fail("phone number must not contain letters")
+  if (!ALLOWED.test(trimmed)) {
+    return fail("phone number may contain only digits, spaces, a leading + and - . ( ) /")
+  }
+
+  const compact = trimmed.replace(FORMATTING, "")
+  let text = trimmed
+  let international = compact.startsWith("+")
+  if (!international && compact.startsWith("00")) {
+    // "00" is the ITU-T E.164 recommended international call prefix (used by most countries).
+    text = `+${compact.slice(2)}`
+    international = true
+  }
+
+  let country: CountryCode | undefined
+  if (!international) {
+    if (defaultCountry === undefined || defaultCountry === "") {
+      return fail("number must be in international format (+country code)")
+    }
+    const upper = defaultCountry.toUpperCase()
+    if (!isSupportedCountry(upper)) return fail(`unknown default country "${defaultCountry}"`)
+    country = upper
+  }
+
+  const length = country
+    ? validatePhoneNumberLength(text, country)
+    : validatePhoneNumberLength(text)
+  if (length === "TOO_SHORT") return fail("phone number is too short")
+  if (length === "TOO_LONG") return fail("phone number is too long")
+  if (length === "INVALID_COUNTRY") return fail("unknown country calling code")
+
+  const parsed = country
+    ? parsePhoneNumberFromString(text, country)
+    : parsePhoneNumberFromString(text)
+  if (!parsed?.isValid()) {
+    return fail(
+      country
+        ? `not a valid phone number for ${country}`
+        : "not a valid phone number for any country",
+    )
+  }
+  return { ok: true, e164: parsed.number, country: parsed.country }
+}
+
+function fail(reason: string): NormalizedPhone {
+  return { ok: false, reason }
+}
