@@ -1,0 +1,450 @@
+/**
+ * The configuration schema. These TypeBox objects are the one source for validation (load.ts),
+ * environment names (env.ts), the reference table in docs/config.md (config-doc.ts) and the TS
+ * types. Keys stay snake_case in TS as well, so the file, the docs and the code share a spelling.
+ *
+ * Non-standard schema options read by this module's code:
+ * - `expect`: how an error message and the docs describe a valid value, where the generic
+ *   wording ("a string") would not help.
+ * - `docDefault`: the default as the docs show it, for defaults computed at load time.
+ */
+import { type Static, type TLiteral, type TSchema, type TUnion, Type } from "@sinclair/typebox"
+import type { LogLevel } from "../lib/logger.ts"
+
+// ---- [http] ----------------------------------------------------------------------------------
+
+/** Loopback only: exposing the gateway beyond the host should be a deliberate choice. */
+export const DEFAULT_LISTEN = "127.0.0.1:8080"
+/**
+ * 1 MiB: a 1,000-recipient batch of long texts is a few hundred KB; a larger body is a mistake
+ * or abuse, and it is refused (413) before it is parsed.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+// ---- [storage] -------------------------------------------------------------------------------
+
+/** Relative to the working directory, like every relative path in the configuration. */
+export const DEFAULT_DATA_DIR = "./data"
+/** The database file inside the data directory (SIGNALBOX_DATA_DIR or DEFAULT_DATA_DIR). */
+export const STORAGE_FILE_NAME = "signalbox.db"
+/**
+ * "normal" in WAL mode survives a crash of the process (kill -9, OOM); only an OS crash or power
+ * loss can lose the last commits. "full" fsyncs every commit and costs throughput.
+ */
+export const DEFAULT_SYNCHRONOUS = "normal"
+
+// ---- [log] -----------------------------------------------------------------------------------
+
+/** One line per request and per message state change: enough to operate, not enough to drown. */
+export const DEFAULT_LOG_LEVEL = "info"
+
+// ---- [queue] ---------------------------------------------------------------------------------
+
+/**
+ * 5 submit attempts with the backoff below ride out a carrier hiccup of tens of seconds; a longer
+ * outage fails the message visibly rather than delivering it hours late.
+ */
+export const DEFAULT_MAX_ATTEMPTS = 5
+/** 1 s: the first retry comes after roughly the time a carrier takes to recover from a throttle. */
+export const DEFAULT_RETRY_BASE_MS = 1_000
+/** 60 s: no retry waits longer than a minute, so a recovered route is used again quickly. */
+export const DEFAULT_RETRY_CAP_MS = 60_000
+
+// ---- [[connectors]] type = "smpp" ------------------------------------------------------------
+
+/** IANA-registered SMPP port; most carriers use it for plain-TCP binds. */
+export const DEFAULT_SMPP_PORT = 2775
+/** Most binds run over a VPN or plain TCP; SMPP over TLS is opt-in per carrier. */
+export const DEFAULT_SMPP_TLS = false
+/** Most carriers expect an empty system_type; some assign one with the account. */
+export const DEFAULT_SMPP_SYSTEM_TYPE = ""
+/** Many accounts allow exactly one bind; raise it only when the carrier contract allows more. */
+export const DEFAULT_SMPP_SESSIONS = 1
+/** 10 outstanding submit_sm: a common carrier limit; beyond it carriers answer ESME_RTHROTTLED. */
+export const DEFAULT_SMPP_WINDOW = 10
+/** Messages per second across the connector: a conservative contracted rate. */
+export const DEFAULT_SMPP_TPS = 100
+/** SMPP 3.4 §5.2.19: data_coding 0 is the SMSC default alphabet, GSM 03.38 on most carriers. */
+export const DEFAULT_SMPP_ENCODING = "gsm7"
+/** Well under the 60–120 s after which carriers and NAT boxes drop an idle bind. */
+export const DEFAULT_ENQUIRE_LINK_S = 30
+/** Carriers answer in milliseconds; no submit_sm_resp after 10 s means the link is broken. */
+export const DEFAULT_RESPONSE_TIMEOUT_S = 10
+/** First rebind attempt after a drop: quick, since most drops are a single reset connection. */
+export const DEFAULT_RECONNECT_MIN_S = 1
+/** Rebind attempts back off to one a minute, so a recovered carrier is used within a minute. */
+export const DEFAULT_RECONNECT_MAX_S = 60
+/** Receipts are the only way a message reaches "delivered"; carriers bill the same either way. */
+export const DEFAULT_REGISTERED_DELIVERY = true
+/** -1 = choose per sender: alphanumeric 5/0, short code 3/0, international number 1/1. */
+export const AUTOMATIC_TON_NPI = -1
+
+// ---- [[connectors]] type = "simulator" -------------------------------------------------------
+
+/** The connector used when none is configured, so a fresh install can send at once. */
+export const DEFAULT_CONNECTOR_ID = "simulator"
+/** 0.5 s: "sent" is visible before "delivered" in a demo, and tests stay fast. */
+export const DEFAULT_SIMULATOR_DELAY_MS = 500
+/** Every simulated message is delivered unless a test asks for failures. */
+export const DEFAULT_SIMULATOR_FAILURE_RATE = 0
+/** High enough that the simulator is never the bottleneck of a benchmark of the gateway. */
+export const DEFAULT_SIMULATOR_TPS = 1_000
+
+// ---- [[routes]] ------------------------------------------------------------------------------
+
+/** The prefix that matches every destination. */
+export const CATCH_ALL_PREFIX = "*"
+
+// ---- schema ----------------------------------------------------------------------------------
+
+const CONNECTOR_ID_PATTERN = "^[a-z0-9_-]{1,64}$"
+const CONNECTOR_ID_EXPECT = "an id of 1 to 64 characters from a-z, 0-9, _ and -"
+
+export const LOG_LEVELS = [
+  "trace",
+  "debug",
+  "info",
+  "warn",
+  "error",
+  "fatal",
+  "silent",
+] as const satisfies readonly LogLevel[]
+
+function oneOf<const T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown>,
+): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    options,
+  )
+}
+
+export const HttpSchema = Type.Object(
+  {
+    listen: Type.String({
+      default: DEFAULT_LISTEN,
+      expect: 'host:port such as "127.0.0.1:8080" or "[::1]:8080" (port 0 to 65535)',
+      description:
+        'Address and port of the REST API. Port 0 picks a free port (tests). IPv6 hosts in brackets: "[::1]:8080".',
+    }),
+    max_body_bytes: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MAX_BODY_BYTES,
+      description: "Largest accepted request body; larger requests get 413 payload_too_large.",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const StorageSchema = Type.Object(
+  {
+    path: Type.String({
+      minLength: 1,
+      docDefault: "`$SIGNALBOX_DATA_DIR/signalbox.db`, else `./data/signalbox.db`",
+      description:
+        'SQLite database file. A relative path resolves against the working directory, not the config file\'s directory. ":memory:" is kept as is.',
+    }),
+    synchronous: oneOf(["normal", "full"], {
+      default: DEFAULT_SYNCHRONOUS,
+      description:
+        'SQLite `synchronous` in WAL mode: "normal" survives a process crash (kill -9), "full" also survives power loss, at a cost in throughput.',
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const AuthSchema = Type.Object(
+  {
+    admin_key: Type.String({
+      default: "",
+      description:
+        "API key of the admin account. Empty: one is generated at first start and printed once.",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const LogSchema = Type.Object(
+  {
+    level: oneOf(LOG_LEVELS, {
+      default: DEFAULT_LOG_LEVEL,
+      description: "Least severe level written to stdout (JSON lines).",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const QueueSchema = Type.Object(
+  {
+    max_attempts: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MAX_ATTEMPTS,
+      description:
+        "Submit attempts for temporary errors before a message is failed with retries_exhausted.",
+    }),
+    retry_base_ms: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_RETRY_BASE_MS,
+      description: "Smallest delay before a retry (capped exponential backoff with full jitter).",
+    }),
+    retry_cap_ms: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_RETRY_CAP_MS,
+      description: "Largest delay before a retry; at least `retry_base_ms`.",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+const connectorId = () =>
+  Type.String({
+    pattern: CONNECTOR_ID_PATTERN,
+    expect: CONNECTOR_ID_EXPECT,
+    description: "Unique name of the connector, used by routes, logs and the API.",
+  })
+
+export const SmppConnectorSchema = Type.Object(
+  {
+    id: connectorId(),
+    type: Type.Literal("smpp", { description: "An SMPP 3.4 carrier bind." }),
+    host: Type.String({ minLength: 1, description: "Carrier SMSC host name or address." }),
+    port: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: DEFAULT_SMPP_PORT,
+      description: "Carrier SMSC port.",
+    }),
+    tls: Type.Boolean({ default: DEFAULT_SMPP_TLS, description: "Bind over TLS." }),
+    // SMPP 3.4 §5.2.1: system_id is a C-Octet String of at most 16 octets including the NUL.
+    system_id: Type.String({
+      minLength: 1,
+      maxLength: 15,
+      description: "Account name the carrier assigned (SMPP 3.4: at most 15 characters).",
+    }),
+    // SMPP 3.4 §5.2.2 allows 8 characters, but some carriers issue longer passwords.
+    password: Type.String({
+      maxLength: 64,
+      default: "",
+      description:
+        "Bind password. SMPP 3.4 allows at most 8 characters; up to 64 are accepted for carriers that exceed the spec.",
+    }),
+    // SMPP 3.4 §5.2.3: system_type is at most 13 octets including the NUL.
+    system_type: Type.String({
+      maxLength: 12,
+      default: DEFAULT_SMPP_SYSTEM_TYPE,
+      description: "system_type sent in the bind, if the carrier asks for one.",
+    }),
+    sessions: Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      default: DEFAULT_SMPP_SESSIONS,
+      description: "Parallel binds (transceiver sessions) to open.",
+    }),
+    window: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: DEFAULT_SMPP_WINDOW,
+      description: "Outstanding submit_sm without a response, per session.",
+    }),
+    tps: Type.Number({
+      exclusiveMinimum: 0,
+      default: DEFAULT_SMPP_TPS,
+      description: "Messages per second across all sessions of this connector.",
+    }),
+    default_encoding: oneOf(["gsm7", "latin1", "ascii"], {
+      default: DEFAULT_SMPP_ENCODING,
+      description: "What data_coding 0 means to this carrier.",
+    }),
+    enquire_link_s: Type.Number({
+      // Fractions allowed (tests use tens of milliseconds); no carrier needs less than this.
+      minimum: 0.01,
+      default: DEFAULT_ENQUIRE_LINK_S,
+      description: "Seconds between enquire_link keep-alives on an idle session.",
+    }),
+    response_timeout_s: Type.Number({
+      // Fractions allowed (tests use tens of milliseconds); no carrier needs less than this.
+      minimum: 0.01,
+      default: DEFAULT_RESPONSE_TIMEOUT_S,
+      description:
+        "Seconds to wait for a response; a submit_sm without one is a temporary failure.",
+    }),
+    reconnect_min_s: Type.Number({
+      // Fractions allowed (tests use tens of milliseconds); no carrier needs less than this.
+      minimum: 0.01,
+      default: DEFAULT_RECONNECT_MIN_S,
+      description: "Seconds before the first rebind after a session drops.",
+    }),
+    reconnect_max_s: Type.Number({
+      // Fractions allowed (tests use tens of milliseconds); no carrier needs less than this.
+      minimum: 0.01,
+      default: DEFAULT_RECONNECT_MAX_S,
+      description: "Longest wait between rebind attempts; at least `reconnect_min_s`.",
+    }),
+    registered_delivery: Type.Boolean({
+      default: DEFAULT_REGISTERED_DELIVERY,
+      description: "Ask the carrier for delivery receipts.",
+    }),
+    source_ton: Type.Integer({
+      minimum: -1,
+      maximum: 6,
+      default: AUTOMATIC_TON_NPI,
+      description:
+        "Type of number of the sender. -1: automatic (alphanumeric 5, short code 3, international number 1).",
+    }),
+    source_npi: Type.Integer({
+      minimum: -1,
+      maximum: 18,
+      default: AUTOMATIC_TON_NPI,
+      description:
+        "Numbering plan of the sender. -1: automatic (alphanumeric 0, short code 0, international number 1).",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+export const SimulatorConnectorSchema = Type.Object(
+  {
+    id: connectorId(),
+    type: Type.Literal("simulator", {
+      description: "Accepts every message and produces receipts itself; no network.",
+    }),
+    delivery_delay_ms: Type.Integer({
+      minimum: 0,
+      default: DEFAULT_SIMULATOR_DELAY_MS,
+      description: 'Time from submit to the "delivered" receipt.',
+    }),
+    failure_rate: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: DEFAULT_SIMULATOR_FAILURE_RATE,
+      description: "Fraction of messages that get an UNDELIV receipt instead.",
+    }),
+    tps: Type.Number({
+      exclusiveMinimum: 0,
+      default: DEFAULT_SIMULATOR_TPS,
+      description: "Messages per second the simulator accepts.",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+/**
+ * Connector schemas by `type`. A new kind of connector (modem) is one more schema here and one
+ * more member of ConnectorSchema; the loader, env overlay and docs pick it up from this table.
+ */
+export const CONNECTOR_SCHEMAS = {
+  smpp: SmppConnectorSchema,
+  simulator: SimulatorConnectorSchema,
+} as const
+
+export type ConnectorType = keyof typeof CONNECTOR_SCHEMAS
+
+export const ConnectorSchema = Type.Union([SmppConnectorSchema, SimulatorConnectorSchema])
+
+export const RouteSchema = Type.Object(
+  {
+    prefix: Type.String({
+      pattern: "^(\\*|\\+[0-9]{1,15})$",
+      expect: '"*" or "+" followed by 1 to 15 digits',
+      description:
+        'Destinations this route covers: an E.164 prefix such as "+233", or "*" for all.',
+    }),
+    connectors: Type.Array(
+      Type.String({ pattern: CONNECTOR_ID_PATTERN, expect: CONNECTOR_ID_EXPECT }),
+      {
+        minItems: 1,
+        expect: "a non-empty array of connector ids",
+        description: "Connector ids to try, in order; each must name a configured connector.",
+      },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+/** The sections that are single tables, in the order the docs and the example file show them. */
+export const SECTION_SCHEMAS = {
+  http: HttpSchema,
+  storage: StorageSchema,
+  auth: AuthSchema,
+  log: LogSchema,
+  queue: QueueSchema,
+} as const
+
+export type SectionName = keyof typeof SECTION_SCHEMAS
+
+/** The sections that are arrays of tables. */
+export const LIST_NAMES = ["connectors", "routes"] as const
+
+export type ListName = (typeof LIST_NAMES)[number]
+
+/** The shape of a loaded configuration, minus `source`; for Value.Check in tests and tools. */
+export const ConfigSchema = Type.Object(
+  {
+    ...SECTION_SCHEMAS,
+    connectors: Type.Array(ConnectorSchema, { minItems: 1 }),
+    routes: Type.Array(RouteSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+)
+
+export type HttpConfig = Static<typeof HttpSchema>
+export type StorageConfig = Static<typeof StorageSchema>
+export type AuthConfig = Static<typeof AuthSchema>
+export type LogConfig = Static<typeof LogSchema>
+export type QueueConfig = Static<typeof QueueSchema>
+export type SmppConnectorConfig = Static<typeof SmppConnectorSchema>
+export type SimulatorConnectorConfig = Static<typeof SimulatorConnectorSchema>
+export type ConnectorConfig = SmppConnectorConfig | SimulatorConnectorConfig
+export type RouteConfig = Static<typeof RouteSchema>
+
+export type Config = Static<typeof ConfigSchema> & {
+  /** Absolute path of the file that was loaded; null when running on defaults and env only. */
+  source: string | null
+}
+
+// ---- describing values -----------------------------------------------------------------------
+
+function range(schema: TSchema): string {
+  const min = schema.minimum as number | undefined
+  const max = schema.maximum as number | undefined
+  const exclusiveMin = schema.exclusiveMinimum as number | undefined
+  if (min !== undefined && max !== undefined) return ` from ${min} to ${max}`
+  if (exclusiveMin !== undefined) return ` greater than ${exclusiveMin}`
+  if (min !== undefined) return ` of at least ${min}`
+  if (max !== undefined) return ` of at most ${max}`
+  return ""
+}
+
+function length(schema: TSchema): string {
+  const min = (schema.minLength as number | undefined) ?? 0
+  const max = schema.maxLength as number | undefined
+  if (max !== undefined)
+    return min > 0 ? ` of ${min} to ${max} characters` : ` of at most ${max} characters`
+  return ""
+}
+
+/** What a valid value looks like, as error messages and the reference table say it. */
+export function describeExpected(schema: TSchema): string {
+  if (typeof schema.expect === "string") return schema.expect
+  if (Array.isArray(schema.anyOf)) {
+    return `one of ${(schema.anyOf as TSchema[]).map((s) => JSON.stringify(s.const)).join(", ")}`
+  }
+  if (schema.const !== undefined) return JSON.stringify(schema.const)
+  switch (schema.type) {
+    case "integer":
+      return `an integer${range(schema)}`
+    case "number":
+      return `a number${range(schema)}`
+    case "boolean":
+      return "true or false"
+    case "string":
+      return schema.minLength && schema.maxLength === undefined
+        ? "a non-empty string"
+        : `a string${length(schema)}`
+    case "array":
+      return `${schema.minItems ? "a non-empty " : "an "}array`
+    default:
+      return "a value"
+  }
+}
