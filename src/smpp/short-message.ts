@@ -1,0 +1,101 @@
+/**
+ * Gets the octets of a received short_message / message_payload back from npm `smpp`.
+ *
+ * The library decodes these fields while parsing (defs.js `filters.message.decode`) and keeps
+ * no copy of the wire bytes: data_coding with low nibble 0 or 1 becomes text through its GSM
+ * 03.38 table (one octet per septet), 3 through Latin-1, 8 through UTF-16BE; any other value
+ * stays a Buffer. With esm_class UDHI (0x40, SMPP 3.4 §5.2.12) it also splits the UDH into
+ * information elements. Every one of those steps is invertible for 7-bit data, so re-encoding
+ * with the same tables gives the original octets back. The one loss: in the GSM path the
+ * library turns octets ≥ 0x80 (invalid as unpacked septets) into a space.
+ */
+import smpp from "smpp"
+import { encodeUcs2 } from "../codec/ucs2.ts"
+
+export interface ShortMessageOctets {
+  /** The whole user data header including its length octet (TS 23.040 §9.2.3.24), or null. */
+  udh: Uint8Array | null
+  /** The user data after the header. */
+  message: Uint8Array
+}
+
+interface DecodedShortMessage {
+  udh?: Buffer[]
+  message: string | Buffer
+}
+
+const EMPTY = new Uint8Array(0)
+
+export function shortMessageOctets(value: unknown, dataCoding: number): ShortMessageOctets {
+  if (value == null) return { udh: null, message: EMPTY }
+  if (value instanceof Uint8Array) return { udh: null, message: value }
+  if (typeof value === "string")
+    return { udh: null, message: encodeAsLibraryDecoded(value, dataCoding) }
+  const decoded = value as DecodedShortMessage
+  const message =
+    typeof decoded.message === "string"
+      ? encodeAsLibraryDecoded(decoded.message, dataCoding)
+      : (decoded.message ?? EMPTY)
+  return { udh: decoded.udh?.length ? joinUdh(decoded.udh) : null, message }
+}
+
+function encodeAsLibraryDecoded(text: string, dataCoding: number): Uint8Array {
+  switch (dataCoding & 0x0f) {
+    case 0x00:
+    case 0x01:
+      return gsmOctets(text)
+    case 0x08:
+      return encodeUcs2(text)
+    default:
+      return latin1(text)
+  }
+}
+
+/**
+ * The inverse of the library's GSM decode, built from its own tables: character → septet, or
+ * ESC (0x1B) + septet for the extension characters (TS 23.038 §6.2.1.1). Anything else (never
+ * produced by the decoder) becomes a space, as the library would encode it.
+ */
+const ESC = 0x1b
+const SPACE = 0x20
+const GSM_REVERSE: ReadonlyMap<number, number> = (() => {
+  const coder = smpp.gsmCoder.getCoder(0x00)
+  const reverse = new Map<number, number>()
+  for (const [char, septet] of Object.entries(coder.charListEnc))
+    reverse.set(char.charCodeAt(0), septet)
+  for (const [char, escaped] of Object.entries(coder.extCharListEnc)) {
+    const septet = coder.charListEnc[escaped]
+    if (septet !== undefined) reverse.set(char.charCodeAt(0), (ESC << 8) | septet)
+  }
+  return reverse
+})()
+
+function gsmOctets(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2)
+  let length = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = GSM_REVERSE.get(text.charCodeAt(i)) ?? SPACE
+    if (code > 0xff) out[length++] = ESC
+    out[length++] = code & 0xff
+  }
+  return out.subarray(0, length)
+}
+
+function joinUdh(elements: Buffer[]): Uint8Array {
+  let length = 0
+  for (const element of elements) length += element.length
+  const udh = new Uint8Array(length + 1)
+  udh[0] = length
+  let offset = 1
+  for (const element of elements) {
+    udh.set(element, offset)
+    offset += element.length
+  }
+  return udh
+}
+
+function latin1(text: string): Uint8Array {
+  const out = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff
+  return out
+}
