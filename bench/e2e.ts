@@ -1,0 +1,200 @@
+/**
+ * End-to-end benchmark: gateway and fake SMSC run as separate processes; this process is the
+ * HTTP load. Prints one JSON line.
+ *
+ *   bun bench/e2e.ts [--messages 20000] [--clients 64] [--recipients 1] [--synchronous normal]
+ *
+ * accepted_per_s   recipients committed (202) per second of the send phase
+ * delivered_per_s  recipients `delivered` (receipt stored) per second, first send → last delivery
+ * p50/p99_accept_ms  HTTP request latency as the client sees it
+ * p99_submit_ms    HTTP 202 → the submit_sm for that recipient seen by the SMSC
+ * rss_mb           the gateway's peak resident memory, sampled every 100 ms
+ */
+import { Database } from "bun:sqlite"
+import { readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseArgs } from "node:util"
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "20000" },
+    clients: { type: "string", default: "64" },
+    recipients: { type: "string", default: "1" },
+    synchronous: { type: "string", default: "normal" },
+    sessions: { type: "string", default: "2" },
+    window: { type: "string", default: "200" },
+    keep: { type: "boolean", default: false },
+  },
+})
+const total = Number(values.messages)
+const clients = Number(values.clients)
+const perRequest = Number(values.recipients)
+const ROOT = join(import.meta.dir, "..")
+const KEY = "sk_live_bench_0123456789abcdefghijklmnop"
+const dir = mkdtempSync(join(tmpdir(), "signalbox-bench-"))
+const stampFile = join(dir, "submits.tsv")
+
+function log(msg: string) {
+  process.stderr.write(`[bench] ${msg}\n`)
+}
+
+async function readJsonLine(stream: ReadableStream<Uint8Array>, test: (o: Record<string, unknown>) => boolean) {
+  const reader = stream.getReader()
+  const decoder = new TextDecoder()
+  let buf = ""
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) throw new Error(`stream ended before the expected line:\n${buf}`)
+    buf += decoder.decode(value)
+    for (const line of buf.split("\n")) {
+      try {
+        const o = JSON.parse(line) as Record<string, unknown>
+        if (test(o)) {
+          // keep draining in the background
+          void (async () => {
+            for (;;) if ((await reader.read()).done) return
+          })()
+          return o
+        }
+      } catch {}
+    }
+  }
+}
+
+const smsc = Bun.spawn([process.execPath, join(ROOT, "test/fakes/smsc-main.ts"), "--port", "0", "--receipts", "auto", "--stamps", stampFile], {
+  stdout: "pipe",
+  stderr: "inherit",
+})
+const { port } = (await readJsonLine(smsc.stdout, (o) => typeof o.port === "number")) as { port: number }
+
+const dbPath = join(dir, "signalbox.db")
+writeFileSync(
+  join(dir, "signalbox.toml"),
+  `[http]
+listen = "127.0.0.1:0"
+[storage]
+path = ${JSON.stringify(dbPath)}
+synchronous = "${values.synchronous}"
+[auth]
+admin_key = "${KEY}"
+[log]
+level = "warn"
+[[connectors]]
+id = "smsc"
+type = "smpp"
+host = "127.0.0.1"
+port = ${port}
+system_id = "bench"
+password = "bench"
+sessions = ${values.sessions}
+window = ${values.window}
+tps = 100000
+`,
+)
+const gateway = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--config", join(dir, "signalbox.toml")], {
+  stdout: "pipe",
+  stderr: "inherit",
+  env: { ...process.env, SIGNALBOX_LOG__LEVEL: "info" },
+})
+const { url } = (await readJsonLine(gateway.stdout, (o) => typeof o.url === "string")) as { url: string }
+for (;;) {
+  const r = await fetch(`${url}/readyz`).catch(() => null)
+  if (r?.status === 200) break
+  await Bun.sleep(50)
+}
+
+let peakRss = 0
+const rssTimer = setInterval(() => {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, "utf8"))?.[1] ?? 0)
+    peakRss = Math.max(peakRss, kb / 1024)
+  } catch {}
+}, 100)
+
+const requests = Math.ceil(total / perRequest)
+const latencies = new Float64Array(requests)
+const acceptedAt = new Map<string, number>() // destination digits → epoch ms of the 202
+let next = 0
+let failures = 0
+const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" }
+const started = performance.timeOrigin + performance.now()
+
+async function client() {
+  for (;;) {
+    const i = next++
+    if (i >= requests) return
+    const to: string[] = []
+    for (let r = 0; r < perRequest && i * perRequest + r < total; r++) {
+      const n = i * perRequest + r
+      to.push(`+4915${String(n).padStart(9, "0")}`)
+    }
+    const t0 = performance.now()
+    const res = await fetch(`${url}/v1/messages`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}` }),
+    })
+    const t1 = performance.now()
+    latencies[i] = t1 - t0
+    if (res.status !== 202) {
+      failures++
+      await res.text()
+      continue
+    }
+    await res.arrayBuffer()
+    const at = performance.timeOrigin + t1
+    for (const d of to) acceptedAt.set(d.slice(1), at)
+  }
+}
+await Promise.all(Array.from({ length: clients }, client))
+const sendEnded = performance.timeOrigin + performance.now()
+const accepted = acceptedAt.size
+log(`accepted ${accepted} in ${((sendEnded - started) / 1000).toFixed(2)} s (${failures} failed requests)`)
+
+const db = new Database(dbPath, { readonly: true })
+const countDelivered = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status = 'delivered'")
+let delivered = 0
+const deadline = Date.now() + 300_000
+while (Date.now() < deadline) {
+  delivered = countDelivered.get()!.n
+  if (delivered >= accepted) break
+  await Bun.sleep(100)
+}
+const deliveredEnded = performance.timeOrigin + performance.now()
+db.close()
+clearInterval(rssTimer)
+
+smsc.kill("SIGTERM")
+await smsc.exited
+const submitLatency: number[] = []
+for (const line of readFileSync(stampFile, "utf8").split("\n")) {
+  const [dest, t] = line.split("\t")
+  const a = dest ? acceptedAt.get(dest) : undefined
+  if (a !== undefined && t) submitLatency.push(Math.max(0, Number(t) - a))
+}
+gateway.kill("SIGTERM")
+await gateway.exited
+
+const pct = (xs: ArrayLike<number>, p: number) => {
+  const sorted = Float64Array.from(xs).sort()
+  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2)) : null
+}
+const result = {
+  messages: total,
+  clients,
+  recipients_per_request: perRequest,
+  synchronous: values.synchronous,
+  accepted,
+  delivered,
+  failed_requests: failures,
+  accepted_per_s: Math.round(accepted / ((sendEnded - started) / 1000)),
+  delivered_per_s: Math.round(delivered / ((deliveredEnded - started) / 1000)),
+  p50_accept_ms: pct(latencies, 50),
+  p99_accept_ms: pct(latencies, 99),
+  p99_submit_ms: pct(submitLatency, 99),
+  rss_mb: Math.round(peakRss),
+}
+process.stdout.write(`${JSON.stringify(result)}\n`)
+if (!values.keep) rmSync(dir, { recursive: true, force: true })

@@ -1,0 +1,133 @@
+/**
+ * Composition root: config → store → services → connectors → scheduler → HTTP. The only module
+ * that knows every concrete connector type.
+ */
+import type { Server } from "bun"
+import { parseListen } from "./config/load.ts"
+import type { Config, ConnectorConfig } from "./config/schema.ts"
+import type { Connector, ConnectorDeps, DeliveryReceipt } from "./connectors/connector.ts"
+import { createSimulatorConnector } from "./connectors/simulator.ts"
+import { acceptMessages } from "./core/accept.ts"
+import { Authenticator } from "./core/auth.ts"
+import { getMessage, listMessages } from "./core/message-query.ts"
+import { Outbox } from "./core/outbox.ts"
+import { applyReceipt } from "./core/receipts.ts"
+import { Router } from "./core/router.ts"
+import { createHttpApp } from "./http/app.ts"
+import { type Clock, systemClock } from "./lib/clock.ts"
+import { type Logger, createLogger } from "./lib/logger.ts"
+import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
+import { createSmppConnector } from "./smpp/connector.ts"
+import { type Store, openStore } from "./store/index.ts"
+import pkg from "../package.json" with { type: "json" }
+
+export const VERSION: string = pkg.version
+
+export interface Gateway {
+  readonly config: Config
+  readonly store: Store
+  readonly logger: Logger
+  readonly connectors: ReadonlyMap<string, Connector>
+  /** Base URL once started, e.g. http://127.0.0.1:8080 */
+  url: string
+  /** The admin key when it was generated at this start (shown once), else null. */
+  generatedAdminKey: string | null
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+export interface GatewayOptions {
+  logger?: Logger
+  clock?: Clock
+}
+
+function createConnector(config: ConnectorConfig, deps: ConnectorDeps): Connector {
+  switch (config.type) {
+    case "smpp":
+      return createSmppConnector(config, deps)
+    case "simulator":
+      return createSimulatorConnector(config, deps)
+  }
+}
+
+export function createGateway(config: Config, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger(config.log.level)
+  const clock = options.clock ?? systemClock
+  const store = openStore(config.storage.path, config.storage.synchronous)
+  const auth = new Authenticator(store.settings)
+  const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
+
+  const onReceipt = (receipt: DeliveryReceipt) => {
+    store.batcher
+      .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
+      .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
+  }
+  const connectors = new Map<string, Connector>()
+  for (const c of config.connectors) {
+    const connectorLogger = logger.child({ connector: c.id })
+    connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt } }))
+  }
+  const router = new Router(config.routes, connectors)
+  const outbox = new Outbox({
+    store,
+    clock,
+    logger: logger.child({ component: "outbox" }),
+    router,
+    connectors: [...connectors.values()],
+    retry: config.queue,
+  })
+  const scheduler = new ScheduledRelease({ store, clock, logger, onReleased: () => outbox.wake() })
+
+  const http = createHttpApp({
+    logger,
+    version: VERSION,
+    maxBodyBytes: config.http.max_body_bytes,
+    authenticate: (a, k) => auth.authenticate(a, k),
+    send: (request) => acceptMessages({ store, clock, onQueued: () => outbox.wake() }, request),
+    getMessage: (accountId, id) => getMessage(store, accountId, id),
+    listMessages: (accountId, query) => listMessages(store, accountId, query),
+    readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
+  })
+
+  let server: Server<unknown> | null = null
+  const gateway: Gateway = {
+    config,
+    store,
+    logger,
+    connectors,
+    url: "",
+    generatedAdminKey: setup.generated,
+    async start() {
+      const listen = parseListen(config.http.listen)
+      if (!listen) throw new Error(`http.listen "${config.http.listen}" is not host:port`)
+      const { host: hostname, port } = listen
+      for (const connector of connectors.values()) await connector.start()
+      await outbox.start()
+      scheduler.start()
+      http.listen({
+        hostname,
+        port,
+        // Bun's own limit is a backstop for bodies without Content-Length; the route parser
+        // answers 413 problem+json at max_body_bytes.
+        maxRequestBodySize: config.http.max_body_bytes * 2 + 1024,
+      })
+      server = http.server
+      const bound = server?.port ?? port
+      const host = hostname.includes(":") ? `[${hostname}]` : hostname
+      gateway.url = `http://${host}:${bound}`
+      logger.info({ url: gateway.url, connectors: [...connectors.keys()], db: store.path }, "signalbox listening")
+    },
+    async stop() {
+      await http.stop()
+      scheduler.stop()
+      // Stop claiming, then stop connectors: their pending submits settle as temporary
+      // `stopped` errors and are re-queued before the store closes.
+      const draining = outbox.stop()
+      await Promise.allSettled([...connectors.values()].map((c) => c.stop()))
+      await draining
+      store.close()
+      logger.info("signalbox stopped")
+    },
+  }
+  return gateway
+}

@@ -1,0 +1,200 @@
+import { CodecError } from "../codec/codec-error.ts"
+import { normalizePhone } from "../codec/phone.ts"
+import { segmentText } from "../codec/segment.ts"
+import { AppError } from "../lib/app-error.ts"
+import type { Clock } from "../lib/clock.ts"
+import { newId } from "../lib/ids.ts"
+import type { Store } from "../store/index.ts"
+import type { NewMessage } from "../store/message-repo.ts"
+
+export const MAX_RECIPIENTS = 1000
+/** Priority when the request names none: the middle, so bulk can go below and OTPs above. */
+export const DEFAULT_PRIORITY = 5
+
+export interface SendRequest {
+  accountId: string
+  to: string | string[]
+  message: string
+  from?: string
+  scheduledAt?: string
+  priority?: number
+  idempotencyKey?: string
+}
+
+export interface AcceptedMessage {
+  id: string
+  to: string
+  status: "queued" | "scheduled"
+  segments: number
+  encoding: "gsm7" | "ucs2"
+}
+
+export interface AcceptResult {
+  /** 202 for a new batch; the stored status for an idempotent replay. */
+  status: number
+  body: { batch_id: string; messages: AcceptedMessage[] }
+  replayed: boolean
+}
+
+// GSM 03.40 / carrier practice: alphanumeric originators are at most 11 characters.
+const ALPHANUMERIC_SENDER = /^[A-Za-z0-9 .\-_&]{1,11}$/
+const NUMERIC_SENDER = /^\+?[0-9]{1,15}$/
+
+/** Validates and normalises the sender, or throws validation_failed naming it. */
+export function normalizeSender(from: string | undefined): string | null {
+  if (from === undefined || from === "") return null
+  if (NUMERIC_SENDER.test(from)) return from
+  if (ALPHANUMERIC_SENDER.test(from) && /[A-Za-z]/.test(from)) return from
+  throw new AppError(
+    "validation_failed",
+    `from "${from}" is not a valid sender: use up to 11 letters/digits, or a number of up to 15 digits`,
+    { extra: { errors: [{ path: "/from", message: "invalid sender" }] } },
+  )
+}
+
+function parseSchedule(value: string | undefined, now: number): number | null {
+  if (value === undefined) return null
+  // ISO 8601 with a time zone designator; a bare local time would be ambiguous on a server.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+    throw new AppError(
+      "validation_failed",
+      `scheduled_at "${value}" is not an ISO 8601 date-time with a time zone (e.g. 2026-01-31T09:00:00Z)`,
+      { extra: { errors: [{ path: "/scheduled_at", message: "invalid date-time" }] } },
+    )
+  }
+  const at = Date.parse(value)
+  if (Number.isNaN(at)) {
+    throw new AppError("validation_failed", `scheduled_at "${value}" is not a valid date`, {
+      extra: { errors: [{ path: "/scheduled_at", message: "invalid date-time" }] },
+    })
+  }
+  return at > now ? at : null
+}
+
+function requestHash(req: SendRequest): string {
+  const canonical = JSON.stringify([req.to, req.message, req.from ?? null, req.scheduledAt ?? null, req.priority ?? null])
+  return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
+}
+
+export interface AcceptDeps {
+  store: Store
+  clock: Clock
+  /** Told after a commit that made messages ready now, so the dispatcher wakes at once. */
+  onQueued(): void
+}
+
+/**
+ * Validates a send request, stores one message row (and its first events) per recipient, and
+ * resolves only after the rows are committed. Nothing is stored when any recipient is invalid.
+ */
+export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promise<AcceptResult> {
+  const now = deps.clock.now()
+  const recipients = Array.isArray(req.to) ? req.to : [req.to]
+  if (recipients.length === 0) {
+    throw new AppError("validation_failed", "to must name at least one recipient", {
+      extra: { errors: [{ path: "/to", message: "empty" }] },
+    })
+  }
+  if (recipients.length > MAX_RECIPIENTS) {
+    throw new AppError("validation_failed", `to has ${recipients.length} recipients; the limit is ${MAX_RECIPIENTS}`, {
+      extra: { errors: [{ path: "/to", message: "too many recipients" }] },
+    })
+  }
+  const numbers: string[] = new Array(recipients.length)
+  const invalid: { index: number; to: string; reason: string }[] = []
+  for (let i = 0; i < recipients.length; i++) {
+    const raw = recipients[i]!
+    const parsed = normalizePhone(raw)
+    if (parsed.ok) numbers[i] = parsed.e164
+    else invalid.push({ index: i, to: raw, reason: parsed.reason })
+  }
+  if (invalid.length > 0) {
+    const first = invalid[0]!
+    throw new AppError(
+      "invalid_phone_number",
+      `"${first.to}" is not a valid phone number: ${first.reason}` +
+        (invalid.length > 1 ? ` (and ${invalid.length - 1} more)` : ""),
+      { extra: { invalid: invalid.slice(0, 100) } },
+    )
+  }
+
+  let segmented: ReturnType<typeof segmentText>
+  try {
+    segmented = segmentText(req.message)
+  } catch (error) {
+    if (error instanceof CodecError && error.code === "message_too_long") {
+      throw new AppError("message_too_long", error.message)
+    }
+    if (error instanceof CodecError && error.code === "empty_message") {
+      throw new AppError("validation_failed", "message must not be empty", {
+        extra: { errors: [{ path: "/message", message: "empty" }] },
+      })
+    }
+    throw error
+  }
+  const from = normalizeSender(req.from)
+  const scheduledAt = parseSchedule(req.scheduledAt, now)
+  const priority = req.priority ?? DEFAULT_PRIORITY
+  const status: "queued" | "scheduled" = scheduledAt === null ? "queued" : "scheduled"
+  const batchId = newId("bat", now)
+  const segments = segmented.parts.length
+  const encoding = segmented.encoding
+
+  const rows: NewMessage[] = numbers.map((to) => ({
+    id: newId("msg", now),
+    batch_id: batchId,
+    account_id: req.accountId,
+    to_number: to,
+    from_addr: from,
+    body: req.message,
+    encoding,
+    segments,
+    reference: Math.floor(Math.random() * 256),
+    priority,
+    status,
+    scheduled_at: scheduledAt,
+    not_before: scheduledAt ?? now,
+    created_at: now,
+  }))
+  const body = {
+    batch_id: batchId,
+    messages: rows.map((r) => ({ id: r.id, to: r.to_number, status, segments, encoding })),
+  }
+  const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
+  const detail =
+    status === "scheduled" ? `scheduled for ${new Date(scheduledAt!).toISOString()}` : "accepted"
+
+  const result = await deps.store.batcher.run((): AcceptResult => {
+    const { messages, idempotency } = deps.store
+    if (req.idempotencyKey !== undefined) {
+      const previous = idempotency.get(req.accountId, req.idempotencyKey)
+      if (previous) {
+        if (previous.request_hash !== hash) {
+          throw new AppError(
+            "idempotency_conflict",
+            `Idempotency-Key "${req.idempotencyKey}" was already used with a different request body`,
+          )
+        }
+        return { status: previous.status, body: JSON.parse(previous.response), replayed: true }
+      }
+    }
+    messages.insertBatch(batchId, req.accountId, rows.length, now)
+    for (const row of rows) {
+      messages.insertMessage(row)
+      messages.addEvent(row.id, status, now, detail)
+    }
+    if (req.idempotencyKey !== undefined) {
+      idempotency.put({
+        account_id: req.accountId,
+        key: req.idempotencyKey,
+        request_hash: hash,
+        status: 202,
+        response: JSON.stringify(body),
+        created_at: now,
+      })
+    }
+    return { status: 202, body, replayed: false }
+  })
+  if (!result.replayed && status === "queued") deps.onQueued()
+  return result
+}

@@ -1,0 +1,101 @@
+import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
+import type { DeliveryReceipt } from "../connectors/connector.ts"
+import type { Logger } from "../lib/logger.ts"
+import type { MessageRepo, PartRow } from "../store/message-repo.ts"
+
+const FINAL = new Set(["delivered", "failed", "expired", "canceled"])
+
+function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
+  return `receipt stat:${r.stat}${r.error ? ` err:${r.error}` : ""}`
+}
+
+/**
+ * Applies a delivery receipt inside the caller's transaction. Carriers write the id in hex in one
+ * PDU and decimal in the other, so every spelling is tried. A receipt for an id we have not stored
+ * yet (it overtook its submit_sm_resp) is parked in pending_receipts and applied when the resp is.
+ * Returns the message id it changed, if any.
+ */
+export function applyReceipt(repo: MessageRepo, r: DeliveryReceipt, now: number, log: Logger): string | null {
+  let part: PartRow | null = null
+  for (const candidate of carrierIdCandidates(r.carrierId)) {
+    part = repo.partByCarrierId(r.connectorId, candidate)
+    if (part) break
+  }
+  if (!part) {
+    repo.putPendingReceipt({
+      connector_id: r.connectorId,
+      carrier_id: normalizeCarrierId(r.carrierId),
+      state: r.state,
+      stat: r.stat,
+      error: r.error,
+      done_at: r.doneAt,
+      raw: r.raw,
+      received_at: now,
+    })
+    log.debug({ connector: r.connectorId, carrier_id: r.carrierId }, "receipt for unknown id parked")
+    return null
+  }
+  applyToPart(repo, part, r, now)
+  return part.message_id
+}
+
+/** After a part's carrier id is stored: applies a receipt that arrived before it, if one did. */
+export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: number): void {
+  if (!part.carrier_id) return
+  for (const candidate of carrierIdCandidates(part.carrier_id)) {
+    const parked = repo.takePendingReceipt(part.connector_id, candidate)
+    if (parked) {
+      applyToPart(
+        repo,
+        part,
+        {
+          connectorId: parked.connector_id,
+          carrierId: parked.carrier_id,
+          state: parked.state as DeliveryReceipt["state"],
+          stat: parked.stat,
+          error: parked.error,
+          doneAt: parked.done_at,
+          raw: parked.raw,
+        },
+        now,
+      )
+      return
+    }
+  }
+}
+
+function applyToPart(
+  repo: MessageRepo,
+  part: PartRow,
+  r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
+  at: number,
+): void {
+  const message = repo.get(part.message_id)
+  if (!message) return
+  const multipart = message.segments > 1
+  const partLabel = `part ${part.part_index + 1}/${message.segments}`
+  const isFinal = FINAL.has(message.status)
+  if (multipart || r.state === "pending" || isFinal) {
+    // The part's own timeline entry; single-part messages get the message-level one below.
+    const eventStatus = r.state === "pending" ? "receipt" : r.state
+    repo.addEvent(message.id, eventStatus, at, multipart ? `${partLabel}: ${describe(r)}` : describe(r), multipart ? part.part_index : undefined)
+  }
+  if (r.state === "pending") return
+  repo.setPartStatus(part.message_id, part.part_index, r.state, r.state === "delivered" ? null : describe(r), at)
+  if (isFinal) return
+
+  // Roll the message's status up from its parts: failed/expired as soon as one part is, naming
+  // it; delivered once every part is.
+  if (r.state === "failed" || r.state === "expired") {
+    const detail = multipart ? `${partLabel} ${r.state}: ${describe(r)}` : describe(r)
+    repo.setStatus({ id: message.id, status: r.state, at, errorCode: r.stat, errorDetail: detail, finalAt: at })
+    repo.addEvent(message.id, r.state, at, detail)
+    return
+  }
+  const delivered =
+    message.segments === 1 ? 1 : repo.parts(message.id).filter((p) => p.status === "delivered").length
+  if (delivered >= message.segments) {
+    repo.setStatus({ id: message.id, status: "delivered", at, deliveredAt: at, finalAt: at })
+    repo.addEvent(message.id, "delivered", at, multipart ? `all ${message.segments} parts delivered` : describe(r))
+  }
+}

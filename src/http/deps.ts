@@ -1,0 +1,17 @@
+import type { ConnectorHealth } from "../connectors/connector.ts"
+import type { AcceptResult, SendRequest } from "../core/accept.ts"
+import type { Principal } from "../core/auth.ts"
+import type { ListQuery, MessageDetail, listMessages } from "../core/message-query.ts"
+import type { Logger } from "../lib/logger.ts"
+
+/** What the HTTP layer may ask of the services: nothing else, and never the store. */
+export interface HttpDeps {
+  logger: Logger
+  maxBodyBytes: number
+  authenticate(authorization: string | null, apiKey: string | null): Principal
+  send(request: SendRequest): Promise<AcceptResult>
+  getMessage(accountId: string, id: string): MessageDetail
+  listMessages(accountId: string, query: ListQuery): ReturnType<typeof listMessages>
+  readiness(): { storage: boolean; connectors: ConnectorHealth[] }
+  version: string
+}

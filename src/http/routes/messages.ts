@@ -1,0 +1,49 @@
+import { Elysia, t } from "elysia"
+import type { HttpDeps } from "../deps.ts"
+import { jsonBody } from "../json-body.ts"
+import { authPlugin } from "../plugins/auth.ts"
+import { ListQuery, MessageDetail, MessageList, Problem, SEND_FIELDS, SendBody, SendResponse } from "../schemas.ts"
+
+export function messageRoutes(deps: HttpDeps) {
+  return new Elysia({ name: "routes.messages", prefix: "/v1/messages" })
+    .use(authPlugin(deps))
+    .post(
+      "/",
+      async ({ body, principal, request, set }) => {
+        const headerKey = request.headers.get("idempotency-key") ?? undefined
+        const result = await deps.send({
+          accountId: principal.accountId,
+          to: body.to,
+          message: body.message,
+          from: body.from,
+          scheduledAt: body.scheduled_at,
+          priority: body.priority,
+          idempotencyKey: headerKey ?? body.idempotency_key,
+        })
+        set.status = result.status
+        if (result.replayed) set.headers["idempotent-replayed"] = "true"
+        return result.body
+      },
+      {
+        parse: jsonBody(SEND_FIELDS, deps.maxBodyBytes),
+        body: SendBody,
+        response: { 202: SendResponse, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 422: Problem },
+        detail: {
+          summary: "Send a message to one or many recipients",
+          description:
+            "Validates every recipient, stores one message per recipient and answers 202 once the rows are committed. The same `Idempotency-Key` (header or field) with the same body returns the first answer; with another body, 409.",
+          tags: ["Messages"],
+        },
+      },
+    )
+    .get("/:id", ({ params, principal }) => deps.getMessage(principal.accountId, params.id), {
+      params: t.Object({ id: t.String() }),
+      response: { 200: MessageDetail, 401: Problem, 404: Problem },
+      detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
+    })
+    .get("/", ({ query, principal }) => deps.listMessages(principal.accountId, query), {
+      query: ListQuery,
+      response: { 200: MessageList, 401: Problem, 422: Problem },
+      detail: { summary: "List messages, newest first", tags: ["Messages"] },
+    })
+}

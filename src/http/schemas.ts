@@ -1,0 +1,101 @@
+import { t } from "elysia"
+
+export const STATUSES = ["scheduled", "queued", "sending", "sent", "delivered", "failed", "expired", "canceled"] as const
+
+export const SendBody = t.Object(
+  {
+    to: t.Union([t.String({ minLength: 1, maxLength: 32 }), t.Array(t.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 1000 })], {
+      description: "One E.164 number or a list of up to 1,000",
+      examples: ["+233201234567"],
+    }),
+    message: t.String({ minLength: 1, description: "Text; GSM-7 or UCS-2 is chosen automatically. Up to 1,600 characters." }),
+    from: t.Optional(t.String({ maxLength: 16, description: "Alphanumeric sender (≤ 11 chars) or a number" })),
+    scheduled_at: t.Optional(t.String({ description: "ISO 8601 date-time with time zone; sent then" })),
+    priority: t.Optional(t.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" })),
+    idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+  },
+  { additionalProperties: false },
+)
+
+export const SEND_FIELDS = ["to", "message", "from", "scheduled_at", "priority", "idempotency_key"] as const
+
+const Encoding = t.Union([t.Literal("gsm7"), t.Literal("ucs2")])
+
+export const SendResponse = t.Object({
+  batch_id: t.String(),
+  messages: t.Array(
+    t.Object({
+      id: t.String(),
+      to: t.String(),
+      status: t.Union([t.Literal("queued"), t.Literal("scheduled")]),
+      segments: t.Integer(),
+      encoding: Encoding,
+    }),
+  ),
+})
+
+const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+
+export const MessageView = t.Object({
+  id: t.String(),
+  batch_id: t.String(),
+  to: t.String(),
+  from: Nullable(t.String()),
+  message: t.String(),
+  status: t.String(),
+  priority: t.Integer(),
+  segments: t.Integer(),
+  encoding: t.String(),
+  connector: Nullable(t.String()),
+  carrier_message_id: Nullable(t.String()),
+  attempts: t.Integer(),
+  error: Nullable(t.Object({ code: t.String(), detail: Nullable(t.String()) })),
+  scheduled_at: Nullable(t.String()),
+  created_at: t.String(),
+  updated_at: t.String(),
+  sent_at: Nullable(t.String()),
+  delivered_at: Nullable(t.String()),
+})
+
+export const MessageDetail = t.Composite([
+  MessageView,
+  t.Object({
+    parts: t.Array(
+      t.Object({
+        index: t.Integer(),
+        connector: t.String(),
+        carrier_message_id: Nullable(t.String()),
+        status: t.String(),
+        error: Nullable(t.String()),
+        submitted_at: Nullable(t.String()),
+        receipt_at: Nullable(t.String()),
+      }),
+    ),
+    events: t.Array(
+      t.Object({ status: t.String(), at: t.String(), detail: Nullable(t.String()), part: t.Optional(t.Integer()) }),
+    ),
+  }),
+])
+
+export const MessageList = t.Object({ data: t.Array(MessageView), next_cursor: Nullable(t.String()) })
+
+export const ListQuery = t.Object({
+  status: t.Optional(t.Union(STATUSES.map((s) => t.Literal(s)))),
+  to: t.Optional(t.String()),
+  batch_id: t.Optional(t.String()),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+  cursor: t.Optional(t.String()),
+})
+
+export const Problem = t.Object(
+  {
+    type: t.String(),
+    title: t.String(),
+    status: t.Integer(),
+    code: t.String(),
+    detail: t.String(),
+    instance: t.Optional(t.String()),
+    request_id: t.Optional(t.String()),
+  },
+  { additionalProperties: true, description: "RFC 9457 problem details" },
+)

@@ -1,0 +1,58 @@
+import { Cron } from "croner"
+import type { Clock } from "../lib/clock.ts"
+import type { Logger } from "../lib/logger.ts"
+import type { Store } from "../store/index.ts"
+
+/** Rows released per transaction; a large campaign due at one minute is released in slices. */
+const RELEASE_BATCH = 5000
+
+/**
+ * One croner job, once a second, moves due `scheduled` messages to `queued`. The due time lives in
+ * SQLite (not in a Cron object per message), so a restart picks up whatever fell due meanwhile.
+ */
+export class ScheduledRelease {
+  private job: Cron | null = null
+  private running = false
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; onReleased(): void },
+  ) {}
+
+  start(): void {
+    this.job = new Cron("* * * * * *", { protect: true, catch: (e) => this.deps.logger.error({ err: e }, "scheduled release failed") }, async () => {
+      await this.tick()
+    })
+    void this.tick()
+  }
+
+  stop(): void {
+    this.job?.stop()
+    this.job = null
+  }
+
+  /** Releases everything due now; returns how many. */
+  async tick(): Promise<number> {
+    if (this.running) return 0
+    this.running = true
+    let total = 0
+    try {
+      const { store, clock } = this.deps
+      for (;;) {
+        const released = await store.batcher.run(() => {
+          const now = clock.now()
+          const rows = store.messages.releaseScheduled(now, RELEASE_BATCH)
+          for (const row of rows) {
+            store.messages.addEvent(row.id, "queued", now, `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`)
+          }
+          return rows.length
+        })
+        total += released
+        if (released < RELEASE_BATCH) break
+      }
+      if (total > 0) this.deps.onReleased()
+      return total
+    } finally {
+      this.running = false
+    }
+  }
+}

@@ -1,0 +1,143 @@
+// Bad input gets a precise problem+json answer and the server keeps serving (brief, rule 4).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { type TestGateway, startGateway } from "../support/gateway.ts"
+
+let gw: TestGateway
+
+beforeAll(async () => {
+  gw = await startGateway()
+})
+afterAll(async () => {
+  await gw.stop()
+})
+
+async function problem(res: Response) {
+  expect(res.headers.get("content-type")).toContain("application/problem+json")
+  return (await res.json()) as { code: string; status: number; detail: string; type: string; errors?: unknown[] }
+}
+
+describe("POST /v1/messages", () => {
+  test("answers 400 invalid_json for a malformed body", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", body: '{"to": "+233201234567", ', headers: { "content-type": "application/json" } })
+    expect(res.status).toBe(400)
+    const p = await problem(res)
+    expect(p.code).toBe("invalid_json")
+    expect(p.type).toBe("/docs/errors#invalid_json")
+  })
+
+  test("answers 422 validation_failed for a wrong type and names the field", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: 233201234567, message: "hi" } })
+    expect(res.status).toBe(422)
+    const p = await problem(res)
+    expect(p.code).toBe("validation_failed")
+    expect(p.detail).toContain("/to")
+  })
+
+  test("answers 422 validation_failed for an unknown field and names it", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "hi", sender: "X" } })
+    expect(res.status).toBe(422)
+    const p = await problem(res)
+    expect(p.code).toBe("validation_failed")
+    expect(p.detail).toContain('"sender"')
+  })
+
+  test("answers 422 invalid_phone_number naming the bad number", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: ["+233201234567", "+12"], message: "hi" } })
+    expect(res.status).toBe(422)
+    const p = await problem(res)
+    expect(p.code).toBe("invalid_phone_number")
+    expect(p.detail).toContain('"+12"')
+  })
+
+  test("answers 422 validation_failed for an empty message", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "" } })
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe("validation_failed")
+  })
+
+  test("answers 422 message_too_long over 1,600 characters", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "a".repeat(1601) } })
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe("message_too_long")
+  })
+
+  test("answers 422 for a priority out of range", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", priority: 11 } })
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe("validation_failed")
+  })
+
+  test("answers 422 for more than 1,000 recipients", async () => {
+    const to = Array.from({ length: 1001 }, () => "+233201234567")
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to, message: "x" } })
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe("validation_failed")
+  })
+
+  test("answers 413 payload_too_large over max_body_bytes", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x".repeat(2_000_000) } })
+    expect(res.status).toBe(413)
+    expect((await problem(res)).code).toBe("payload_too_large")
+  })
+
+  test("answers 401 authentication_failed without a key", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", key: null, json: { to: "+233201234567", message: "x" } })
+    expect(res.status).toBe(401)
+    expect((await problem(res)).code).toBe("authentication_failed")
+  })
+
+  test("answers 401 authentication_failed for a wrong key, by either header", async () => {
+    const bearer = await gw.api("/v1/messages", { method: "POST", key: "sk_live_wrong", json: { to: "+233201234567", message: "x" } })
+    expect(bearer.status).toBe(401)
+    const header = await gw.api("/v1/messages", {
+      method: "POST",
+      key: null,
+      headers: { "x-api-key": "sk_live_wrong" },
+      json: { to: "+233201234567", message: "x" },
+    })
+    expect(header.status).toBe(401)
+    expect((await problem(header)).code).toBe("authentication_failed")
+  })
+
+  test("accepts the X-Api-Key header", async () => {
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      key: null,
+      headers: { "x-api-key": gw.key },
+      json: { to: "+233201234567", message: "x" },
+    })
+    expect(res.status).toBe(202)
+  })
+
+  test("keeps serving after a burst of bad requests", async () => {
+    const bad = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        gw.api("/v1/messages", { method: "POST", body: i % 2 ? "{" : "[]", headers: { "content-type": "application/json" } }),
+      ),
+    )
+    expect(bad.every((r) => r.status === 400 || r.status === 422)).toBe(true)
+    const health = await fetch(`${gw.url}/healthz`)
+    expect(health.status).toBe(200)
+  })
+})
+
+describe("GET /v1/messages/:id", () => {
+  test("answers 404 not_found for an unknown id", async () => {
+    const res = await gw.api("/v1/messages/msg_doesnotexist")
+    expect(res.status).toBe(404)
+    expect((await problem(res)).code).toBe("not_found")
+  })
+
+  test("answers 422 for a forged cursor", async () => {
+    const res = await gw.api("/v1/messages?cursor=bm9wZQ")
+    expect(res.status).toBe(422)
+  })
+})
+
+describe("unknown routes", () => {
+  test("answer 404 problem+json", async () => {
+    const res = await fetch(`${gw.url}/v2/nothing`)
+    expect(res.status).toBe(404)
+    expect((await problem(res)).code).toBe("not_found")
+  })
+})

@@ -1,0 +1,60 @@
+import type { Subprocess } from "bun"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { TEST_ADMIN_KEY } from "./gateway.ts"
+
+const ROOT = join(import.meta.dir, "..", "..")
+
+export interface GatewayProcess {
+  proc: Subprocess<"ignore", "pipe", "pipe">
+  url: string
+  output(): string
+}
+
+/** Writes a config into `dataDir` and starts `bun src/main.ts serve` as a separate process. */
+export async function spawnGateway(dataDir: string, toml = ""): Promise<GatewayProcess> {
+  const file = join(dataDir, "signalbox.toml")
+  writeFileSync(
+    file,
+    `[http]\nlisten = "127.0.0.1:0"\n[storage]\npath = ${JSON.stringify(join(dataDir, "signalbox.db"))}\n[auth]\nadmin_key = "${TEST_ADMIN_KEY}"\n[log]\nlevel = "info"\n${toml}\n`,
+  )
+  const proc = Bun.spawn([process.execPath, join(ROOT, "src", "main.ts"), "serve", "--config", file], {
+    cwd: dataDir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+  })
+  let text = ""
+  const reader = proc.stdout.getReader()
+  const decoder = new TextDecoder()
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${text}`)), 20_000)
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) {
+          clearTimeout(timer)
+          reject(new Error(`gateway exited before listening:\n${text}\n${await new Response(proc.stderr).text()}`))
+          return
+        }
+        text += decoder.decode(value)
+        const match = /"url":"(http:\/\/[^"]+)"/.exec(text)
+        if (match) {
+          clearTimeout(timer)
+          resolve(match[1]!)
+          // Keep draining so the child never blocks on a full pipe.
+          void (async () => {
+            for (;;) {
+              const next = await reader.read().catch(() => ({ done: true, value: undefined }))
+              if (next.done) return
+              text += decoder.decode(next.value)
+            }
+          })()
+          return
+        }
+      }
+    })()
+  })
+  return { proc, url, output: () => text }
+}
