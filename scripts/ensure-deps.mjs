@@ -14,6 +14,6 @@ const bun = join(root, "node_modules", ".bin", process.platform === "win32" ? "b
 
 const fresh = existsSync(marker) && existsSync(bun) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs
 if (!fresh) {
-  process.stderr.write("signalbox: installing dependencies (npm ci)…\n")
-  execSync("npm ci --no-audit --no-fund --loglevel=error", { cwd: root, stdio: "inherit" })
+  process.stderr.write("signalbox: installing dependencies (npm install)…\n")
+  execSync("npm install --no-audit --no-fund --loglevel=error", { cwd: root, stdio: "inherit" })
 }
