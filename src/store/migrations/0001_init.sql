@@ -67,15 +67,17 @@ CREATE TABLE message_parts (
 CREATE INDEX message_parts_carrier ON message_parts (connector_id, carrier_id);
 
 -- Every state change of a message (and of its parts: `part` is 0-based, NULL for the message).
+-- Clustered by message (WITHOUT ROWID): one b-tree insert per event instead of two (~20 %).
+-- `seq` is a process-monotonic microsecond stamp from the writer (message-repo.ts).
 CREATE TABLE message_events (
-  seq        INTEGER PRIMARY KEY,
   message_id TEXT NOT NULL,
+  seq        INTEGER NOT NULL,
   status     TEXT NOT NULL,
   part       INTEGER,
   at         INTEGER NOT NULL,
-  detail     TEXT
-) STRICT;
-CREATE INDEX message_events_message ON message_events (message_id, seq);
+  detail     TEXT,
+  PRIMARY KEY (message_id, seq)
+) STRICT, WITHOUT ROWID;
 
 -- Receipts that arrived before the submit_sm_resp they refer to was stored (carriers do this).
 CREATE TABLE pending_receipts (
