@@ -1,9 +1,9 @@
 import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { MessageRepo, PartRow } from "../store/message-repo.ts"
+import { FINAL_STATUSES, type MessageRepo, type PartRow } from "../store/message-repo.ts"
 
-const FINAL = new Set(["delivered", "failed", "expired", "canceled"])
+const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
 
 function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
   return `receipt stat:${r.stat}${r.error ? ` err:${r.error}` : ""}`

@@ -24,7 +24,9 @@ import { submitStatusError } from "./command-status.ts"
 import { JobQueue } from "./job-queue.ts"
 import { type SmppConnectorOptions, type SmppTimings, smppTimings } from "./options.ts"
 import { isReceipt, parseReceiptPdu } from "./receipt-pdu.ts"
-import { type SessionListener, type SessionState, SmppSession, type SubmitJob } from "./session.ts"
+import {
+  type SessionCounters,
+  type SessionListener, type SessionState, SmppSession, type SubmitJob } from "./session.ts"
 import { type Address, buildSubmitSm, destinationAddress, sourceAddress } from "./submit-pdu.ts"
 import { TpsLimiter } from "./tps-limiter.ts"
 
@@ -35,17 +37,12 @@ const ESME_RTHROTTLED = 0x58
  */
 const THROTTLE_PAUSE_MS = 1000
 
-export interface SmppConnectorStats {
+/** The sessions' counters summed, plus what only the connector sees. */
+export interface SmppConnectorStats extends SessionCounters {
   submitted: number
   receipts: number
   receiptsUnparsed: number
   moIgnored: number
-  binds: number
-  bindsRejected: number
-  connectionsLost: number
-  genericNacks: number
-  malformedPdus: number
-  lateResponses: number
 }
 
 export interface SmppConnector extends Connector {

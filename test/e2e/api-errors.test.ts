@@ -61,6 +61,20 @@ describe("POST /v1/messages", () => {
     expect((await problem(res)).code).toBe("message_too_long")
   })
 
+  test("answers 422 validation_failed for a sender longer than 11 characters", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", from: "TOOLONGSENDER" } })
+    expect(res.status).toBe(422)
+    const p = await problem(res)
+    expect(p.code).toBe("validation_failed")
+    expect(p.detail).toContain("TOOLONGSENDER")
+  })
+
+  test("answers 422 validation_failed for a scheduled_at without a time zone", async () => {
+    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", scheduled_at: "2030-01-01 09:00" } })
+    expect(res.status).toBe(422)
+    expect((await problem(res)).code).toBe("validation_failed")
+  })
+
   test("answers 422 for a priority out of range", async () => {
     const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", priority: 11 } })
     expect(res.status).toBe(422)

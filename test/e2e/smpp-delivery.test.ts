@@ -36,6 +36,9 @@ response_timeout_s = 2
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a"]
+[queue]
+retry_base_ms = 50
+retry_cap_ms = 200
 `)
   await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "bind" })
 })
@@ -135,5 +138,22 @@ describe("sending over a real SMPP bind", () => {
     } finally {
       smsc.setBehaviour({ errorOnSubmit: null })
     }
+  })
+
+  test("a throttled submit is retried later without spending the budget, then delivered", async () => {
+    smsc.setBehaviour({ errorOnSubmit: { status: 0x58 } })
+    let id = ""
+    try {
+      id = await send({ to: "+233201234573", message: "retry me" })
+      await waitFor(async () => {
+        const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
+        return d.events.some((e) => e.status === "queued" && e.detail?.includes("ESME_RTHROTTLED"))
+      }, { what: "a retry event naming ESME_RTHROTTLED" })
+    } finally {
+      smsc.setBehaviour({ errorOnSubmit: null })
+    }
+    const m = await final(id)
+    expect(m.status).toBe("delivered")
+    expect(m.events.filter((e) => e.status === "sending").length).toBeGreaterThanOrEqual(2)
   })
 })

@@ -1,7 +1,6 @@
 import type { Subprocess } from "bun"
-import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { TEST_ADMIN_KEY } from "./gateway.ts"
+import { writeTestConfig } from "./gateway.ts"
 
 const ROOT = join(import.meta.dir, "..", "..")
 
@@ -14,10 +13,8 @@ export interface GatewayProcess {
 /** Writes a config into `dataDir` and starts `bun src/main.ts serve` as a separate process. */
 export async function spawnGateway(dataDir: string, toml = ""): Promise<GatewayProcess> {
   const file = join(dataDir, "signalbox.toml")
-  writeFileSync(
-    file,
-    `[http]\nlisten = "127.0.0.1:0"\n[storage]\npath = ${JSON.stringify(join(dataDir, "signalbox.db"))}\n[auth]\nadmin_key = "${TEST_ADMIN_KEY}"\n[log]\nlevel = "info"\n${toml}\n`,
-  )
+  // info level: the "signalbox listening" line carries the URL this helper waits for.
+  writeTestConfig(file, join(dataDir, "signalbox.db"), toml, "info")
   const proc = Bun.spawn([process.execPath, join(ROOT, "src", "main.ts"), "serve", "--config", file], {
     cwd: dataDir,
     stdin: "ignore",

@@ -7,6 +7,15 @@ import { tempDir } from "./temp-dir.ts"
 
 export const TEST_ADMIN_KEY = "sk_live_test_admin_key_0123456789abcdef"
 
+/** The config every test gateway starts from: loopback port 0, its own database, a known key. */
+export function writeTestConfig(file: string, dbPath: string, toml: string, logLevel?: string): void {
+  const log = logLevel ? `[log]\nlevel = "${logLevel}"\n` : ""
+  writeFileSync(
+    file,
+    `[http]\nlisten = "127.0.0.1:0"\n[storage]\npath = ${JSON.stringify(dbPath)}\n[auth]\nadmin_key = "${TEST_ADMIN_KEY}"\n${log}${toml}\n`,
+  )
+}
+
 export interface TestGateway {
   gateway: Gateway
   url: string
@@ -28,10 +37,7 @@ export async function startGateway(toml = "", opts: { dataDir?: string } = {}): 
   const dataDir = opts.dataDir ?? dir!.path
   const dbPath = join(dataDir, "signalbox.db")
   const file = join(dataDir, "signalbox.toml")
-  writeFileSync(
-    file,
-    `[http]\nlisten = "127.0.0.1:0"\n[storage]\npath = ${JSON.stringify(dbPath)}\n[auth]\nadmin_key = "${TEST_ADMIN_KEY}"\n${toml}\n`,
-  )
+  writeTestConfig(file, dbPath, toml)
   const config = loadConfig({ file, env: {} })
   const gateway = createGateway(config, { logger: createLogger((process.env.TEST_LOG_LEVEL as "info") ?? "silent") })
   await gateway.start()
