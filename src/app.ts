@@ -5,7 +5,7 @@
 import type { Server } from "bun"
 import { parseListen } from "./config/load.ts"
 import type { Config, ConnectorConfig } from "./config/schema.ts"
-import type { Connector, ConnectorDeps, DeliveryReceipt } from "./connectors/connector.ts"
+import type { Connector, ConnectorDeps, DeliveryReceipt, InboundMessage } from "./connectors/connector.ts"
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { Authenticator } from "./core/auth.ts"
@@ -62,10 +62,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
       .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
   }
+  // Replaced by the inbound store (issue 6); until then no connector emits MO messages.
+  const onInbound = async (message: InboundMessage): Promise<void> => {
+    throw new Error(`inbound storage is not available yet (MO from ${message.connectorId} kept at the peer)`)
+  }
   const connectors = new Map<string, Connector>()
   for (const c of config.connectors) {
     const connectorLogger = logger.child({ connector: c.id })
-    connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt } }))
+    connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt, inbound: onInbound } }))
   }
   const router = new Router(config.routes, connectors)
   const outbox = new Outbox({

@@ -84,10 +84,48 @@ export interface ConnectorHealth {
   /** Messages handed to submit() whose promise has not settled yet. */
   pending: number
   lastError: string | null
+  /** Since start: parts accepted by the carrier/modem, parts refused, throttle answers, receipts and MO messages received. */
+  counters: ConnectorCounters
+  /** Type-specific live facts shown by GET /v1/connectors (a modem's signal, operator, registration, SIM status; an SMPP pool's effective tps). */
+  details: Record<string, string | number | boolean | null>
+}
+
+export interface ConnectorCounters {
+  sent: number
+  failed: number
+  throttled: number
+  receipts: number
+  inbound: number
+}
+
+/** A mobile-originated (MO) message, reassembled from its parts, as a connector received it. */
+export interface InboundMessage {
+  connectorId: string
+  /** The sender: E.164 with '+' when numeric, else the alphanumeric address as sent. */
+  from: string
+  /** Our number it was sent to (E.164 with '+'), or null when the connector cannot tell (a modem's own SIM number is often unknown). */
+  to: string | null
+  text: string
+  /** How the text was coded on the wire: gsm7, ucs2, latin1, ascii or binary (text is then hex). */
+  encoding: string
+  /** Number of parts it arrived in (1 for a single SMS). */
+  parts: number
+  /** Service-centre timestamp of the (first) part as epoch ms, if the wire carried one. */
+  sentAt: number | null
+  /** When this connector finished receiving it, epoch ms. */
+  receivedAt: number
+  /** Connector-specific identity to de-duplicate a redelivered MO (e.g. SIM index list or SMSC message id); may be null. */
+  externalId: string | null
 }
 
 export interface ConnectorEvents {
   receipt(receipt: DeliveryReceipt): void
+  /**
+   * An MO message. Resolves once it is durably stored; only then may the connector acknowledge
+   * it to the peer (deliver_sm_resp) or delete it from the SIM (+CMGD). A rejection means "not
+   * stored": keep it and try again later.
+   */
+  inbound(message: InboundMessage): Promise<void>
 }
 
 export interface ConnectorDeps {

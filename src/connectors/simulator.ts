@@ -29,6 +29,7 @@ export function createSimulatorConnector(options: SimulatorOptions, deps: Connec
   let pending = 0
   let running = false
   let counter = 0
+  const counters = { sent: 0, failed: 0, throttled: 0, receipts: 0, inbound: 0 }
   let nextFreeAt = 0
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const waiters = new Set<() => void>()
@@ -71,10 +72,12 @@ export function createSimulatorConnector(options: SimulatorOptions, deps: Connec
         const carrierId = `sim${Date.now().toString(16)}${counter.toString(16).padStart(8, "0")}`
         const at = deps.clock.now()
         results.push({ index: part.index, ok: true, carrierId, at })
+        counters.sent++
         if (message.requestReceipt) {
           const fail = Math.random() < options.failure_rate
           later(options.delivery_delay_ms, () => {
             const stat = fail ? "UNDELIV" : "DELIVRD"
+            counters.receipts++
             deps.events.receipt({
               connectorId: options.id,
               carrierId,
@@ -119,6 +122,8 @@ export function createSimulatorConnector(options: SimulatorOptions, deps: Connec
         tps: options.tps,
         pending,
         lastError: null,
+        counters: { ...counters },
+        details: { delivery_delay_ms: options.delivery_delay_ms, failure_rate: options.failure_rate },
       }
     },
   }

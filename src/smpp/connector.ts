@@ -82,6 +82,8 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   /** sessions × window × 2: enough queued work to refill every window once. */
   private readonly maxPending: number
   private readonly counters = { submitted: 0, receipts: 0, receiptsUnparsed: 0, moIgnored: 0 }
+  /** Part outcomes for health(): accepted, refused (any error) and throttle answers. */
+  private readonly outcomes = { sent: 0, failed: 0, throttled: 0 }
   private readonly log: ConnectorDeps["logger"]
   private pending = 0
   private boundCount = 0
@@ -178,6 +180,8 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       tps: this.options.tps,
       pending: this.pending,
       lastError: this.lastError,
+      counters: { ...this.outcomes, receipts: this.counters.receipts, inbound: 0 },
+      details: { host: this.options.host, port: this.options.port },
     }
   }
 
@@ -225,10 +229,14 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     const part = job.message.parts[job.next]!
     const at = this.deps.clock.now()
     if (status !== 0) {
-      if (status === ESME_RTHROTTLED) this.throttledUntil = at + THROTTLE_PAUSE_MS
+      if (status === ESME_RTHROTTLED) {
+        this.throttledUntil = at + THROTTLE_PAUSE_MS
+        this.outcomes.throttled++
+      }
       this.fail(job, submitStatusError(status), at)
     } else {
       job.results.push({ index: part.index, ok: true, carrierId: id, at })
+      this.outcomes.sent++
       job.next++
       if (job.next === job.message.parts.length) {
         this.settle(job)
@@ -364,6 +372,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   private fail(job: MessageJob, error: ConnectorError, at: number): void {
     const part = job.message.parts[job.next]!
     job.results.push({ index: part.index, ok: false, error, at })
+    this.outcomes.failed++
     this.settle(job)
   }
 

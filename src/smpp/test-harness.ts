@@ -2,7 +2,7 @@
  * Test-only: builds connectors against the fake SMSC (test/fakes/smsc.ts). Not imported by
  * production code.
  */
-import type { DeliveryReceipt, OutboundMessage } from "../connectors/connector.ts"
+import type { DeliveryReceipt, InboundMessage, OutboundMessage } from "../connectors/connector.ts"
 import type { Clock } from "../lib/clock.ts"
 import { createLogger, type LogLevel, silentLogger } from "../lib/logger.ts"
 import { createSmppConnector, type SmppConnector } from "./connector.ts"
@@ -60,6 +60,7 @@ export function outbound(
 export interface ConnectorHarness {
   connector: SmppConnector
   receipts: DeliveryReceipt[]
+  inbound: InboundMessage[]
 }
 
 /** TEST_LOG_LEVEL=debug shows the connector's logs. */
@@ -68,11 +69,12 @@ export function connectorFor(
   clock: Clock = { now: () => Date.now() },
 ): ConnectorHarness {
   const receipts: DeliveryReceipt[] = []
+  const inbound: InboundMessage[] = []
   const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined
   const connector = createSmppConnector(options, {
     logger: level ? createLogger(level) : silentLogger,
     clock,
-    events: { receipt: (receipt) => receipts.push(receipt) },
+    events: { receipt: (receipt) => receipts.push(receipt), inbound: async (message) => void inbound.push(message) },
   })
-  return { connector, receipts }
+  return { connector, receipts, inbound }
 }
