@@ -4,15 +4,18 @@
  */
 import type { Server } from "bun"
 import { parseListen } from "./config/load.ts"
-import type { Config, ConnectorConfig } from "./config/schema.ts"
+import type { Config, ConnectorConfig, RouteConfig } from "./config/schema.ts"
 import type { Connector, ConnectorDeps, DeliveryReceipt, InboundMessage } from "./connectors/connector.ts"
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
+import { cancelMessage } from "./core/cancel.ts"
+import { GatewayMetrics } from "./core/metrics.ts"
+import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
 import { Authenticator } from "./core/auth.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
 import { Outbox } from "./core/outbox.ts"
 import { applyReceipt } from "./core/receipts.ts"
-import { Router } from "./core/router.ts"
+import { type RouteRule, Router } from "./core/router.ts"
 import { createHttpApp } from "./http/app.ts"
 import { type Clock, systemClock } from "./lib/clock.ts"
 import { type Logger, createLogger } from "./lib/logger.ts"
@@ -58,6 +61,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
   const onReceipt = (receipt: DeliveryReceipt) => {
+    metrics.receipts.inc({ connector: receipt.connectorId, state: receipt.state })
     store.batcher
       .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
       .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
@@ -71,7 +75,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     const connectorLogger = logger.child({ connector: c.id })
     connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt, inbound: onInbound } }))
   }
-  const router = new Router(config.routes, connectors)
+  const router = new Router(config.routes.map(toRouteRule), connectors)
+  const metrics = new GatewayMetrics({ connectors: [...connectors.values()], queueDepth: () => store.messages.queueDepth() })
   const outbox = new Outbox({
     store,
     clock,
@@ -79,6 +84,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     router,
     connectors: [...connectors.values()],
     retry: config.queue,
+    metrics,
   })
   const scheduler = new ScheduledRelease({ store, clock, logger, onReleased: () => outbox.wake() })
 
@@ -87,10 +93,21 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     version: VERSION,
     maxBodyBytes: config.http.max_body_bytes,
     authenticate: (a, k) => auth.authenticate(a, k),
-    send: (request) => acceptMessages({ store, clock, onQueued: () => outbox.wake() }, request),
+    send: async (request) => {
+      const started = performance.now()
+      const result = await acceptMessages({ store, clock, onQueued: () => outbox.wake() }, request)
+      metrics.acceptLatency.observe((performance.now() - started) / 1000)
+      if (!result.replayed) metrics.accepted.inc({ status: result.body.messages[0]?.status ?? "queued" }, result.body.messages.length)
+      return result
+    },
     getMessage: (accountId, id) => getMessage(store, accountId, id),
+    cancelMessage: (accountId, id) => cancelMessage(store, clock, accountId, id),
     listMessages: (accountId, query) => listMessages(store, accountId, query),
     readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
+    connectors: () => connectorViews(connectors.values()),
+    routes: () => routeViews(router, connectors),
+    testRoute: (accountId, input) => testRoute(router, accountId, input),
+    metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
   })
 
   let server: Server<unknown> | null = null
@@ -134,4 +151,16 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     },
   }
   return gateway
+}
+
+/** The config's "" (unset) becomes undefined, the router's spelling of "any". */
+function toRouteRule(r: RouteConfig): RouteRule {
+  return {
+    ...(r.name ? { name: r.name } : {}),
+    ...(r.country ? { country: r.country.toUpperCase() } : { prefix: r.prefix }),
+    ...(r.account ? { account: r.account } : {}),
+    ...(r.from ? { from: r.from } : {}),
+    connectors: r.connectors,
+    ...(r.weights.length > 0 ? { weights: r.weights } : {}),
+  }
 }

@@ -6,6 +6,7 @@
 import type { CountryCode } from "libphonenumber-js/max"
 import {
   PhoneNumber,
+  getCountryCallingCode,
   isSupportedCountry,
   parsePhoneNumberFromString,
   validatePhoneNumberLength,
@@ -86,4 +87,16 @@ export function normalizePhone(input: string, defaultCountry?: string): Normaliz
 
 function fail(reason: string): NormalizedPhone {
   return { ok: false, reason }
+}
+
+/** The ISO 3166-1 alpha-2 country of an E.164 number, undefined when unknown or non-geographic. */
+export function countryOfNumber(e164: string): string | undefined {
+  const normalized = normalizePhone(e164)
+  return normalized.ok ? normalized.country : undefined
+}
+
+/** The calling code of an ISO 3166-1 alpha-2 country ("GH" → "233"), undefined if unknown. */
+export function countryCallingCode(country: string): string | undefined {
+  const upper = country.toUpperCase()
+  return isSupportedCountry(upper) ? getCountryCallingCode(upper) : undefined
 }

@@ -60,7 +60,7 @@ describe("loadConfig", () => {
       connectors: [
         { id: "simulator", type: "simulator", delivery_delay_ms: 500, failure_rate: 0, tps: 1000 },
       ],
-      routes: [{ prefix: "*", connectors: ["simulator"] }],
+      routes: [{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["simulator"], weights: [] }],
     })
     expect(Value.Check(ConfigSchema, withoutSource(config))).toBe(true)
   })
@@ -159,8 +159,8 @@ connectors = ["sim"]
         { id: "sim", type: "simulator", delivery_delay_ms: 0, failure_rate: 0.25, tps: 10 },
       ],
       routes: [
-        { prefix: "+233", connectors: ["carrier-a", "sim"] },
-        { prefix: "*", connectors: ["sim"] },
+        { name: "", prefix: "+233", country: "", account: "", from: "", connectors: ["carrier-a", "sim"], weights: [] },
+        { name: "", prefix: "*", country: "", account: "", from: "", connectors: ["sim"], weights: [] },
       ],
     })
     expect(Value.Check(ConfigSchema, withoutSource(config))).toBe(true)
@@ -184,7 +184,7 @@ type = "simulator"
       source_ton: -1,
       source_npi: -1,
     })
-    expect(config.routes).toEqual([{ prefix: "*", connectors: ["carrier-a", "sim"] }])
+    expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["carrier-a", "sim"], weights: [] }])
   })
 
   test("keeps :memory: as the storage path", () => {
@@ -330,7 +330,54 @@ connectors = ["carrier-a"]
       'routes[1].prefix: expected "*" or "+" followed by 1 to 15 digits, got "+1234567890123456"',
       "routes[1].connectors: expected a non-empty array of connector ids, got an array",
       'routes[2].connectors[1]: "carrier-a" is listed twice',
-      'routes[3].prefix: duplicate prefix "*" (also routes[2])',
+      'routes[3]: same match as routes[2] (prefix "*")',
+    ])
+  })
+
+  test("refuses a route with both prefix and country, an unknown country, and mismatched weights", () => {
+    const errors = errorsOf(() =>
+      load(`${SMPP}
+[[routes]]
+prefix = "+233"
+country = "GH"
+connectors = ["carrier-a"]
+[[routes]]
+country = "XQ"
+connectors = ["carrier-a"]
+[[routes]]
+country = "gh"
+account = "acc_1"
+connectors = ["carrier-a"]
+weights = [1, 2]
+[[routes]]
+country = "GH"
+account = "acc_1"
+connectors = ["carrier-a"]
+`),
+    )
+    expect(errors).toEqual([
+      'routes[0]: set only one of prefix ("+233") and country ("GH")',
+      'routes[1].country: unknown country code "XQ"',
+      "routes[2].weights: expected one weight per connector (1), got 2",
+      'routes[3]: same match as routes[2] (country "GH", account "acc_1")',
+    ])
+  })
+
+  test("reads country, account, from and weights narrowing a route", () => {
+    const config = load(`${SMPP}
+[[connectors]]
+id = "sim"
+type = "simulator"
+[[routes]]
+name = "ghana-otp"
+country = "GH"
+account = "acc_1"
+from = "ACME"
+connectors = ["carrier-a", "sim"]
+weights = [3, 1]
+`)
+    expect(config.routes).toEqual([
+      { name: "ghana-otp", prefix: "*", country: "GH", account: "acc_1", from: "ACME", connectors: ["carrier-a", "sim"], weights: [3, 1] },
     ])
   })
 
@@ -402,7 +449,7 @@ connectors = ["carrier-a"]
     const defaults = loadConfig({ env: {}, cwd })
     expect(config.connectors.map((c) => c.type)).toEqual(["smpp", "simulator"])
     expect(config.connectors[1]).toEqual(defaults.connectors[0]!)
-    expect(config.routes).toEqual([{ prefix: "*", connectors: ["carrier-a", "simulator"] }])
+    expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["carrier-a", "simulator"], weights: [] }])
     const { connectors: _c, routes: _r, source: _s, ...sections } = config
     const { connectors: _dc, routes: _dr, source: _ds, ...defaultSections } = defaults
     expect(sections).toEqual(defaultSections)

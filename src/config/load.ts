@@ -6,6 +6,7 @@
  * (and the environment variable, when the value came from one): a config with three mistakes
  * takes one restart to fix, not three.
  */
+import { isSupportedCountry } from "libphonenumber-js/max"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import type { TObject, TSchema } from "@sinclair/typebox"
@@ -155,22 +156,36 @@ function checkConnectors(connectors: ConnectorConfig[], errors: string[]): Map<s
   return ids
 }
 
-/** Unique prefixes, no id twice in a route, and (when `ids` is known) every id configured. */
+/**
+ * Each route matches by exactly one of prefix and country, a country is known, weights pair up
+ * with connectors, no two routes have the same match, no id twice in a route, and (when `ids` is
+ * known) every id is configured.
+ */
 function checkRoutes(
   routes: RouteConfig[],
   ids: Map<string, number> | null,
   errors: string[],
 ): void {
-  const prefixes = new Map<string, number>()
+  const matches = new Map<string, number>()
   routes.forEach((r, i) => {
-    if (typeof r.prefix === "string") {
-      const first = prefixes.get(r.prefix)
-      if (first === undefined) prefixes.set(r.prefix, i)
-      else {
-        errors.push(`routes[${i}].prefix: duplicate prefix "${r.prefix}" (also routes[${first}])`)
+    if (typeof r.prefix === "string" && typeof r.country === "string") {
+      if (r.prefix !== CATCH_ALL_PREFIX && r.country !== "") {
+        errors.push(`routes[${i}]: set only one of prefix ("${r.prefix}") and country ("${r.country}")`)
+      } else if (r.country !== "" && !isSupportedCountry(r.country.toUpperCase())) {
+        errors.push(`routes[${i}].country: unknown country code "${r.country}"`)
+      } else {
+        const key = `${r.country !== "" ? r.country.toUpperCase() : r.prefix}|${r.account}|${r.from}`
+        const first = matches.get(key)
+        if (first === undefined) matches.set(key, i)
+        else errors.push(`routes[${i}]: same match as routes[${first}] (${describeRoute(r)})`)
       }
     }
     if (!Array.isArray(r.connectors)) return
+    if (Array.isArray(r.weights) && r.weights.length > 0 && r.weights.length !== r.connectors.length) {
+      errors.push(
+        `routes[${i}].weights: expected one weight per connector (${r.connectors.length}), got ${r.weights.length}`,
+      )
+    }
     const seen = new Set<string>()
     r.connectors.forEach((id, j) => {
       if (typeof id !== "string") return
@@ -182,6 +197,13 @@ function checkRoutes(
       seen.add(id)
     })
   })
+}
+
+function describeRoute(r: RouteConfig): string {
+  const parts = [r.country !== "" ? `country "${r.country.toUpperCase()}"` : `prefix "${r.prefix}"`]
+  if (r.account) parts.push(`account "${r.account}"`)
+  if (r.from) parts.push(`from "${r.from}"`)
+  return parts.join(", ")
 }
 
 /**

@@ -344,20 +344,47 @@ export const ConnectorSchema = Type.Union([SmppConnectorSchema, SimulatorConnect
 
 export const RouteSchema = Type.Object(
   {
+    name: Type.String({
+      default: "",
+      description: "Name shown in GET /v1/routes and message timelines; empty: described from the match.",
+    }),
     prefix: Type.String({
+      default: CATCH_ALL_PREFIX,
       pattern: "^(\\*|\\+[0-9]{1,15})$",
       expect: '"*" or "+" followed by 1 to 15 digits',
       description:
-        'Destinations this route covers: an E.164 prefix such as "+233", or "*" for all.',
+        'Destinations this route covers: an E.164 prefix such as "+233", or "*" for all. Leave it at "*" when `country` is set.',
+    }),
+    country: Type.String({
+      default: "",
+      pattern: "^([A-Za-z]{2})?$",
+      expect: "an ISO 3166-1 alpha-2 country code such as \"GH\"",
+      description:
+        "Destinations this route covers, by the country of the number (ISO 3166-1 alpha-2). Ranks just above the country's calling-code prefix.",
+    }),
+    account: Type.String({
+      default: "",
+      description: "Only messages of this account id; empty: any account. Narrowed routes win over wider ones.",
+    }),
+    from: Type.String({
+      default: "",
+      description: "Only messages sent with exactly this sender; empty: any sender.",
     }),
     connectors: Type.Array(
       Type.String({ pattern: CONNECTOR_ID_PATTERN, expect: CONNECTOR_ID_EXPECT }),
       {
         minItems: 1,
         expect: "a non-empty array of connector ids",
-        description: "Connector ids to try, in order; each must name a configured connector.",
+        description:
+          "Connector ids to try, in order: the first usable one takes the message, the next ones are failover.",
       },
     ),
+    weights: Type.Array(Type.Integer({ minimum: 1, expect: "an integer of at least 1" }), {
+      default: [],
+      expect: "an array of positive integers, one per connector",
+      description:
+        "Load sharing: one weight per connector, traffic split in proportion among the usable ones (smooth weighted round-robin). Empty: strict failover order.",
+    }),
   },
   { additionalProperties: false },
 )

@@ -19,7 +19,14 @@ export interface SendRequest {
   scheduledAt?: string
   priority?: number
   idempotencyKey?: string
+  /** Seconds from now, or an ISO 8601 time: not sent by then → `expired`. */
+  validity?: number | string
+  /** Per-message webhook URL for this message's status events. */
+  callbackUrl?: string
 }
+
+/** The longest validity accepted: carriers keep a message at most about this long (SMPP 3.4 §7.1.6 allows more, networks do not). */
+export const MAX_VALIDITY_S = 7 * 24 * 3600
 
 export interface AcceptedMessage {
   id: string
@@ -52,10 +59,12 @@ export function normalizeSender(from: string | undefined): string | null {
   )
 }
 
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/
+
 function parseSchedule(value: string | undefined, now: number): number | null {
   if (value === undefined) return null
   // ISO 8601 with a time zone designator; a bare local time would be ambiguous on a server.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
+  if (!ISO_WITH_ZONE.test(value)) {
     throw new AppError(
       "validation_failed",
       `scheduled_at "${value}" is not an ISO 8601 date-time with a time zone (e.g. 2026-01-31T09:00:00Z)`,
@@ -71,8 +80,51 @@ function parseSchedule(value: string | undefined, now: number): number | null {
   return at > now ? at : null
 }
 
+function parseValidity(value: number | string | undefined, now: number, startsAt: number): number | null {
+  if (value === undefined) return null
+  const invalid = (why: string) =>
+    new AppError("validation_failed", `validity ${JSON.stringify(value)} ${why}`, {
+      extra: { errors: [{ path: "/validity", message: why }] },
+    })
+  let at: number
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 1 || value > MAX_VALIDITY_S) {
+      throw invalid(`must be a whole number of seconds from 1 to ${MAX_VALIDITY_S}, or an ISO 8601 time`)
+    }
+    at = startsAt + value * 1000
+  } else {
+    if (!ISO_WITH_ZONE.test(value) || Number.isNaN(Date.parse(value))) {
+      throw invalid("is not a number of seconds or an ISO 8601 date-time with a time zone")
+    }
+    at = Date.parse(value)
+    if (at <= now) throw invalid("is in the past")
+    if (at <= startsAt) throw invalid("ends before scheduled_at")
+    if (at - now > MAX_VALIDITY_S * 1000) throw invalid(`is more than ${MAX_VALIDITY_S} s away`)
+  }
+  return at
+}
+
+function parseCallbackUrl(value: string | undefined): string | null {
+  if (value === undefined || value === "") return null
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    url = new URL("invalid:")
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || value.length > 2048) {
+    throw new AppError("validation_failed", `callback_url "${value.slice(0, 100)}" is not an absolute http(s) URL of at most 2048 characters`, {
+      extra: { errors: [{ path: "/callback_url", message: "invalid URL" }] },
+    })
+  }
+  return value
+}
+
 function requestHash(req: SendRequest): string {
-  const canonical = JSON.stringify([req.to, req.message, req.from ?? null, req.scheduledAt ?? null, req.priority ?? null])
+  const canonical = JSON.stringify([
+    req.to, req.message, req.from ?? null, req.scheduledAt ?? null, req.priority ?? null,
+    req.validity ?? null, req.callbackUrl ?? null,
+  ])
   return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
 }
 
@@ -134,6 +186,8 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   }
   const from = normalizeSender(req.from)
   const scheduledAt = parseSchedule(req.scheduledAt, now)
+  const expiresAt = parseValidity(req.validity, now, scheduledAt ?? now)
+  const callbackUrl = parseCallbackUrl(req.callbackUrl)
   const priority = req.priority ?? DEFAULT_PRIORITY
   const status: "queued" | "scheduled" = scheduledAt === null ? "queued" : "scheduled"
   const batchId = newId("bat", now)
@@ -155,6 +209,8 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     scheduled_at: scheduledAt,
     not_before: scheduledAt ?? now,
     created_at: now,
+    expires_at: expiresAt,
+    callback_url: callbackUrl,
   }))
   const body = {
     batch_id: batchId,

@@ -22,6 +22,8 @@ export interface MessageView {
   updated_at: string
   sent_at: string | null
   delivered_at: string | null
+  expires_at: string | null
+  callback_url: string | null
 }
 
 export interface MessageDetail extends MessageView {
@@ -57,6 +59,8 @@ function view(m: MessageRow): MessageView {
     updated_at: toIso(m.updated_at)!,
     sent_at: toIso(m.sent_at),
     delivered_at: toIso(m.delivered_at),
+    expires_at: toIso(m.expires_at),
+    callback_url: m.callback_url,
   }
 }
 

@@ -9,8 +9,9 @@ import type {
 import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { MessageRow, Store } from "../store/index.ts"
+import type { Lane, MessageRow, Store } from "../store/index.ts"
 import { applyParkedReceipts } from "./receipts.ts"
+import type { GatewayMetrics } from "./metrics.ts"
 import type { Router } from "./router.ts"
 
 export interface RetryPolicy {
@@ -26,6 +27,7 @@ export interface OutboxDeps {
   router: Router
   connectors: readonly Connector[]
   retry: RetryPolicy
+  metrics?: GatewayMetrics
 }
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
@@ -100,42 +102,71 @@ export class Outbox {
     })
   }
 
-  private capacity(): number {
-    let total = 0
-    for (const c of this.deps.connectors) if (c.health().usable) total += c.capacity()
-    return total
+  /** Room per connector the routes would use now: what each can take without piling up. */
+  private budget(): { budget: Map<string, number>; room: number } {
+    const budget = new Map<string, number>()
+    for (const c of this.deps.connectors) if (c.health().usable) budget.set(c.id, Math.max(0, c.capacity()))
+    let room = 0
+    for (const c of this.deps.router.activeConnectors()) room += budget.get(c.id) ?? 0
+    return { budget, room }
   }
 
   private async pump(): Promise<void> {
-    const { store, clock, logger, router } = this.deps
+    const { store, clock, logger } = this.deps
     while (!this.stopped) {
-      const room = this.capacity()
+      const { budget, room } = this.budget()
       if (room <= 0) return
-      const batch = await store.batcher.run(() => {
-        const now = clock.now()
-        const rows = store.messages.claimReady(now, Math.min(room, CLAIM_BATCH))
-        const assigned: { row: MessageRow; connector: Connector; sentParts: Set<number> }[] = []
-        for (const row of rows) {
-          const decision = router.route(row.to_number)
-          if (!decision.connector) {
-            const wait = backoffDelay(row.attempts, { baseMs: this.deps.retry.retry_base_ms, capMs: this.deps.retry.retry_cap_ms })
-            store.messages.setStatus({ id: row.id, status: "queued", at: now, notBefore: now + wait })
-            store.messages.addEvent(row.id, "queued", now, `${decision.reason}; next try in ${(wait / 1000).toFixed(1)} s`)
-            continue
-          }
-          const sentParts = new Set<number>()
-          if (row.attempts > 1 && row.segments > 1) {
-            for (const p of store.messages.parts(row.id)) if (p.carrier_id) sentParts.add(p.part_index)
-          }
-          store.messages.addEvent(row.id, "sending", now, `attempt ${row.attempts}: ${decision.reason}`)
-          assigned.push({ row, connector: decision.connector, sentParts })
-        }
-        return { assigned, claimed: rows.length }
-      })
+      const want = Math.min(room, CLAIM_BATCH)
+      const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget))
       for (const { row, connector, sentParts } of batch.assigned) this.submit(row, connector, sentParts)
-      if (batch.claimed < Math.min(room, CLAIM_BATCH)) return
+      // Stop when the queue ran dry or the claimed messages' routes are full: their connectors'
+      // capacity frees up and wakes the pump again.
+      if (batch.claimed < want || batch.deferred > 0) return
       logger.trace({ claimed: batch.claimed }, "claimed a full batch; claiming more")
     }
+  }
+
+  /** One transaction: claim a fair share of each lane, route, and mark what goes where. */
+  private claimAndRoute(now: number, want: number, budget: Map<string, number>) {
+    const { store, router } = this.deps
+    const repo = store.messages
+    const rows = claimFair(repo, now, want)
+    const hasRoom = (id: string) => (budget.get(id) ?? 0) > 0
+    const assigned: { row: MessageRow; connector: Connector; sentParts: Set<number> }[] = []
+    let deferred = 0
+    for (const row of rows) {
+      if (row.expires_at !== null && row.expires_at <= now) {
+        repo.setStatus({ id: row.id, status: "expired", at: now, errorCode: "expired", errorDetail: "validity ended before it could be sent", finalAt: now })
+        repo.addEvent(row.id, "expired", now, `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`)
+        continue
+      }
+      // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
+      const avoid = row.error_code !== null ? row.connector_id : null
+      const decision = router.route({ to: row.to_number, accountId: row.account_id, from: row.from_addr }, { avoid, hasRoom })
+      if (decision.connector && (budget.get(decision.connector.id) ?? 0) <= 0) {
+        // Its connector is full this round: hand it back untouched (same transaction, so no
+        // one saw it leave `queued`; the attempt is not counted).
+        repo.unclaim(row.id, row.attempts - 1)
+        deferred++
+        continue
+      }
+      if (!decision.connector) {
+        const wait = backoffDelay(row.attempts - 1, { baseMs: this.deps.retry.retry_base_ms, capMs: this.deps.retry.retry_cap_ms })
+        repo.unclaim(row.id, row.attempts - 1, now + wait)
+        repo.addEvent(row.id, "queued", now, `${decision.reason}; next try in ${(wait / 1000).toFixed(1)} s`)
+        continue
+      }
+      const connector = decision.connector
+      budget.set(connector.id, budget.get(connector.id)! - 1)
+      const sentParts = new Set<number>()
+      if (row.attempts > 1 && row.segments > 1) {
+        for (const p of repo.parts(row.id)) if (p.carrier_id) sentParts.add(p.part_index)
+      }
+      const retryNote = avoid && avoid !== connector.id ? ` (retry after ${avoid} failed: ${row.error_code})` : ""
+      repo.addEvent(row.id, "sending", now, `attempt ${row.attempts}: ${decision.reason}${retryNote}`)
+      assigned.push({ row, connector, sentParts })
+    }
+    return { assigned, claimed: rows.length, deferred }
   }
 
   private submit(row: MessageRow, connector: Connector, sentParts: Set<number>): void {
@@ -204,6 +235,8 @@ export class Outbox {
             ? `all ${row.segments} parts accepted by ${connector.id}`
             : `accepted by ${connector.id}, carrier id ${first?.carrier_id_raw ?? "?"}`,
         )
+        this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
+        this.deps.metrics?.submitLatency.observe({ connector: connector.id }, Math.max(0, now - row.created_at) / 1000)
         // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
         for (const p of stored) applyParkedReceipts(repo, { ...p, receipt_at: null }, now)
         return
@@ -224,6 +257,7 @@ export class Outbox {
     const code = error.status !== undefined ? `${error.code} (0x${error.status.toString(16).padStart(8, "0")})` : error.code
     const what = `${where}${connector.id}: ${code}: ${error.message}`
     const { max_attempts, retry_base_ms, retry_cap_ms } = this.deps.retry
+    const metrics = this.deps.metrics
     if (error.temporary) {
       const free = BACKPRESSURE.has(error.code)
       const attempts = free ? row.attempts - 1 : row.attempts
@@ -240,6 +274,7 @@ export class Outbox {
         })
         if (free) repo.setAttempts(row.id, attempts)
         repo.addEvent(row.id, "queued", now, `${what}; retry in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${max_attempts})`)
+        metrics?.submitted.inc({ connector: connector.id, result: "retry" })
         return
       }
       repo.setStatus({
@@ -252,10 +287,12 @@ export class Outbox {
         finalAt: now,
       })
       repo.addEvent(row.id, "failed", now, `retries_exhausted after ${attempts} attempts; last error ${what}`)
+      metrics?.submitted.inc({ connector: connector.id, result: "failed" })
       return
     }
     repo.setStatus({ id: row.id, status: "failed", at: now, connectorId: connector.id, errorCode: error.code, errorDetail: what, finalAt: now })
     repo.addEvent(row.id, "failed", now, `permanent error from ${what}`)
+    metrics?.submitted.inc({ connector: connector.id, result: "failed" })
   }
 }
 
@@ -273,5 +310,58 @@ export function toOutbound(row: MessageRow, sentParts: ReadonlySet<number> = new
       .filter((p) => !sentParts.has(p.index)),
     reference: row.reference,
     requestReceipt: true,
+  }
+}
+
+/**
+ * Takes up to `want` due messages: highest priority first; within a priority, an equal share per
+ * account (a share left unused by one account goes to the others), so one account's bulk backlog
+ * cannot starve another's traffic (docs/queueing.md). Accounts are interleaved in the result.
+ */
+export function claimFair(repo: Store["messages"], now: number, want: number): MessageRow[] {
+  const out: MessageRow[] = []
+  const lanes = repo.lanes()
+  let i = 0
+  while (i < lanes.length && out.length < want) {
+    const priority = lanes[i]!.priority
+    let active: Lane[] = []
+    while (i < lanes.length && lanes[i]!.priority === priority) active.push(lanes[i++]!)
+    const taken: MessageRow[][] = []
+    while (active.length > 0 && out.length + count(taken) < want) {
+      const remaining = want - out.length - count(taken)
+      const share = Math.max(1, Math.ceil(remaining / active.length))
+      const stillFull: Lane[] = []
+      for (const lane of active) {
+        const left = want - out.length - count(taken)
+        if (left <= 0) break
+        const ask = Math.min(share, left)
+        const rows = repo.claimLane(lane, now, ask)
+        if (rows.length > 0) taken.push(rows)
+        if (rows.length === ask) stillFull.push(lane)
+      }
+      active = stillFull
+    }
+    interleave(taken, out)
+  }
+  return out
+}
+
+function count(groups: MessageRow[][]): number {
+  let n = 0
+  for (const g of groups) n += g.length
+  return n
+}
+
+function interleave(groups: MessageRow[][], out: MessageRow[]): void {
+  for (let k = 0; ; k++) {
+    let any = false
+    for (const g of groups) {
+      const row = g[k]
+      if (row) {
+        out.push(row)
+        any = true
+      }
+    }
+    if (!any) return
   }
 }

@@ -4,6 +4,7 @@ import { problemPlugin } from "./plugins/problem.ts"
 import { docsRoutes } from "./routes/docs.ts"
 import { healthRoutes } from "./routes/health.ts"
 import { messageRoutes } from "./routes/messages.ts"
+import { operationsRoutes } from "./routes/operations.ts"
 
 export type { HttpDeps } from "./deps.ts"
 
@@ -14,4 +15,5 @@ export function createHttpApp(deps: HttpDeps) {
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps))
     .use(messageRoutes(deps))
+    .use(operationsRoutes(deps))
 }

@@ -2,6 +2,7 @@ import type { ConnectorHealth } from "../connectors/connector.ts"
 import type { AcceptResult, SendRequest } from "../core/accept.ts"
 import type { Principal } from "../core/auth.ts"
 import type { ListQuery, MessageDetail, listMessages } from "../core/message-query.ts"
+import type { ConnectorView, RouteTestResult, RouteView } from "../core/operations.ts"
 import type { Logger } from "../lib/logger.ts"
 
 /** What the HTTP layer may ask of the services: nothing else, and never the store. */
@@ -11,7 +12,12 @@ export interface HttpDeps {
   authenticate(authorization: string | null, apiKey: string | null): Principal
   send(request: SendRequest): Promise<AcceptResult>
   getMessage(accountId: string, id: string): MessageDetail
+  cancelMessage(accountId: string, id: string): Promise<MessageDetail>
   listMessages(accountId: string, query: ListQuery): ReturnType<typeof listMessages>
   readiness(): { storage: boolean; connectors: ConnectorHealth[] }
+  connectors(): ConnectorView[]
+  routes(): RouteView[]
+  testRoute(accountId: string, input: { to: string; from?: string }): RouteTestResult
+  metrics(): Promise<{ contentType: string; text: string }>
   version: string
 }

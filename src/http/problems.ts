@@ -12,6 +12,7 @@ export const PROBLEMS: Record<AppErrorCode, { status: number; title: string }> =
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
+  message_not_cancellable: { status: 409, title: "Message can no longer be canceled" },
   payload_too_large: { status: 413, title: "Request body too large" },
   validation_failed: { status: 422, title: "Request failed validation" },
   invalid_phone_number: { status: 422, title: "Invalid phone number" },

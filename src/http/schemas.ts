@@ -13,11 +13,22 @@ export const SendBody = t.Object(
     scheduled_at: t.Optional(t.String({ description: "ISO 8601 date-time with time zone; sent then" })),
     priority: t.Optional(t.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" })),
     idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
+    validity: t.Optional(
+      t.Union([t.Integer({ minimum: 1 }), t.String({ minLength: 1, maxLength: 40 })], {
+        description: "Seconds from the send time (or from scheduled_at), or an ISO 8601 time: not sent by then → expired. At most 7 days.",
+        examples: [600],
+      }),
+    ),
+    callback_url: t.Optional(
+      t.String({ minLength: 1, maxLength: 2048, description: "http(s) URL that receives this message's status events, signed like webhooks" }),
+    ),
   },
   { additionalProperties: false },
 )
 
-export const SEND_FIELDS = ["to", "message", "from", "scheduled_at", "priority", "idempotency_key"] as const
+export const SEND_FIELDS = [
+  "to", "message", "from", "scheduled_at", "priority", "idempotency_key", "validity", "callback_url",
+] as const
 
 const Encoding = t.Union([t.Literal("gsm7"), t.Literal("ucs2")])
 
@@ -55,6 +66,8 @@ export const MessageView = t.Object({
   updated_at: t.String(),
   sent_at: Nullable(t.String()),
   delivered_at: Nullable(t.String()),
+  expires_at: Nullable(t.String()),
+  callback_url: Nullable(t.String()),
 })
 
 export const MessageDetail = t.Composite([

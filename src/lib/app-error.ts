@@ -14,6 +14,7 @@ export type AppErrorCode =
   | "recipient_opted_out"
   | "rate_limit_exceeded"
   | "idempotency_conflict"
+  | "message_not_cancellable"
   | "payload_too_large"
   | "invalid_json"
   | "method_not_allowed"

@@ -7,8 +7,9 @@ import type { Store } from "../store/index.ts"
 const RELEASE_BATCH = 5000
 
 /**
- * One croner job, once a second, moves due `scheduled` messages to `queued`. The due time lives in
- * SQLite (not in a Cron object per message), so a restart picks up whatever fell due meanwhile.
+ * One croner job, once a second, moves due `scheduled` messages to `queued` and ends queued or
+ * scheduled messages whose `validity` has passed (`expired`). Due times live in SQLite (not in a
+ * Cron object per message), so a restart picks up whatever fell due meanwhile.
  */
 export class ScheduledRelease {
   private job: Cron | null = null
@@ -30,7 +31,22 @@ export class ScheduledRelease {
     this.job = null
   }
 
-  /** Releases everything due now; returns how many. */
+  /** Ends every queued or scheduled message whose validity has passed. */
+  private async expire(): Promise<void> {
+    const { store, clock } = this.deps
+    for (;;) {
+      const expired = await store.batcher.run(() => {
+        const now = clock.now()
+        const rows = store.messages.expireDue(now, RELEASE_BATCH)
+        for (const row of rows) store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
+        return rows.length
+      })
+      if (expired > 0) this.deps.logger.info({ expired }, "messages expired before they could be sent")
+      if (expired < RELEASE_BATCH) return
+    }
+  }
+
+  /** Releases everything due now, then expires what is past its validity; returns how many were released. */
   async tick(): Promise<number> {
     if (this.running) return 0
     this.running = true
@@ -50,6 +66,7 @@ export class ScheduledRelease {
         if (released < RELEASE_BATCH) break
       }
       if (total > 0) this.deps.onReleased()
+      await this.expire()
       return total
     } finally {
       this.running = false

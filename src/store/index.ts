@@ -9,7 +9,7 @@ import { MessageRepo } from "./message-repo.ts"
 import { type SynchronousMode, openDatabase } from "./open.ts"
 import { SettingsRepo } from "./settings-repo.ts"
 
-export type { MessageRow, MessageStatus, EventRow, PartRow } from "./message-repo.ts"
+export type { MessageRow, MessageStatus, EventRow, PartRow, Lane } from "./message-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
 export { StoreError } from "./open.ts"
 

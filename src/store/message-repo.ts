@@ -37,6 +37,15 @@ export interface MessageRow {
   sent_at: number | null
   delivered_at: number | null
   final_at: number | null
+  /** `validity`: not sent by then → expired. */
+  expires_at: number | null
+  callback_url: string | null
+}
+
+/** A dispatch lane: queued work of one account at one priority (fair queueing, docs/queueing.md). */
+export interface Lane {
+  priority: number
+  account_id: string
 }
 
 export type NewMessage = Omit<
@@ -104,7 +113,13 @@ export class MessageRepo {
     byId: Statement<MessageRow, [string]>
     events: Statement<EventRow, [string]>
     parts: Statement<PartRow, [string]>
-    claim: Statement<MessageRow, [number, number, number]>
+    nextAccount: Statement<Lane, [number, string]>
+    nextPriority: Statement<Lane, [number]>
+    firstLane: Statement<Lane, []>
+    claimLane: Statement<MessageRow, [number, number, string, number, number]>
+    expireDue: Statement<{ id: string; account_id: string; callback_url: string | null }, [number, number]>
+    cancel: Statement<MessageRow, [number, string, string]>
+    unclaim: Statement
     releaseScheduled: Statement<MessageRow, [number, number, number]>
     requeueSending: Statement<{ id: string }, [number]>
     setStatus: Statement
@@ -115,6 +130,8 @@ export class MessageRepo {
     takePendingReceipt: Statement<PendingReceiptRow, [string, string]>
     countByStatus: Statement<{ status: string; n: number }, []>
     nextScheduled: Statement<{ at: number | null }, []>
+    countQueued: Statement<{ n: number }, []>
+    countScheduled: Statement<{ n: number }, []>
     setAttempts: Statement
   }
 
@@ -127,8 +144,9 @@ export class MessageRepo {
       ),
       insertMessage: db.prepare(
         `INSERT INTO messages (id, batch_id, account_id, to_number, from_addr, body, encoding,
-           segments, reference, priority, status, scheduled_at, not_before, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)`,
+           segments, reference, priority, status, scheduled_at, not_before, created_at, updated_at,
+           expires_at, callback_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)`,
       ),
       insertEvent: db.prepare(
         "INSERT INTO message_events (message_id, seq, status, part, at, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -136,12 +154,50 @@ export class MessageRepo {
       byId: db.query("SELECT * FROM messages WHERE id = ?"),
       events: db.query("SELECT * FROM message_events WHERE message_id = ? ORDER BY seq"),
       parts: db.query("SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_index"),
+      // Lanes are listed by skip-scanning the ready index: one seek per lane, not per row, so a
+      // backlog of millions costs the same as a backlog of ten (issue 3, bench/backlog.ts).
+      firstLane: db.query(
+        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' ORDER BY priority DESC, account_id LIMIT 1`,
+      ),
+      // Two seeks rather than one OR, which SQLite would answer by walking the current lane.
+      nextAccount: db.query(
+        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND priority = ?1 AND account_id > ?2
+         ORDER BY priority DESC, account_id LIMIT 1`,
+      ),
+      nextPriority: db.query(
+        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND priority < ?1
+         ORDER BY priority DESC, account_id LIMIT 1`,
+      ),
       // Claims in one statement (bun-notes: UPDATE … WHERE seq IN (SELECT … LIMIT n) RETURNING).
-      claim: db.query(
+      claimLane: db.query(
         `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_ready
-                       WHERE status = 'queued' AND not_before <= ?2
-                       ORDER BY priority DESC, seq LIMIT ?3)
+                       WHERE status = 'queued' AND priority = ?2 AND account_id = ?3
+                         AND not_before <= ?4
+                       ORDER BY seq LIMIT ?5)
+         RETURNING *`,
+      ),
+      expireDue: db.query(
+        `UPDATE messages SET status = 'expired', updated_at = ?1, final_at = ?1,
+           error_code = 'expired', error_detail = 'validity ended before it could be sent'
+         WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_expiry
+                       WHERE expires_at IS NOT NULL AND status IN ('queued', 'scheduled')
+                         AND expires_at <= ?1
+                       ORDER BY expires_at LIMIT ?2)
+         RETURNING id, account_id, callback_url`,
+      ),
+      unclaim: db.prepare(
+        `UPDATE messages SET status = 'queued', attempts = ?2, not_before = COALESCE(?3, not_before),
+           updated_at = COALESCE(?4, updated_at)
+         WHERE id = ?1`,
+      ),
+      cancel: db.query(
+        `UPDATE messages SET status = 'canceled', updated_at = ?1, final_at = ?1,
+           error_code = 'canceled', error_detail = 'canceled through the API'
+         WHERE id = ?2 AND account_id = ?3 AND status IN ('queued', 'scheduled')
          RETURNING *`,
       ),
       releaseScheduled: db.query(
@@ -155,31 +211,31 @@ export class MessageRepo {
          WHERE status = 'sending' RETURNING id`,
       ),
       setStatus: db.prepare(
-        `UPDATE messages SET status = $status, updated_at = $at,
-           not_before = COALESCE($not_before, not_before),
-           connector_id = COALESCE($connector_id, connector_id),
-           carrier_message_id = COALESCE($carrier_message_id, carrier_message_id),
-           error_code = $error_code, error_detail = $error_detail,
-           sent_at = COALESCE(sent_at, $sent_at),
-           delivered_at = COALESCE(delivered_at, $delivered_at),
-           final_at = COALESCE(final_at, $final_at)
-         WHERE id = $id`,
+        `UPDATE messages SET status = ?2, updated_at = ?3,
+           not_before = COALESCE(?4, not_before),
+           connector_id = COALESCE(?5, connector_id),
+           carrier_message_id = COALESCE(?6, carrier_message_id),
+           error_code = ?7, error_detail = ?8,
+           sent_at = COALESCE(sent_at, ?9),
+           delivered_at = COALESCE(delivered_at, ?10),
+           final_at = COALESCE(final_at, ?11)
+         WHERE id = ?1`,
       ),
       upsertPart: db.prepare(
         `INSERT INTO message_parts (message_id, part_index, connector_id, carrier_id, carrier_id_raw,
            status, error, submitted_at)
-         VALUES ($message_id, $part_index, $connector_id, $carrier_id, $carrier_id_raw, $status,
-           $error, $submitted_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (message_id, part_index) DO UPDATE SET connector_id = excluded.connector_id,
            carrier_id = excluded.carrier_id, carrier_id_raw = excluded.carrier_id_raw,
            status = excluded.status, error = excluded.error, submitted_at = excluded.submitted_at`,
       ),
       partByCarrier: db.query(
-        "SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id = ? LIMIT 1",
+        // Newest first: a modem's TP-MR wraps at 256, so an id can repeat over time.
+        "SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id = ? ORDER BY submitted_at DESC LIMIT 1",
       ),
       updatePartStatus: db.prepare(
-        `UPDATE message_parts SET status = $status, error = $error, receipt_at = $at
-         WHERE message_id = $message_id AND part_index = $part_index`,
+        `UPDATE message_parts SET status = ?3, error = ?4, receipt_at = ?5
+         WHERE message_id = ?1 AND part_index = ?2`,
       ),
       putPendingReceipt: db.prepare(
         `INSERT OR REPLACE INTO pending_receipts (connector_id, carrier_id, state, stat, error,
@@ -190,6 +246,8 @@ export class MessageRepo {
         "DELETE FROM pending_receipts WHERE connector_id = ? AND carrier_id = ? RETURNING *",
       ),
       countByStatus: db.query("SELECT status, count(*) AS n FROM messages GROUP BY status"),
+      countQueued: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'"),
+      countScheduled: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'"),
       setAttempts: db.prepare("UPDATE messages SET attempts = ? WHERE id = ?"),
       nextScheduled: db.query(
         "SELECT min(scheduled_at) AS at FROM messages WHERE status = 'scheduled'",
@@ -206,6 +264,7 @@ export class MessageRepo {
     this.q.insertMessage.run(
       m.id, m.batch_id, m.account_id, m.to_number, m.from_addr, m.body, m.encoding, m.segments,
       m.reference, m.priority, m.status, m.scheduled_at, m.not_before, m.created_at,
+      m.expires_at, m.callback_url,
     )
   }
 
@@ -227,9 +286,38 @@ export class MessageRepo {
     return this.q.parts.all(id)
   }
 
-  /** Marks up to `limit` due queued messages `sending` (attempts+1) and returns them. */
-  claimReady(now: number, limit: number): MessageRow[] {
-    return this.q.claim.all(now, now, limit)
+  /** The (priority, account) lanes that have queued messages, highest priority first. */
+  lanes(max = 10_000): Lane[] {
+    const out: Lane[] = []
+    let lane = this.q.firstLane.get()
+    while (lane && out.length < max) {
+      out.push(lane)
+      lane = this.q.nextAccount.get(lane.priority, lane.account_id) ?? this.q.nextPriority.get(lane.priority)
+    }
+    return out
+  }
+
+  /** Marks up to `limit` due queued messages of one lane `sending` (attempts+1), oldest first. */
+  claimLane(lane: Lane, now: number, limit: number): MessageRow[] {
+    return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit)
+  }
+
+  /**
+   * Puts a claimed message back in the queue with its attempt count restored. Without `at` it
+   * is invisible (same transaction as the claim); with it, the message waits until `notBefore`.
+   */
+  unclaim(id: string, attempts: number, notBefore?: number, at?: number): void {
+    this.q.unclaim.run(id, attempts, notBefore ?? null, at ?? notBefore ?? null)
+  }
+
+  /** Ends up to `limit` queued or scheduled messages whose validity has passed. */
+  expireDue(now: number, limit: number): { id: string; account_id: string; callback_url: string | null }[] {
+    return this.q.expireDue.all(now, limit)
+  }
+
+  /** Cancels a queued or scheduled message of this account; null when it is not (or no longer) cancellable. */
+  cancel(id: string, accountId: string, now: number): MessageRow | null {
+    return this.q.cancel.get(now, id, accountId)
   }
 
   releaseScheduled(now: number, limit: number): MessageRow[] {
@@ -253,19 +341,11 @@ export class MessageRepo {
     deliveredAt?: number
     finalAt?: number
   }): void {
-    this.q.setStatus.run({
-      id: change.id,
-      status: change.status,
-      at: change.at,
-      not_before: change.notBefore ?? null,
-      connector_id: change.connectorId ?? null,
-      carrier_message_id: change.carrierMessageId ?? null,
-      error_code: change.errorCode ?? null,
-      error_detail: change.errorDetail ?? null,
-      sent_at: change.sentAt ?? null,
-      delivered_at: change.deliveredAt ?? null,
-      final_at: change.finalAt ?? null,
-    } as never)
+    this.q.setStatus.run(
+      change.id, change.status, change.at, change.notBefore ?? null, change.connectorId ?? null,
+      change.carrierMessageId ?? null, change.errorCode ?? null, change.errorDetail ?? null,
+      change.sentAt ?? null, change.deliveredAt ?? null, change.finalAt ?? null,
+    )
   }
 
   setAttempts(id: string, attempts: number): void {
@@ -273,7 +353,10 @@ export class MessageRepo {
   }
 
   upsertPart(p: Omit<PartRow, "receipt_at">): void {
-    this.q.upsertPart.run(p as never)
+    this.q.upsertPart.run(
+      p.message_id, p.part_index, p.connector_id, p.carrier_id, p.carrier_id_raw, p.status,
+      p.error, p.submitted_at,
+    )
   }
 
   partByCarrierId(connectorId: string, carrierId: string): PartRow | null {
@@ -281,7 +364,7 @@ export class MessageRepo {
   }
 
   setPartStatus(messageId: string, index: number, status: string, error: string | null, at: number) {
-    this.q.updatePartStatus.run({ message_id: messageId, part_index: index, status, error, at } as never)
+    this.q.updatePartStatus.run(messageId, index, status, error, at)
   }
 
   putPendingReceipt(r: PendingReceiptRow): void {
@@ -290,6 +373,11 @@ export class MessageRepo {
 
   takePendingReceipt(connectorId: string, carrierId: string): PendingReceiptRow | null {
     return this.q.takePendingReceipt.get(connectorId, carrierId)
+  }
+
+  /** Queue depth from the partial indexes only (no table scan, whatever the history). */
+  queueDepth(): { queued: number; scheduled: number } {
+    return { queued: this.q.countQueued.get()?.n ?? 0, scheduled: this.q.countScheduled.get()?.n ?? 0 }
   }
 
   countByStatus(): Record<string, number> {

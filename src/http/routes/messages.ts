@@ -19,6 +19,8 @@ export function messageRoutes(deps: HttpDeps) {
           scheduledAt: body.scheduled_at,
           priority: body.priority,
           idempotencyKey: headerKey ?? body.idempotency_key,
+          validity: body.validity,
+          callbackUrl: body.callback_url,
         })
         set.status = result.status
         if (result.replayed) set.headers["idempotent-replayed"] = "true"
@@ -40,6 +42,16 @@ export function messageRoutes(deps: HttpDeps) {
       params: t.Object({ id: t.String() }),
       response: { 200: MessageDetail, 401: Problem, 404: Problem },
       detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
+    })
+    .post("/:id/cancel", ({ params, principal }) => deps.cancelMessage(principal.accountId, params.id), {
+      params: t.Object({ id: t.String() }),
+      response: { 200: MessageDetail, 401: Problem, 404: Problem, 409: Problem },
+      detail: {
+        summary: "Cancel a queued or scheduled message",
+        description:
+          "Ends the message `canceled` if it has not been handed to a connector yet. A message already sending or sent cannot be called back: 409 `message_not_cancellable`.",
+        tags: ["Messages"],
+      },
     })
     .get("/", ({ query, principal }) => deps.listMessages(principal.accountId, query), {
       query: ListQuery,

@@ -1,0 +1,27 @@
+import { AppError } from "../lib/app-error.ts"
+import type { Clock } from "../lib/clock.ts"
+import type { Store } from "../store/index.ts"
+import { type MessageDetail, getMessage } from "./message-query.ts"
+
+/**
+ * Cancels a message that has not been handed to a connector (`queued` or `scheduled`). The check
+ * and the change are one UPDATE, so a dispatcher claiming it at the same moment cannot race it.
+ */
+export async function cancelMessage(store: Store, clock: Clock, accountId: string, id: string): Promise<MessageDetail> {
+  const outcome = await store.batcher.run(() => {
+    const now = clock.now()
+    if (store.messages.cancel(id, accountId, now)) {
+      store.messages.addEvent(id, "canceled", now, "canceled through the API")
+      return null
+    }
+    const m = store.messages.get(id)
+    return !m || m.account_id !== accountId ? "missing" : m.status
+  })
+  if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)
+  if (outcome !== null) {
+    throw new AppError("message_not_cancellable", `message ${id} is ${outcome}; only queued or scheduled messages can be canceled`, {
+      extra: { status: outcome },
+    })
+  }
+  return getMessage(store, accountId, id)
+}

@@ -1,0 +1,104 @@
+import { Elysia, t } from "elysia"
+import { AppError } from "../../lib/app-error.ts"
+import type { HttpDeps } from "../deps.ts"
+import { jsonBody } from "../json-body.ts"
+import { authPlugin } from "../plugins/auth.ts"
+import { Problem } from "../schemas.ts"
+
+const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+
+const ConnectorView = t.Object({
+  id: t.String(),
+  type: t.String(),
+  state: t.String({ description: "bound | connecting | down | throttled | saturated | stopped" }),
+  usable: t.Boolean({ description: "Whether the router may hand it messages now" }),
+  sessions: t.Object({ configured: t.Integer(), bound: t.Integer() }),
+  window: t.Object({ size: t.Integer(), used: t.Integer() }),
+  tps: t.Number(),
+  queue_depth: t.Integer({ description: "Messages handed to it and not yet settled" }),
+  counters: t.Object({ sent: t.Integer(), failed: t.Integer(), throttled: t.Integer(), receipts: t.Integer(), inbound: t.Integer() }),
+  last_error: Nullable(t.String()),
+  details: t.Record(t.String(), t.Union([t.String(), t.Number(), t.Boolean(), t.Null()])),
+})
+
+const RouteView = t.Object({
+  name: t.String(),
+  match: t.Object({ prefix: Nullable(t.String()), country: Nullable(t.String()), account: Nullable(t.String()), from: Nullable(t.String()) }),
+  connectors: t.Array(t.Object({ id: t.String(), weight: Nullable(t.Integer()), state: t.String(), usable: t.Boolean() })),
+  mode: t.Union([t.Literal("failover"), t.Literal("weighted")]),
+})
+
+const RouteTestBody = t.Object(
+  {
+    to: t.String({ minLength: 1, maxLength: 32, examples: ["+233201234567"] }),
+    from: t.Optional(t.String({ maxLength: 16 })),
+  },
+  { additionalProperties: false },
+)
+
+const RouteTestResult = t.Object({
+  to: t.String(),
+  from: Nullable(t.String()),
+  route: Nullable(t.String()),
+  connector: Nullable(t.String({ description: "null: nothing usable now; the message would wait in the queue" })),
+  reason: t.String(),
+  candidates: t.Array(t.Object({ id: t.String(), state: t.String(), usable: t.Boolean(), skipped: Nullable(t.String()) })),
+})
+
+function requireAdmin(scopes: readonly string[]): void {
+  if (!scopes.includes("admin")) throw new AppError("forbidden", "this endpoint needs the admin scope")
+}
+
+/** Connectors, routes and metrics: the operator's view of the gateway. Admin scope only. */
+export function operationsRoutes(deps: HttpDeps) {
+  return new Elysia({ name: "routes.operations" })
+    .use(authPlugin(deps))
+    .get(
+      "/v1/connectors",
+      ({ principal }) => {
+        requireAdmin(principal.scopes)
+        return { data: deps.connectors() }
+      },
+      {
+        response: { 200: t.Object({ data: t.Array(ConnectorView) }), 401: Problem, 403: Problem },
+        detail: { summary: "Connectors with their live state, window, tps, queue and counters", tags: ["Operations"] },
+      },
+    )
+    .get(
+      "/v1/routes",
+      ({ principal }) => {
+        requireAdmin(principal.scopes)
+        return { data: deps.routes() }
+      },
+      {
+        response: { 200: t.Object({ data: t.Array(RouteView) }), 401: Problem, 403: Problem },
+        detail: { summary: "Routes in matching order (most specific first)", tags: ["Operations"] },
+      },
+    )
+    .post(
+      "/v1/routes/test",
+      ({ body, principal }) => {
+        requireAdmin(principal.scopes)
+        return deps.testRoute(principal.accountId, body)
+      },
+      {
+        parse: jsonBody(["to", "from"], deps.maxBodyBytes),
+        body: RouteTestBody,
+        response: { 200: RouteTestResult, 400: Problem, 401: Problem, 403: Problem, 422: Problem },
+        detail: {
+          summary: "Which connector a message would take now, and why",
+          description: "Matches the routes and reads every candidate connector's live state, without sending anything.",
+          tags: ["Operations"],
+        },
+      },
+    )
+    .get(
+      "/metrics",
+      async ({ principal }) => {
+        requireAdmin(principal.scopes)
+        const { contentType, text } = await deps.metrics()
+        return new Response(text, { headers: { "content-type": contentType } })
+      },
+      { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["Operations"] } },
+    )
+}
