@@ -11,11 +11,11 @@
  * rss_mb           the gateway's peak resident memory, sampled every 100 ms
  */
 import { Database } from "bun:sqlite"
-import { readFileSync, writeFileSync } from "node:fs"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
+import { BENCH_HEADERS, log, percentile, readStamps, rssSampler, spawnGateway, spawnSmsc } from "./support.ts"
 
 const { values } = parseArgs({
   options: {
@@ -31,94 +31,35 @@ const { values } = parseArgs({
 const total = Number(values.messages)
 const clients = Number(values.clients)
 const perRequest = Number(values.recipients)
-const ROOT = join(import.meta.dir, "..")
-const KEY = "sk_live_bench_0123456789abcdefghijklmnop"
 const dir = mkdtempSync(join(tmpdir(), "signalbox-bench-"))
 const stampFile = join(dir, "submits.tsv")
-
-function log(msg: string) {
-  process.stderr.write(`[bench] ${msg}\n`)
-}
-
-async function readJsonLine(stream: ReadableStream<Uint8Array>, test: (o: Record<string, unknown>) => boolean) {
-  const reader = stream.getReader()
-  const decoder = new TextDecoder()
-  let buf = ""
-  for (;;) {
-    const { value, done } = await reader.read()
-    if (done) throw new Error(`stream ended before the expected line:\n${buf}`)
-    buf += decoder.decode(value)
-    for (const line of buf.split("\n")) {
-      try {
-        const o = JSON.parse(line) as Record<string, unknown>
-        if (test(o)) {
-          // keep draining in the background
-          void (async () => {
-            for (;;) if ((await reader.read()).done) return
-          })()
-          return o
-        }
-      } catch {}
-    }
-  }
-}
-
-const smsc = Bun.spawn([process.execPath, join(ROOT, "test/fakes/smsc-main.ts"), "--port", "0", "--receipts", "auto", "--stamps", stampFile], {
-  stdout: "pipe",
-  stderr: "inherit",
-})
-const { port } = (await readJsonLine(smsc.stdout, (o) => typeof o.port === "number")) as { port: number }
-
 const dbPath = join(dir, "signalbox.db")
-writeFileSync(
-  join(dir, "signalbox.toml"),
-  `[http]
-listen = "127.0.0.1:0"
-[storage]
-path = ${JSON.stringify(dbPath)}
-synchronous = "${values.synchronous}"
-[auth]
-admin_key = "${KEY}"
-[log]
-level = "warn"
-[[connectors]]
+
+const smsc = await spawnSmsc(["--receipts", "auto", "--stamps", stampFile])
+const gateway = await spawnGateway(
+  dir,
+  `[[connectors]]
 id = "smsc"
 type = "smpp"
 host = "127.0.0.1"
-port = ${port}
+port = ${smsc.port}
 system_id = "bench"
 password = "bench"
 sessions = ${values.sessions}
 window = ${values.window}
 tps = 100000
 `,
+  { synchronous: values.synchronous },
 )
-const gateway = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--config", join(dir, "signalbox.toml")], {
-  stdout: "pipe",
-  stderr: "inherit",
-  env: { ...process.env, SIGNALBOX_LOG__LEVEL: "info" },
-})
-const { url } = (await readJsonLine(gateway.stdout, (o) => typeof o.url === "string")) as { url: string }
-for (;;) {
-  const r = await fetch(`${url}/readyz`).catch(() => null)
-  if (r?.status === 200) break
-  await Bun.sleep(50)
-}
-
-let peakRss = 0
-const rssTimer = setInterval(() => {
-  try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gateway.pid}/status`, "utf8"))?.[1] ?? 0)
-    peakRss = Math.max(peakRss, kb / 1024)
-  } catch {}
-}, 100)
+const url = gateway.url
+const rss = rssSampler(() => gateway.proc.pid)
 
 const requests = Math.ceil(total / perRequest)
 const latencies = new Float64Array(requests)
 const acceptedAt = new Map<string, number>() // destination digits → epoch ms of the 202
 let next = 0
 let failures = 0
-const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" }
+const headers = BENCH_HEADERS
 const started = performance.timeOrigin + performance.now()
 
 async function client() {
@@ -164,23 +105,18 @@ while (Date.now() < deadline) {
 }
 const deliveredEnded = performance.timeOrigin + performance.now()
 db.close()
-clearInterval(rssTimer)
+rss.stop()
 
-smsc.kill("SIGTERM")
-await smsc.exited
+await smsc.stop()
 const submitLatency: number[] = []
-for (const line of readFileSync(stampFile, "utf8").split("\n")) {
-  const [dest, t] = line.split("\t")
-  const a = dest ? acceptedAt.get(dest) : undefined
-  if (a !== undefined && t) submitLatency.push(Math.max(0, Number(t) - a))
+for (const { dest, at } of readStamps(stampFile)) {
+  const a = acceptedAt.get(dest)
+  if (a !== undefined) submitLatency.push(Math.max(0, at - a))
 }
-gateway.kill("SIGTERM")
-await gateway.exited
+gateway.proc.kill("SIGTERM")
+await gateway.proc.exited
 
-const pct = (xs: ArrayLike<number>, p: number) => {
-  const sorted = Float64Array.from(xs).sort()
-  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2)) : null
-}
+const pct = percentile
 const result = {
   messages: total,
   clients,
@@ -194,7 +130,7 @@ const result = {
   p50_accept_ms: pct(latencies, 50),
   p99_accept_ms: pct(latencies, 99),
   p99_submit_ms: pct(submitLatency, 99),
-  rss_mb: Math.round(peakRss),
+  rss_mb: rss.peak(),
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 if (!values.keep) rmSync(dir, { recursive: true, force: true })
