@@ -9,6 +9,7 @@ import type { Connector, ConnectorDeps, DeliveryReceipt, InboundMessage } from "
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
+import { listInbound, storeInbound } from "./core/inbound.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
 import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
 import { Authenticator } from "./core/auth.ts"
@@ -66,9 +67,10 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
       .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
   }
-  // Replaced by the inbound store (issue 6); until then no connector emits MO messages.
+  // Resolves once the MO is committed: only then does the connector acknowledge or delete it.
   const onInbound = async (message: InboundMessage): Promise<void> => {
-    throw new Error(`inbound storage is not available yet (MO from ${message.connectorId} kept at the peer)`)
+    const { row, duplicate } = await store.batcher.run(() => storeInbound(store, message, clock.now()))
+    logger.info({ inbound_id: row.id, connector: message.connectorId, parts: message.parts, duplicate }, duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored")
   }
   const connectors = new Map<string, Connector>()
   for (const c of config.connectors) {
@@ -104,6 +106,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     cancelMessage: (accountId, id) => cancelMessage(store, clock, accountId, id),
     listMessages: (accountId, query) => listMessages(store, accountId, query),
     readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
+    listInbound: (accountId, query) => listInbound(store, accountId, query),
     connectors: () => connectorViews(connectors.values()),
     routes: () => routeViews(router, connectors),
     testRoute: (accountId, input) => testRoute(router, accountId, input),

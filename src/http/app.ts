@@ -3,6 +3,7 @@ import type { HttpDeps } from "./deps.ts"
 import { problemPlugin } from "./plugins/problem.ts"
 import { docsRoutes } from "./routes/docs.ts"
 import { healthRoutes } from "./routes/health.ts"
+import { inboundRoutes } from "./routes/inbound.ts"
 import { messageRoutes } from "./routes/messages.ts"
 import { operationsRoutes } from "./routes/operations.ts"
 
@@ -15,5 +16,6 @@ export function createHttpApp(deps: HttpDeps) {
     .use(docsRoutes(deps.version))
     .use(healthRoutes(deps))
     .use(messageRoutes(deps))
+    .use(inboundRoutes(deps))
     .use(operationsRoutes(deps))
 }

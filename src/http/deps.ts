@@ -2,6 +2,7 @@ import type { ConnectorHealth } from "../connectors/connector.ts"
 import type { AcceptResult, SendRequest } from "../core/accept.ts"
 import type { Principal } from "../core/auth.ts"
 import type { ListQuery, MessageDetail, listMessages } from "../core/message-query.ts"
+import type { InboundView } from "../core/inbound.ts"
 import type { ConnectorView, RouteTestResult, RouteView } from "../core/operations.ts"
 import type { Logger } from "../lib/logger.ts"
 
@@ -15,6 +16,7 @@ export interface HttpDeps {
   cancelMessage(accountId: string, id: string): Promise<MessageDetail>
   listMessages(accountId: string, query: ListQuery): ReturnType<typeof listMessages>
   readiness(): { storage: boolean; connectors: ConnectorHealth[] }
+  listInbound(accountId: string, query: { since?: string; limit?: number }): { data: InboundView[]; next_cursor: string }
   connectors(): ConnectorView[]
   routes(): RouteView[]
   testRoute(accountId: string, input: { to: string; from?: string }): RouteTestResult

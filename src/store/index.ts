@@ -5,11 +5,13 @@
 import type { Database } from "bun:sqlite"
 import { WriteBatcher } from "./batcher.ts"
 import { IdempotencyRepo } from "./idempotency-repo.ts"
+import { InboundRepo } from "./inbound-repo.ts"
 import { MessageRepo } from "./message-repo.ts"
 import { type SynchronousMode, openDatabase } from "./open.ts"
 import { SettingsRepo } from "./settings-repo.ts"
 
 export type { MessageRow, MessageStatus, EventRow, PartRow, Lane } from "./message-repo.ts"
+export type { InboundRow } from "./inbound-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
 export { StoreError } from "./open.ts"
 
@@ -18,6 +20,7 @@ export interface Store {
   readonly batcher: WriteBatcher
   readonly messages: MessageRepo
   readonly idempotency: IdempotencyRepo
+  readonly inbound: InboundRepo
   readonly settings: SettingsRepo
   /** Runs fn in a transaction right now (for one-off administrative writes). */
   transaction<T>(fn: () => T): T
@@ -33,6 +36,7 @@ export function openStore(path: string, synchronous: SynchronousMode = "normal")
     batcher,
     messages: new MessageRepo(db),
     idempotency: new IdempotencyRepo(db),
+    inbound: new InboundRepo(db),
     settings: new SettingsRepo(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)() as T,
     isHealthy() {

@@ -131,6 +131,8 @@ export class MessageRepo {
     countByStatus: Statement<{ status: string; n: number }, []>
     nextScheduled: Statement<{ at: number | null }, []>
     countQueued: Statement<{ n: number }, []>
+    lastAccountTo: Statement<{ account_id: string }, [string]>
+    lastAccountToFrom: Statement<{ account_id: string }, [string, string]>
     countScheduled: Statement<{ n: number }, []>
     setAttempts: Statement
   }
@@ -246,6 +248,10 @@ export class MessageRepo {
         "DELETE FROM pending_receipts WHERE connector_id = ? AND carrier_id = ? RETURNING *",
       ),
       countByStatus: db.query("SELECT status, count(*) AS n FROM messages GROUP BY status"),
+      lastAccountTo: db.query("SELECT account_id FROM messages WHERE to_number = ? ORDER BY seq DESC LIMIT 1"),
+      lastAccountToFrom: db.query(
+        "SELECT account_id FROM messages WHERE to_number = ? AND from_addr = ? ORDER BY seq DESC LIMIT 1",
+      ),
       countQueued: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'"),
       countScheduled: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'"),
       setAttempts: db.prepare("UPDATE messages SET attempts = ? WHERE id = ?"),
@@ -373,6 +379,13 @@ export class MessageRepo {
 
   takePendingReceipt(connectorId: string, carrierId: string): PendingReceiptRow | null {
     return this.q.takePendingReceipt.get(connectorId, carrierId)
+  }
+
+  /** The account that last messaged `to` (from `from`, when given and it matches anything). */
+  lastAccountMessaging(to: string, from: string | null): string | null {
+    const viaNumber = from === null ? null : this.q.lastAccountToFrom.get(to, from.replace(/^\+/, ""))
+      ?? this.q.lastAccountToFrom.get(to, from)
+    return viaNumber?.account_id ?? this.q.lastAccountTo.get(to)?.account_id ?? null
   }
 
   /** Queue depth from the partial indexes only (no table scan, whatever the history). */

@@ -1,0 +1,65 @@
+import type { Database, Statement } from "bun:sqlite"
+
+export interface InboundRow {
+  seq: number
+  id: string
+  account_id: string
+  connector_id: string
+  from_addr: string
+  to_addr: string | null
+  body: string
+  encoding: string
+  parts: number
+  external_id: string | null
+  sent_at: number | null
+  received_at: number
+  created_at: number
+}
+
+export type NewInbound = Omit<InboundRow, "seq">
+
+/** Inbound (MO) messages in arrival order. Synchronous: callers own transactions. */
+export class InboundRepo {
+  private readonly q: {
+    insert: Statement<InboundRow, [string, string, string, string, string | null, string, string, number, string | null, number | null, number, number]>
+    byExternal: Statement<InboundRow, [string, string]>
+    byId: Statement<InboundRow, [string]>
+    page: Statement<InboundRow, [string, number, number]>
+  }
+
+  constructor(db: Database) {
+    this.q = {
+      insert: db.query(
+        `INSERT INTO inbound_messages (id, account_id, connector_id, from_addr, to_addr, body, encoding,
+           parts, external_id, sent_at, received_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         RETURNING *`,
+      ),
+      byExternal: db.query("SELECT * FROM inbound_messages WHERE connector_id = ? AND external_id = ?"),
+      byId: db.query("SELECT * FROM inbound_messages WHERE id = ?"),
+      page: db.query("SELECT * FROM inbound_messages WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+    }
+  }
+
+  /** Stores it, or returns the row already stored under the same connector + external id. */
+  insert(m: NewInbound): { row: InboundRow; duplicate: boolean } {
+    if (m.external_id !== null) {
+      const existing = this.q.byExternal.get(m.connector_id, m.external_id)
+      if (existing) return { row: existing, duplicate: true }
+    }
+    const row = this.q.insert.get(
+      m.id, m.account_id, m.connector_id, m.from_addr, m.to_addr, m.body, m.encoding, m.parts,
+      m.external_id, m.sent_at, m.received_at, m.created_at,
+    )!
+    return { row, duplicate: false }
+  }
+
+  get(id: string): InboundRow | null {
+    return this.q.byId.get(id)
+  }
+
+  /** The account's messages after `afterSeq`, oldest first. */
+  page(accountId: string, afterSeq: number, limit: number): InboundRow[] {
+    return this.q.page.all(accountId, afterSeq, limit)
+  }
+}
