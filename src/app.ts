@@ -16,6 +16,8 @@ import { Authenticator } from "./core/auth.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
 import { Outbox } from "./core/outbox.ts"
 import { applyReceipt } from "./core/receipts.ts"
+import { DEFAULT_WEBHOOK_WORKER_OPTIONS, WebhookDeliveryWorker, type WebhookWorkerOptions } from "./core/webhooks/delivery-worker.ts"
+import { WebhookService } from "./core/webhooks/webhook-service.ts"
 import { type RouteRule, Router } from "./core/router.ts"
 import { createHttpApp } from "./http/app.ts"
 import { type Clock, systemClock } from "./lib/clock.ts"
@@ -36,6 +38,8 @@ export interface Gateway {
   url: string
   /** The admin key when it was generated at this start (shown once), else null. */
   generatedAdminKey: string | null
+  /** Webhook endpoints, and `enqueueEvent` for events (call it inside a write transaction). */
+  readonly webhooks: WebhookService
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -43,6 +47,8 @@ export interface Gateway {
 export interface GatewayOptions {
   logger?: Logger
   clock?: Clock
+  /** Overrides of the webhook delivery worker's defaults (tests use a fast backoff). */
+  webhooks?: Partial<WebhookWorkerOptions>
 }
 
 function createConnector(config: ConnectorConfig, deps: ConnectorDeps): Connector {
@@ -89,6 +95,15 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     metrics,
   })
   const scheduler = new ScheduledRelease({ store, clock, logger, onReleased: () => outbox.wake() })
+  const webhookLogger = logger.child({ component: "webhooks" })
+  const webhooks = new WebhookService({ store, clock, logger: webhookLogger })
+  const webhookWorker = new WebhookDeliveryWorker({
+    store,
+    clock,
+    logger: webhookLogger,
+    options: { ...DEFAULT_WEBHOOK_WORKER_OPTIONS, ...options.webhooks },
+    userAgent: `Signalbox-Webhooks/${VERSION}`,
+  })
 
   const http = createHttpApp({
     logger,
@@ -111,6 +126,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     routes: () => routeViews(router, connectors),
     testRoute: (accountId, input) => testRoute(router, accountId, input),
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
+    webhooks,
   })
 
   let server: Server<unknown> | null = null
@@ -121,12 +137,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     connectors,
     url: "",
     generatedAdminKey: setup.generated,
+    webhooks,
     async start() {
       const listen = parseListen(config.http.listen)
       if (!listen) throw new Error(`http.listen "${config.http.listen}" is not host:port`)
       const { host: hostname, port } = listen
       for (const connector of connectors.values()) await connector.start()
       await outbox.start()
+      await webhookWorker.start()
       scheduler.start()
       http.listen({
         hostname,
@@ -144,11 +162,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     async stop() {
       await http.stop()
       scheduler.stop()
+      // In-flight webhook requests get a short grace, then stay pending for the next start.
+      const webhooksStopping = webhookWorker.stop()
       // Stop claiming, then stop connectors: their pending submits settle as temporary
       // `stopped` errors and are re-queued before the store closes.
       const draining = outbox.stop()
       await Promise.allSettled([...connectors.values()].map((c) => c.stop()))
       await draining
+      await webhooksStopping
       store.close()
       logger.info("signalbox stopped")
     },

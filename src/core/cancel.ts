@@ -20,7 +20,7 @@ export async function cancelMessage(store: Store, clock: Clock, accountId: strin
   if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)
   if (outcome !== null) {
     throw new AppError("message_not_cancellable", `message ${id} is ${outcome}; only queued or scheduled messages can be canceled`, {
-      extra: { status: outcome },
+      extra: { message_status: outcome },
     })
   }
   return getMessage(store, accountId, id)

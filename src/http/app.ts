@@ -6,6 +6,7 @@ import { healthRoutes } from "./routes/health.ts"
 import { inboundRoutes } from "./routes/inbound.ts"
 import { messageRoutes } from "./routes/messages.ts"
 import { operationsRoutes } from "./routes/operations.ts"
+import { webhookRoutes } from "./routes/webhooks.ts"
 
 export type { HttpDeps } from "./deps.ts"
 
@@ -18,4 +19,5 @@ export function createHttpApp(deps: HttpDeps) {
     .use(messageRoutes(deps))
     .use(inboundRoutes(deps))
     .use(operationsRoutes(deps))
+    .use(webhookRoutes(deps))
 }

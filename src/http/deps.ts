@@ -4,6 +4,7 @@ import type { Principal } from "../core/auth.ts"
 import type { ListQuery, MessageDetail, listMessages } from "../core/message-query.ts"
 import type { InboundView } from "../core/inbound.ts"
 import type { ConnectorView, RouteTestResult, RouteView } from "../core/operations.ts"
+import type { WebhookService } from "../core/webhooks/webhook-service.ts"
 import type { Logger } from "../lib/logger.ts"
 
 /** What the HTTP layer may ask of the services: nothing else, and never the store. */
@@ -21,5 +22,7 @@ export interface HttpDeps {
   routes(): RouteView[]
   testRoute(accountId: string, input: { to: string; from?: string }): RouteTestResult
   metrics(): Promise<{ contentType: string; text: string }>
+  /** Webhook endpoints and their delivery log (routes/webhooks.ts). */
+  webhooks: Pick<WebhookService, "create" | "list" | "get" | "update" | "remove" | "ping" | "deliveries" | "callbackSecret">
   version: string
 }

@@ -9,6 +9,7 @@ import { InboundRepo } from "./inbound-repo.ts"
 import { MessageRepo } from "./message-repo.ts"
 import { type SynchronousMode, openDatabase } from "./open.ts"
 import { SettingsRepo } from "./settings-repo.ts"
+import { WebhookRepo } from "./webhook-repo.ts"
 
 export type { MessageRow, MessageStatus, EventRow, PartRow, Lane } from "./message-repo.ts"
 export type { InboundRow } from "./inbound-repo.ts"
@@ -22,6 +23,7 @@ export interface Store {
   readonly idempotency: IdempotencyRepo
   readonly inbound: InboundRepo
   readonly settings: SettingsRepo
+  readonly webhooks: WebhookRepo
   /** Runs fn in a transaction right now (for one-off administrative writes). */
   transaction<T>(fn: () => T): T
   isHealthy(): boolean
@@ -38,6 +40,7 @@ export function openStore(path: string, synchronous: SynchronousMode = "normal")
     idempotency: new IdempotencyRepo(db),
     inbound: new InboundRepo(db),
     settings: new SettingsRepo(db),
+    webhooks: new WebhookRepo(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)() as T,
     isHealthy() {
       try {

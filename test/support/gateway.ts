@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Gateway, createGateway } from "../../src/app.ts"
+import { type Gateway, type GatewayOptions, createGateway } from "../../src/app.ts"
 import { loadConfig } from "../../src/config/load.ts"
 import { createLogger } from "../../src/lib/logger.ts"
 import { tempDir } from "./temp-dir.ts"
@@ -32,14 +32,17 @@ export interface TestGateway {
  * Starts the real gateway in this process on 127.0.0.1 port 0 with a temp data folder, from a
  * TOML text run through the real config loader. `toml` is appended to the test defaults.
  */
-export async function startGateway(toml = "", opts: { dataDir?: string } = {}): Promise<TestGateway> {
+export async function startGateway(toml = "", opts: { dataDir?: string; webhooks?: GatewayOptions["webhooks"] } = {}): Promise<TestGateway> {
   const dir = opts.dataDir ? null : tempDir("signalbox-gw-")
   const dataDir = opts.dataDir ?? dir!.path
   const dbPath = join(dataDir, "signalbox.db")
   const file = join(dataDir, "signalbox.toml")
   writeTestConfig(file, dbPath, toml)
   const config = loadConfig({ file, env: {} })
-  const gateway = createGateway(config, { logger: createLogger((process.env.TEST_LOG_LEVEL as "info") ?? "silent") })
+  const gateway = createGateway(config, {
+    logger: createLogger((process.env.TEST_LOG_LEVEL as "info") ?? "silent"),
+    ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
+  })
   await gateway.start()
   let stopped = false
   const stop = async () => {

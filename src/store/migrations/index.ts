@@ -2,12 +2,12 @@
 import m0001 from "./0001_init.sql" with { type: "text" }
 import m0003 from "./0003_queue_lanes.sql" with { type: "text" }
 import m0004 from "./0004_inbound.sql" with { type: "text" }
-import m0002 from "./0002_webhooks.sql" with { type: "text" }
+import m0005 from "./0005_webhooks.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0001_init", sql: m0001 },
   { name: "0003_queue_lanes", sql: m0003 },
   { name: "0004_inbound", sql: m0004 },
-  { name: "0002_webhooks", sql: m0002 },
+  { name: "0005_webhooks", sql: m0005 },
 ]
