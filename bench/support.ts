@@ -84,7 +84,9 @@ level = "warn"
 ${toml}
 `,
   )
-  const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "--config", config], {
+  // BENCH_PROFILE=dir writes a CPU profile of the gateway there (bun --cpu-prof).
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
+  const proc = Bun.spawn([process.execPath, ...profile, join(ROOT, "src/main.ts"), "serve", "--config", config], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "inherit",

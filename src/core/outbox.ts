@@ -217,8 +217,8 @@ export class Outbox {
         failure = { index: 0, error: { code: "no_result", temporary: true, message: "connector returned no result" } }
       }
       if (!failure) {
-        const parts = repo.parts(row.id)
-        const first = parts.find((p) => p.part_index === 0)
+        // Part 0 was stored now, or (a retry of later parts) by an earlier attempt.
+        const first = stored.find((p) => p.part_index === 0) ?? repo.parts(row.id).find((p) => p.part_index === 0)
         repo.setStatus({
           id: row.id,
           status: "sent",

@@ -41,7 +41,7 @@ export function applyReceipt(repo: MessageRepo, r: DeliveryReceipt, now: number,
 
 /** After a part's carrier id is stored: applies a receipt that arrived before it, if one did. */
 export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: number): void {
-  if (!part.carrier_id) return
+  if (!part.carrier_id || !repo.mayHaveParkedReceipts()) return
   for (const candidate of carrierIdCandidates(part.carrier_id)) {
     const parked = repo.takePendingReceipt(part.connector_id, candidate)
     if (parked) {
