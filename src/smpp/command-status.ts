@@ -8,6 +8,19 @@
  */
 import type { ConnectorError } from "../connectors/connector.ts"
 
+/** The statuses the connector acts on or answers with (SMPP 3.4 §5.1.3). */
+export const ESME_ROK = 0x00
+export const ESME_RINVCMDID = 0x03
+export const ESME_RSYSERR = 0x08
+export const ESME_RINVSRCADR = 0x0a
+export const ESME_RINVDSTADR = 0x0b
+export const ESME_RMSGQFUL = 0x14
+export const ESME_RINVESMCLASS = 0x43
+export const ESME_RTHROTTLED = 0x58
+export const ESME_RX_T_APPN = 0x64
+export const ESME_RMISSINGOPTPARAM = 0xc3
+export const ESME_RINVOPTPARAMVAL = 0xc4
+
 export interface CommandStatusInfo {
   name: string
   temporary: boolean
@@ -70,6 +83,26 @@ const TABLE: ReadonlyMap<number, CommandStatusInfo> = new Map(
       [0xc4, "ESME_RINVOPTPARAMVAL", false, "Invalid optional parameter value"],
       [0xfe, "ESME_RDELIVERYFAILURE", false, "Delivery failure (data_sm_resp)"],
       [0xff, "ESME_RUNKNOWNERR", false, "Unknown error"],
+      // SMPP 5.0 §4.7.6: some SMSCs answer these to 3.4 binds too.
+      [0x100, "ESME_RSERTYPUNAUTH", false, "ESME not authorised to use the service_type"],
+      [0x101, "ESME_RPROHIBITED", false, "ESME prohibited from using the operation"],
+      [0x102, "ESME_RSERTYPUNAVAIL", false, "Specified service_type is unavailable"],
+      [0x103, "ESME_RSERTYPDENIED", false, "Specified service_type is denied"],
+      [0x104, "ESME_RINVDCS", false, "Invalid data coding scheme"],
+      [0x105, "ESME_RINVSRCADDRSUBUNIT", false, "Source address sub unit is invalid"],
+      [0x106, "ESME_RINVDSTADDRSUBUNIT", false, "Destination address sub unit is invalid"],
+      [0x107, "ESME_RINVBCASTFREQINT", false, "Broadcast frequency interval is invalid"],
+      [0x108, "ESME_RINVBCASTALIAS_NAME", false, "Broadcast alias name is invalid"],
+      [0x109, "ESME_RINVBCASTAREAFMT", false, "Broadcast area format is invalid"],
+      [0x10a, "ESME_RINVNUMBCAST_AREAS", false, "Number of broadcast areas is invalid"],
+      [0x10b, "ESME_RINVBCASTCNTTYPE", false, "Broadcast content type is invalid"],
+      [0x10c, "ESME_RINVBCASTMSGCLASS", false, "Broadcast message class is invalid"],
+      [0x10d, "ESME_RBCASTFAIL", false, "broadcast_sm failed"],
+      [0x10e, "ESME_RBCASTQUERYFAIL", false, "query_broadcast_sm failed"],
+      [0x10f, "ESME_RBCASTCANCELFAIL", false, "cancel_broadcast_sm failed"],
+      [0x110, "ESME_RINVBCAST_REP", false, "Number of repeated broadcasts is invalid"],
+      [0x111, "ESME_RINVBCASTSRVGRP", false, "Broadcast service group is invalid"],
+      [0x112, "ESME_RINVBCASTCHANIND", false, "Broadcast channel indicator is invalid"],
     ] as const
   ).map(([status, name, temporary, description]) => [status, { name, temporary, description }]),
 )
@@ -78,7 +111,8 @@ const TABLE: ReadonlyMap<number, CommandStatusInfo> = new Map(
 export function commandStatusInfo(status: number): CommandStatusInfo {
   const known = TABLE.get(status)
   if (known) return known
-  // SMPP 3.4 §5.1.3: 0x400–0x4FF are reserved for SMSC vendor specific errors.
+  // SMPP 3.4 §5.1.3: 0x100–0x3FF are reserved for SMPP extensions (5.0 uses 0x100–0x112),
+  // 0x400–0x4FF for SMSC vendor specific errors.
   const vendor = status >= 0x400 && status <= 0x4ff
   return {
     name: `command_status_0x${status.toString(16).padStart(8, "0")}`,

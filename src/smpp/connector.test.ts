@@ -185,19 +185,24 @@ describe("SmppConnector", () => {
     expect(receipts[0]?.carrierId).toBe(outcome.parts[0]?.ok ? outcome.parts[0].carrierId : "")
   })
 
-  test("answers deliver_sm it cannot parse or does not handle yet, and counts it", async () => {
-    const { connector, smsc } = await setup()
+  test("answers a receipt it cannot parse with 0 and counts it, and stores an MO", async () => {
+    const { connector, smsc, inbound } = await setup()
     smsc.sendDeliverSm({ esm_class: 0x04, short_message: Buffer.from("not a receipt at all") })
     smsc.sendDeliverSm({
       esm_class: 0x00,
+      source_addr_ton: 1,
       source_addr: "4915112345678",
+      destination_addr: "12345",
       short_message: Buffer.from("STOP"),
     })
     await waitFor(() => smsc.counters.deliverSmResps === 2, { what: "deliver_sm_resp" })
 
     expect(smsc.counters.deliverSmRespErrors).toBe(0)
-    expect(connector.stats()).toMatchObject({ receiptsUnparsed: 1, moIgnored: 1, receipts: 0 })
-    expect(connector.health().usable).toBe(true)
+    expect(connector.stats()).toMatchObject({ receiptsUnparsed: 1, inbound: 1, receipts: 0 })
+    expect(inbound.map((m) => [m.from, m.to, m.text])).toEqual([
+      ["+4915112345678", "12345", "STOP"],
+    ])
+    expect(connector.health()).toMatchObject({ usable: true, counters: { inbound: 1 } })
   })
 
   test("reports ESME_RTHROTTLED as a temporary error and reports the connector throttled", async () => {

@@ -1,6 +1,7 @@
 /**
  * An SMPP carrier account as a Connector: `sessions` bind_transceiver sessions, a window of
- * outstanding submit_sm per session, one tps cap across them, delivery receipts out as events.
+ * outstanding submit_sm per session, one tps cap across them that adapts to the carrier's
+ * throttling, delivery receipts and MO messages out as events.
  *
  * Dispatch: submit() queues a job (one per message); pump() hands the head job's next part to
  * the next session with a free window slot, as long as the tps limiter allows. A job has at most
@@ -15,34 +16,36 @@ import type {
   ConnectorDeps,
   ConnectorError,
   ConnectorHealth,
-  ConnectorState,
   OutboundMessage,
   SubmitOutcome,
   SubmitPartResult,
 } from "../connectors/connector.ts"
-import { submitStatusError } from "./command-status.ts"
+import {
+  commandStatusName,
+  ESME_RMSGQFUL,
+  ESME_RTHROTTLED,
+  submitStatusError,
+} from "./command-status.ts"
+import { BindTracker, connectorState, isUsable } from "./connector-state.ts"
 import { JobQueue } from "./job-queue.ts"
+import { type MoCounters, MoReceiver } from "./mo-receiver.ts"
 import { type SmppConnectorOptions, type SmppTimings, smppTimings } from "./options.ts"
 import { isReceipt, parseReceiptPdu } from "./receipt-pdu.ts"
+import { SendPacer } from "./send-pacer.ts"
 import {
   type SessionCounters,
-  type SessionListener, type SessionState, SmppSession, type SubmitJob } from "./session.ts"
+  type SessionListener,
+  type SessionState,
+  SmppSession,
+  type SubmitJob,
+} from "./session.ts"
 import { type Address, buildSubmitSm, destinationAddress, sourceAddress } from "./submit-pdu.ts"
-import { TpsLimiter } from "./tps-limiter.ts"
-
-const ESME_RTHROTTLED = 0x58
-/**
- * After ESME_RTHROTTLED the whole connector pauses this long (Kannel's throttling-err-time):
- * the SMSC counts differently from our limiter, and hammering it only earns more rejections.
- */
-const THROTTLE_PAUSE_MS = 1000
 
 /** The sessions' counters summed, plus what only the connector sees. */
-export interface SmppConnectorStats extends SessionCounters {
+export interface SmppConnectorStats extends SessionCounters, MoCounters {
   submitted: number
   receipts: number
   receiptsUnparsed: number
-  moIgnored: number
 }
 
 export interface SmppConnector extends Connector {
@@ -52,6 +55,8 @@ export interface SmppConnector extends Connector {
 class MessageJob implements SubmitJob {
   deadline = 0
   sequence = 0
+  /** When the outstanding part was sent (clock ms). */
+  sentAt = 0
   /** Index into message.parts of the part to send next. */
   next = 0
   readonly results: SubmitPartResult[] = []
@@ -65,6 +70,8 @@ class MessageJob implements SubmitJob {
   ) {}
 }
 
+const STOPPED: ConnectorError = { code: "stopped", temporary: true, message: "connector stopped" }
+
 export function createSmppConnector(
   options: SmppConnectorOptions,
   deps: ConnectorDeps,
@@ -77,23 +84,21 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   readonly type = "smpp"
   private readonly timings: SmppTimings
   private readonly sessions: SmppSession<MessageJob>[] = []
-  private readonly limiter: TpsLimiter
+  private readonly pacer: SendPacer
+  private readonly mo: MoReceiver
   private readonly queue = new JobQueue<MessageJob>()
   /** sessions × window × 2: enough queued work to refill every window once. */
   private readonly maxPending: number
-  private readonly counters = { submitted: 0, receipts: 0, receiptsUnparsed: 0, moIgnored: 0 }
+  private readonly counters = { submitted: 0, receipts: 0, receiptsUnparsed: 0 }
   /** Part outcomes for health(): accepted, refused (any error) and throttle answers. */
   private readonly outcomes = { sent: 0, failed: 0, throttled: 0 }
   private readonly log: ConnectorDeps["logger"]
   private pending = 0
-  private boundCount = 0
   private roundRobin = 0
   private pumping = false
   private started = false
   private stopped = false
-  private hadFailure = false
-  private unboundSince: number | null = null
-  private throttledUntil = 0
+  private readonly binds: BindTracker
   private lastError: string | null = null
   private tickTimer: ReturnType<typeof setInterval> | null = null
   private wakeTimer: ReturnType<typeof setTimeout> | null = null
@@ -104,10 +109,21 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   ) {
     this.id = options.id
     this.timings = smppTimings(options)
-    this.limiter = new TpsLimiter(options.tps)
+    this.pacer = new SendPacer(options.tps)
     const sessions = Math.max(1, options.sessions)
     this.maxPending = sessions * Math.max(1, options.window) * 2
     this.log = deps.logger.child({ connector: options.id })
+    this.mo = new MoReceiver(
+      {
+        connectorId: options.id,
+        defaultEncoding: options.default_encoding,
+        reassemblyTimeoutMs: this.timings.moReassemblyTimeoutMs,
+        reassemblyMaxParts: this.timings.moReassemblyMaxParts,
+      },
+      deps,
+      this.log,
+    )
+    this.binds = new BindTracker(deps.clock.now())
     for (let i = 0; i < sessions; i++) {
       this.sessions.push(new SmppSession(i, options, this.timings, deps.clock, this.log, this))
     }
@@ -116,7 +132,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   async start(): Promise<void> {
     if (this.started || this.stopped) return
     this.started = true
-    this.unboundSince = this.deps.clock.now()
+    this.binds.unboundSince = this.deps.clock.now()
     this.tickTimer = setInterval(() => this.tick(), this.timings.tickMs)
     for (const session of this.sessions) session.start()
   }
@@ -124,9 +140,10 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.failQueued({ code: "stopped", temporary: true, message: "connector stopped" })
+    this.mo.stop()
+    this.failQueued(STOPPED)
     await Promise.all(this.sessions.map((session) => session.stop()))
-    this.failQueued({ code: "stopped", temporary: true, message: "connector stopped" })
+    this.failQueued(STOPPED)
     if (this.tickTimer !== null) clearInterval(this.tickTimer)
     if (this.wakeTimer !== null) clearTimeout(this.wakeTimer)
     this.tickTimer = null
@@ -138,13 +155,14 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     if (first === undefined) return Promise.resolve({ parts: [] })
     const now = this.deps.clock.now()
     const refusal: ConnectorError | null = this.stopped
-      ? { code: "stopped", temporary: true, message: "connector stopped" }
+      ? STOPPED
       : this.pending >= this.maxPending
-        ? this.boundCount === 0
+        ? this.binds.bound === 0
           ? { code: "not_bound", temporary: true, message: "no bound session and queue full" }
           : { code: "saturated", temporary: true, message: `${this.pending} messages pending` }
         : null
     if (refusal !== null) {
+      this.outcomes.failed++
       return Promise.resolve({
         parts: [{ index: first.index, ok: false, error: refusal, at: now }],
       })
@@ -159,80 +177,109 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   }
 
   capacity(): number {
-    if (this.stopped || this.boundCount === 0) return 0
+    if (this.stopped || this.binds.bound === 0) return 0
     return Math.max(0, this.maxPending - this.pending)
   }
 
   health(): ConnectorHealth {
+    const now = this.deps.clock.now()
     let used = 0
     let boundWithRoom = 0
+    let bindsDone = 0
+    let connectionsLost = 0
+    let reconnects = 0
     for (const session of this.sessions) {
       used += session.window.used
       if (session.canSubmit) boundWithRoom++
+      bindsDone += session.counters.binds
+      connectionsLost += session.counters.connectionsLost
+      reconnects += session.counters.reconnects
     }
+    const state = connectorState({
+      stopped: this.stopped,
+      boundSessions: this.binds.bound,
+      boundWithRoom,
+      queueFull: this.pending >= this.maxPending,
+      throttled: this.pacer.isThrottled(now),
+      consecutiveFailures: this.binds.consecutiveFailures,
+      lastFailureRejected: this.binds.lastFailureRejected,
+      unboundForMs: this.binds.unboundForMs(now),
+      downGraceMs: this.timings.responseTimeoutMs,
+    })
     return {
       id: this.id,
       type: this.type,
-      state: this.state(boundWithRoom),
-      usable: !this.stopped && this.boundCount > 0,
-      sessions: { configured: this.sessions.length, bound: this.boundCount },
+      state,
+      usable: isUsable(state),
+      sessions: { configured: this.sessions.length, bound: this.binds.bound },
       window: { size: this.sessions.length * Math.max(1, this.options.window), used },
       tps: this.options.tps,
       pending: this.pending,
       lastError: this.lastError,
-      counters: { ...this.outcomes, receipts: this.counters.receipts, inbound: 0 },
-      details: { host: this.options.host, port: this.options.port },
+      counters: {
+        sent: this.outcomes.sent,
+        failed: this.outcomes.failed,
+        throttled: this.outcomes.throttled,
+        receipts: this.counters.receipts,
+        inbound: this.mo.inbound,
+      },
+      details: {
+        host: this.options.host,
+        port: this.options.port,
+        configured_tps: this.options.tps,
+        // 0 = no cap (tps = 0 and not throttled).
+        effective_tps: this.pacer.effectiveTps(now),
+        binds: bindsDone,
+        connections_lost: connectionsLost,
+        reconnects,
+        last_bind_at: this.binds.lastBindAt,
+        consecutive_failures: this.binds.consecutiveFailures,
+        mo_held_parts: this.mo.heldParts,
+      },
     }
   }
 
   stats(): SmppConnectorStats {
-    const totals = {
-      ...this.counters,
+    const totals: SessionCounters = {
       binds: 0,
       bindsRejected: 0,
       connectionsLost: 0,
       genericNacks: 0,
       malformedPdus: 0,
       lateResponses: 0,
+      reconnects: 0,
+      answersDropped: 0,
     }
     for (const { counters } of this.sessions) {
-      totals.binds += counters.binds
-      totals.bindsRejected += counters.bindsRejected
-      totals.connectionsLost += counters.connectionsLost
-      totals.genericNacks += counters.genericNacks
-      totals.malformedPdus += counters.malformedPdus
-      totals.lateResponses += counters.lateResponses
+      for (const key of Object.keys(totals) as (keyof SessionCounters)[]) {
+        totals[key] += counters[key]
+      }
     }
-    return totals
+    return {
+      ...totals,
+      ...this.counters,
+      ...this.mo.counters(),
+    }
   }
 
   // --- SessionListener ---
 
-  stateChanged(session: SmppSession<MessageJob>, from: SessionState, to: SessionState): void {
-    const now = this.deps.clock.now()
-    if (to === "bound") {
-      this.boundCount++
-      this.hadFailure = false
-      this.unboundSince = null
-      this.pump()
-    } else if (from === "bound") {
-      this.boundCount--
-      if (this.boundCount === 0) this.unboundSince = now
-    }
-    if (to === "closed" && !this.stopped) {
-      this.hadFailure = true
-      this.lastError = session.lastError
-    }
+  stateChanged(
+    session: SmppSession<MessageJob>,
+    from: SessionState,
+    to: SessionState,
+    reason: string | null,
+  ): void {
+    this.binds.transition(from, to, reason, this.deps.clock.now())
+    if (to === "bound") this.pump()
+    if (to === "closed" && !this.stopped) this.lastError = session.lastError
   }
 
   submitAnswered(_: SmppSession<MessageJob>, job: MessageJob, status: number, id: string): void {
     const part = job.message.parts[job.next]!
     const at = this.deps.clock.now()
     if (status !== 0) {
-      if (status === ESME_RTHROTTLED) {
-        this.throttledUntil = at + THROTTLE_PAUSE_MS
-        this.outcomes.throttled++
-      }
+      if (status === ESME_RTHROTTLED || status === ESME_RMSGQFUL) this.throttledBy(job, status, at)
       this.fail(job, submitStatusError(status), at)
     } else {
       job.results.push({ index: part.index, ok: true, carrierId: id, at })
@@ -241,7 +288,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       if (job.next === job.message.parts.length) {
         this.settle(job)
       } else if (this.stopped) {
-        this.fail(job, { code: "stopped", temporary: true, message: "connector stopped" }, at)
+        this.fail(job, STOPPED, at)
       } else {
         job.queuedAt = at
         this.queue.pushContinuation(job)
@@ -255,19 +302,16 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     this.pump()
   }
 
-  received(_: SmppSession<MessageJob>, pdu: PDU): void {
+  received(_: SmppSession<MessageJob>, pdu: PDU): number | Promise<number> {
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0
-    if (!isReceipt(esmClass)) {
-      // TODO(inbound stage): hand MO deliver_sm to an `inbound` event once core/inbound exists.
-      this.counters.moIgnored++
-      this.log.info({ command: pdu.command, esm_class: esmClass }, "mo_ignored")
-      return
-    }
+    if (!isReceipt(esmClass)) return this.mo.receive(pdu)
+    // A receipt is answered 0 even when unreadable: an error would only make the SMSC
+    // redeliver what we cannot read.
     const receipt = parseReceiptPdu(pdu, this.id)
     if (receipt === null) {
       this.counters.receiptsUnparsed++
       this.log.warn({ command: pdu.command, sequence: pdu.sequence_number }, "receipt unparseable")
-      return
+      return 0
     }
     this.counters.receipts++
     try {
@@ -275,6 +319,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     } catch (error) {
       this.log.error({ err: error, carrierId: receipt.carrierId }, "receipt handler failed")
     }
+    return 0
   }
 
   // --- dispatch ---
@@ -289,7 +334,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
         const session = this.nextSession()
         if (session === null) return
         const now = this.deps.clock.now()
-        const wait = Math.max(this.throttledUntil - now, this.limiter.delayMs(now))
+        const wait = this.pacer.delayMs(now)
         if (wait > 0) {
           this.wakeIn(wait)
           return
@@ -316,12 +361,23 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
         `characters outside ${this.options.default_encoding} replaced with "?"`,
       )
     }
-    this.limiter.tryAcquire(now)
+    this.pacer.record(now)
+    job.sentAt = now
     if (session.submit(job, built.fields)) {
       this.counters.submitted++
     } else {
       // The socket went away under us; its close event is on its way. Try again elsewhere.
       this.queue.pushContinuation(job)
+    }
+  }
+
+  private throttledBy(job: MessageJob, status: number, at: number): void {
+    this.outcomes.throttled++
+    if (this.pacer.throttled(at, job.sentAt)) {
+      this.log.warn(
+        { status: commandStatusName(status), effectiveTps: this.pacer.effectiveTps(at) },
+        "carrier throttled: send rate lowered",
+      )
     }
   }
 
@@ -349,10 +405,11 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   private tick(): void {
     const now = this.deps.clock.now()
     for (const session of this.sessions) session.tick(now)
+    this.mo.sweep(now)
     // Queued messages wait for a bind at most one response timeout (`not_bound`).
-    if (this.boundCount === 0 && this.unboundSince !== null) {
+    if (this.binds.bound === 0) {
       const cutoff = now - this.timings.responseTimeoutMs
-      if (this.unboundSince <= cutoff) {
+      if (this.binds.unboundSince <= cutoff) {
         const error: ConnectorError = {
           code: "not_bound",
           temporary: true,
@@ -379,13 +436,5 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   private settle(job: MessageJob): void {
     this.pending--
     job.resolve({ parts: job.results })
-  }
-
-  private state(boundWithRoom: number): ConnectorState {
-    if (this.stopped) return "stopped"
-    if (this.boundCount === 0) return this.hadFailure ? "down" : "connecting"
-    if (boundWithRoom === 0 || this.pending >= this.maxPending) return "saturated"
-    if (this.deps.clock.now() < this.throttledUntil) return "throttled"
-    return "bound"
   }
 }

@@ -32,7 +32,19 @@ export interface SmppConnectorOptions {
   /** -1 = choose from the sender's form (see submit-pdu.ts). */
   source_ton: number
   source_npi: number
+  /**
+   * Seconds an incomplete multipart MO message waits for its missing parts, counted from its
+   * first part; then the held parts are dropped (counted and logged). Default 600.
+   */
+  mo_reassembly_timeout_s?: number
+  /** Most MO parts held in memory for reassembly; beyond it the oldest set is dropped. Default 10000. */
+  mo_reassembly_max_parts?: number
 }
+
+/** TS 23.040 §9.2.3.24.1 leaves reassembly time to the receiver; handsets keep parts for minutes. */
+export const DEFAULT_MO_REASSEMBLY_TIMEOUT_S = 600
+/** 10,000 parts × ≤ 254 octets ≈ 2.5 MB: room for thousands of sets in flight. */
+export const DEFAULT_MO_REASSEMBLY_MAX_PARTS = 10_000
 
 /** The options as the session and connector use them: milliseconds, whole counts. */
 export interface SmppTimings {
@@ -44,6 +56,8 @@ export interface SmppTimings {
   unbindGraceMs: number
   /** Period of the sweep that expires deadlines (one timer per connector, not one per PDU). */
   tickMs: number
+  moReassemblyTimeoutMs: number
+  moReassemblyMaxParts: number
 }
 
 const MAX_UNBIND_GRACE_MS = 2000
@@ -59,6 +73,12 @@ export function smppTimings(options: SmppConnectorOptions): SmppTimings {
     responseTimeoutMs,
     reconnectMinMs,
     reconnectMaxMs: Math.max(reconnectMinMs, options.reconnect_max_s * 1000),
+    moReassemblyTimeoutMs:
+      Math.max(0.001, options.mo_reassembly_timeout_s ?? DEFAULT_MO_REASSEMBLY_TIMEOUT_S) * 1000,
+    moReassemblyMaxParts: Math.max(
+      1,
+      Math.floor(options.mo_reassembly_max_parts ?? DEFAULT_MO_REASSEMBLY_MAX_PARTS),
+    ),
     unbindGraceMs: Math.min(responseTimeoutMs, MAX_UNBIND_GRACE_MS),
     // A deadline fires at most one tick late: a quarter of the timeout keeps that error small.
     tickMs: Math.min(

@@ -16,7 +16,7 @@ import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import * as command from "./command-ids.ts"
-import { commandStatusName } from "./command-status.ts"
+import { commandStatusName, ESME_RINVCMDID, ESME_RX_T_APPN } from "./command-status.ts"
 import { InFlight } from "./in-flight.ts"
 import type { SmppConnectorOptions, SmppTimings } from "./options.ts"
 import { PduWriter } from "./pdu-writer.ts"
@@ -30,13 +30,22 @@ export interface SubmitJob {
 }
 
 export interface SessionListener<J extends SubmitJob> {
-  stateChanged(session: SmppSession<J>, from: SessionState, to: SessionState): void
+  /** `reason` on a close: connection_lost, bind_rejected, unbound or stopped. */
+  stateChanged(
+    session: SmppSession<J>,
+    from: SessionState,
+    to: SessionState,
+    reason: string | null,
+  ): void
   /** submit_sm_resp or generic_nack for an outstanding submit_sm. */
   submitAnswered(session: SmppSession<J>, job: J, status: number, messageId: string): void
   /** No answer: deadline passed, connection lost or session stopped. */
   submitFailed(session: SmppSession<J>, job: J, error: ConnectorError): void
-  /** deliver_sm or data_sm, already answered with status 0. */
-  received(session: SmppSession<J>, pdu: PDU): void
+  /**
+   * deliver_sm or data_sm: the command_status to answer it with, now or once known (an MO is
+   * acknowledged only after it is stored). A rejected promise answers ESME_RX_T_APPN.
+   */
+  received(session: SmppSession<J>, pdu: PDU): number | Promise<number>
 }
 
 export interface SessionCounters {
@@ -46,9 +55,12 @@ export interface SessionCounters {
   genericNacks: number
   malformedPdus: number
   lateResponses: number
+  /** Connection attempts after the first one. */
+  reconnects: number
+  /** deliver_sm / data_sm answers not sent: the connection they came on had closed meanwhile. */
+  answersDropped: number
 }
 
-const ESME_RINVCMDID = 0x03
 /** SMPP 3.4 §5.2.4: 0x34 = version 3.4. */
 const INTERFACE_VERSION = 0x34
 /** SMPP 3.4 §3.2: sequence_number runs 0x00000001–0x7FFFFFFF. */
@@ -64,6 +76,8 @@ export class SmppSession<J extends SubmitJob> {
     genericNacks: 0,
     malformedPdus: 0,
     lateResponses: 0,
+    reconnects: 0,
+    answersDropped: 0,
   }
   state: SessionState = "closed"
   lastError: string | null = null
@@ -216,8 +230,7 @@ export class SmppSession<J extends SubmitJob> {
         return
       case command.DELIVER_SM:
       case command.DATA_SM:
-        this.write(pdu.response())
-        this.listener.received(this, pdu)
+        this.onDeliver(lib, pdu)
         return
       case command.ENQUIRE_LINK:
         this.write(pdu.response())
@@ -252,6 +265,41 @@ export class SmppSession<J extends SubmitJob> {
       default:
         this.onUnexpected(pdu)
         return
+    }
+  }
+
+  private onDeliver(lib: LibSession, pdu: PDU): void {
+    let answer: number | Promise<number>
+    try {
+      answer = this.listener.received(this, pdu)
+    } catch (error) {
+      this.logger.error({ err: error, command: pdu.command }, "deliver_sm handling failed")
+      answer = ESME_RX_T_APPN
+    }
+    if (typeof answer === "number") {
+      this.answer(lib, pdu, answer)
+      return
+    }
+    answer.then(
+      (status) => this.answer(lib, pdu, status),
+      (error: unknown) => {
+        this.logger.error({ err: error, command: pdu.command }, "deliver_sm handling failed")
+        this.answer(lib, pdu, ESME_RX_T_APPN)
+      },
+    )
+  }
+
+  /** Answers on the connection the request came on; after a reconnect the SMSC redelivers. */
+  private answer(lib: LibSession, pdu: PDU, status: number): void {
+    if (
+      this.lib !== lib ||
+      !this.write(pdu.response(status === 0 ? undefined : { command_status: status }))
+    ) {
+      this.counters.answersDropped++
+      this.logger.debug(
+        { command: pdu.command, sequence: pdu.sequence_number, status },
+        "answer dropped: its connection is gone",
+      )
     }
   }
 
@@ -361,7 +409,9 @@ export class SmppSession<J extends SubmitJob> {
     this.logger.info({ delayMs: delay, attempt: this.attempt }, "smpp reconnect scheduled")
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null
-      if (!this.stopping) this.connect()
+      if (this.stopping) return
+      this.counters.reconnects++
+      this.connect()
     }, delay)
   }
 
@@ -404,6 +454,6 @@ export class SmppSession<J extends SubmitJob> {
     if (from === to) return
     this.state = to
     this.logger.info({ from, to, reason }, `smpp session ${to}`)
-    this.listener.stateChanged(this, from, to)
+    this.listener.stateChanged(this, from, to, reason)
   }
 }

@@ -49,9 +49,19 @@ describe("shortMessageOctets", () => {
     )
   })
 
-  test("loses only octets above 0x7F on data_coding 0, which the library turns into spaces", () => {
-    const pdu = roundTrip({ data_coding: 0, short_message: Buffer.of(0x41, 0xe9, 0x42) })
-    expect([...shortMessageOctets(pdu.short_message, 0).message]).toEqual([0x41, 0x20, 0x42])
+  test("keeps octets above 0x7F on data_coding 0 and 1, with the library's GSM decode off", () => {
+    for (const dataCoding of [0x00, 0x01]) {
+      const pdu = roundTrip({ data_coding: dataCoding, short_message: Buffer.of(0x41, 0xe9, 0x42) })
+      expect([...shortMessageOctets(pdu.short_message, dataCoding).message]).toEqual([
+        0x41, 0xe9, 0x42,
+      ])
+    }
+  })
+
+  test("maps text a GSM-decoding library gave back to its septets", () => {
+    // TS 23.038 §6.2.1: "A" 0x41, "{" ESC 0x28, "@" 0x00, "¤" 0x24.
+    const result = shortMessageOctets({ message: "A{@¤" }, 0)
+    expect([...result.message]).toEqual([0x41, 0x1b, 0x28, 0x00, 0x24])
   })
 
   test("returns nothing for a missing field", () => {

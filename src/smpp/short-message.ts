@@ -1,13 +1,21 @@
 /**
  * Gets the octets of a received short_message / message_payload back from npm `smpp`.
  *
- * The library decodes these fields while parsing (defs.js `filters.message.decode`) and keeps
- * no copy of the wire bytes: data_coding with low nibble 0 or 1 becomes text through its GSM
- * 03.38 table (one octet per septet), 3 through Latin-1, 8 through UTF-16BE; any other value
- * stays a Buffer. With esm_class UDHI (0x40, SMPP 3.4 §5.2.12) it also splits the UDH into
- * information elements. Every one of those steps is invertible for 7-bit data, so re-encoding
- * with the same tables gives the original octets back. The one loss: in the GSM path the
- * library turns octets ≥ 0x80 (invalid as unpacked septets) into a space.
+ * The library decodes these fields while parsing (defs.js `filters.message.decode`): data_coding
+ * with low nibble 0 or 1 through its GSM 03.38 table (one octet per septet, octets ≥ 0x80 become
+ * spaces), 3 through Latin-1, 8 through UTF-16BE; any other value stays a Buffer. With esm_class
+ * UDHI (0x40, SMPP 3.4 §5.2.12) it also splits the UDH into information elements.
+ *
+ * Importing this module turns the GSM step off with the library's documented switch (README
+ * "Encodings": `delete smpp.encodings.ASCII`): data_coding 0 and 1 then stay the wire octets,
+ * which is exact (an MO in Latin-1 under data_coding 0 keeps its "é") and cheaper (the GSM
+ * decode builds a RegExp and walks its table for every receipt). Nothing in Signalbox lets the
+ * library encode text: every short_message we build is a Buffer with an explicit data_coding.
+ * Latin-1 and UCS-2 are still decoded by the library; re-encoding them with the same tables
+ * gives the octets back, and so does re-encoding GSM text when another process did not turn the
+ * decode off. The remaining loss: a UDH with a national language shift IE (0x24/0x25) still
+ * makes the library decode the text with that table, which this module maps back through the
+ * default table.
  */
 import smpp from "smpp"
 import { encodeUcs2 } from "../codec/ucs2.ts"
@@ -25,6 +33,9 @@ interface DecodedShortMessage {
 }
 
 const EMPTY = new Uint8Array(0)
+
+// Idempotent; see the header.
+delete smpp.encodings.ASCII
 
 export function shortMessageOctets(value: unknown, dataCoding: number): ShortMessageOctets {
   if (value == null) return { udh: null, message: EMPTY }

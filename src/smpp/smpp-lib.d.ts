@@ -70,6 +70,9 @@ declare module "smpp" {
 
   export const errors: Record<string, number>
 
+  /** Text encodings by name; `default` names the one data_coding 0 uses (README "Encodings"). */
+  export const encodings: Record<string, unknown> & { default: string }
+
   /** GSM 03.38 tables the library decodes data_coding 0/1 short_message text with. */
   export const gsmCoder: {
     encode(text: string, nationalTable: number): Buffer
@@ -88,6 +91,7 @@ declare module "smpp" {
     connect: typeof connect
     createServer: typeof createServer
     errors: typeof errors
+    encodings: typeof encodings
     gsmCoder: typeof gsmCoder
   }
   export default smpp

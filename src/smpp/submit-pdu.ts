@@ -28,7 +28,7 @@ export const ESM_CLASS_UDHI = 0x40
 export const MAX_SHORT_MESSAGE = 254
 
 /** Digits in a source number at or below which it is a short code, not an MSISDN. */
-const SHORT_CODE_MAX_DIGITS = 7
+export const SHORT_CODE_MAX_DIGITS = 7
 
 export interface Address {
   ton: number

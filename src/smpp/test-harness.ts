@@ -60,7 +60,13 @@ export function outbound(
 export interface ConnectorHarness {
   connector: SmppConnector
   receipts: DeliveryReceipt[]
+  /** Every MO handed to events.inbound, whether the store then accepted it or not. */
   inbound: InboundMessage[]
+  /**
+   * What events.inbound does after recording the message; the default stores it at once.
+   * Replace it to hold the store open (a pending promise) or make it fail (a rejection).
+   */
+  store: (message: InboundMessage) => Promise<void>
 }
 
 /** TEST_LOG_LEVEL=debug shows the connector's logs. */
@@ -71,10 +77,22 @@ export function connectorFor(
   const receipts: DeliveryReceipt[] = []
   const inbound: InboundMessage[] = []
   const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined
-  const connector = createSmppConnector(options, {
+  const harness: ConnectorHarness = {
+    connector: null as unknown as SmppConnector,
+    receipts,
+    inbound,
+    store: async () => {},
+  }
+  harness.connector = createSmppConnector(options, {
     logger: level ? createLogger(level) : silentLogger,
     clock,
-    events: { receipt: (receipt) => receipts.push(receipt), inbound: async (message) => void inbound.push(message) },
+    events: {
+      receipt: (receipt) => receipts.push(receipt),
+      inbound: (message) => {
+        inbound.push(message)
+        return harness.store(message)
+      },
+    },
   })
-  return { connector, receipts, inbound }
+  return harness
 }

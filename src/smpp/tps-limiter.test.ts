@@ -13,7 +13,12 @@ function maxInWindow(times: number[], windowMs: number): number {
 }
 
 /** A sender that wants to send all the time, polled at random moments of simulated time. */
-function greedySends(limiter: TpsLimiter, durationMs: number, seed: number): number[] {
+function greedySends(
+  limiter: TpsLimiter,
+  durationMs: number,
+  seed: number,
+  limit = limiter.tps,
+): number[] {
   let state = seed
   const random = () => {
     state = (state * 1664525 + 1013904223) % 2 ** 32
@@ -21,7 +26,7 @@ function greedySends(limiter: TpsLimiter, durationMs: number, seed: number): num
   }
   const times: number[] = []
   for (let now = 0; now < durationMs; now += random() * 3) {
-    while (limiter.tryAcquire(now)) times.push(now)
+    while (limiter.tryAcquire(now, limit)) times.push(now)
   }
   return times
 }
@@ -90,5 +95,41 @@ describe("TpsLimiter", () => {
     // The wall clock is set back by 1000 s.
     expect(limiter.delayMs(5000)).toBeLessThanOrEqual(1000)
     expect(limiter.tryAcquire(6000)).toBe(true)
+  })
+
+  test.each([1, 3, 50, 99])(
+    "holds a lower limit of %i exactly, as the adaptive rate asks, on a tps=100 ring",
+    (limit) => {
+      const times = greedySends(new TpsLimiter(100), 10_000, limit, limit)
+      expect(maxInWindow(times, 1000)).toBe(limit)
+      expect(times.length).toBeGreaterThanOrEqual(limit * 9)
+    },
+  )
+
+  test("keeps every window exact while the limit changes", () => {
+    const limiter = new TpsLimiter(20)
+    const times: number[] = []
+    // 20/s, halved to 10/s at 3 s, back up by 2/s every second from 5 s.
+    const limitAt = (t: number) =>
+      t < 3000 ? 20 : t < 5000 ? 10 : Math.min(20, 10 + 2 * Math.floor((t - 5000) / 1000))
+    for (let now = 0; now < 12_000; now += 1) {
+      while (limiter.tryAcquire(now, limitAt(now))) times.push(now)
+    }
+    expect(maxInWindow(times, 1000)).toBe(20)
+    for (let i = 0; i + 10 < times.length; i++) {
+      // Any 11 consecutive sends that start after the halving span at least a second while
+      // the limit is 10 or less.
+      if (times[i]! >= 3000 && times[i + 10]! < 5000)
+        expect(times[i + 10]! - times[i]!).toBeGreaterThanOrEqual(1000)
+    }
+  })
+
+  test("treats a fractional tps below 1 as one send per 1/tps seconds, not as no cap", () => {
+    const limiter = new TpsLimiter(0.5)
+    expect(limiter.tps).toBe(1)
+    expect(limiter.tryAcquire(0)).toBe(true)
+    expect(limiter.tryAcquire(1999)).toBe(false)
+    expect(limiter.delayMs(1000)).toBe(1000)
+    expect(limiter.tryAcquire(2000)).toBe(true)
   })
 })

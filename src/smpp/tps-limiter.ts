@@ -19,59 +19,76 @@ const SLICES_PER_SECOND = SECOND_MS / SLICE_MS
 
 export class SlidingLog {
   private readonly sentAt: Float64Array
-  /** Index of the oldest of the last `limit` sends (the next slot to overwrite). */
+  /** Index of the oldest of the last `capacity` sends (the next slot to overwrite). */
   private head = 0
 
   constructor(
-    readonly limit: number,
+    readonly capacity: number,
     readonly windowMs: number,
   ) {
-    this.sentAt = new Float64Array(limit).fill(Number.NEGATIVE_INFINITY)
+    this.sentAt = new Float64Array(capacity).fill(Number.NEGATIVE_INFINITY)
   }
 
-  /** Milliseconds until one more send fits; 0 means now. */
-  delayMs(now: number): number {
-    return Math.max(0, this.oldest(now) + this.windowMs - now)
+  /**
+   * Milliseconds until one more send fits under `limit` (≤ capacity) per window; 0 means now.
+   * The ring holds the last `capacity` sends, so the send `limit` places back is always in it:
+   * a lower limit (the adaptive rate after ESME_RTHROTTLED) is exact too, with no reallocation.
+   */
+  delayMs(now: number, limit = this.capacity): number {
+    return Math.max(0, this.nthLatest(now, limit) + this.windowMs - now)
   }
 
   record(now: number): void {
     this.sentAt[this.head] = now
-    this.head = this.head + 1 === this.limit ? 0 : this.head + 1
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1
   }
 
-  private oldest(now: number): number {
-    const oldest = this.sentAt[this.head]!
-    if (oldest <= now) return oldest
+  private nthLatest(now: number, n: number): number {
+    const back = this.head - Math.min(this.capacity, Math.max(1, n))
+    const at = this.sentAt[back < 0 ? back + this.capacity : back]!
+    if (at <= now) return at
     // The wall clock stepped back: sends logged "in the future" count as sent now, so the cap
     // holds and the line stalls at most one window instead of until the clock catches up.
-    for (let i = 0; i < this.limit; i++) if (this.sentAt[i]! > now) this.sentAt[i] = now
+    for (let i = 0; i < this.capacity; i++) if (this.sentAt[i]! > now) this.sentAt[i] = now
     return now
   }
 }
 
 export class TpsLimiter {
+  /** The configured cap in sends per second (whole sends; 0 = none). */
   readonly tps: number
   private readonly second: SlidingLog | null
   private readonly slice: SlidingLog | null
 
-  /** tps ≤ 0 disables the cap. */
+  /**
+   * tps ≤ 0 disables the cap. A fractional tps above 1 is rounded down; below 1 it means one
+   * send per 1/tps seconds (tps = 0.5: one every 2 s), never "no cap".
+   */
   constructor(tps: number) {
-    this.tps = tps > 0 ? Math.floor(tps) : 0
-    this.second = this.tps > 0 ? new SlidingLog(this.tps, SECOND_MS) : null
-    this.slice =
-      this.tps > 0 ? new SlidingLog(Math.ceil(this.tps / SLICES_PER_SECOND), SLICE_MS) : null
+    const capped = Number.isFinite(tps) && tps > 0
+    this.tps = capped ? Math.max(1, Math.floor(tps)) : 0
+    const windowMs = capped && tps < 1 ? SECOND_MS / tps : SECOND_MS
+    this.second = capped ? new SlidingLog(this.tps, windowMs) : null
+    this.slice = capped ? new SlidingLog(Math.ceil(this.tps / SLICES_PER_SECOND), SLICE_MS) : null
   }
 
-  /** Milliseconds until a send is allowed; 0 means now. */
-  delayMs(now: number): number {
+  /**
+   * Milliseconds until a send is allowed under `limit` sends per second (default and maximum:
+   * the configured tps); 0 means now.
+   */
+  delayMs(now: number, limit = this.tps): number {
     if (this.second === null || this.slice === null) return 0
-    return Math.max(this.second.delayMs(now), this.slice.delayMs(now))
+    const perSecond = Math.min(this.tps, Math.max(1, limit))
+    return Math.max(
+      this.second.delayMs(now, perSecond),
+      this.slice.delayMs(now, Math.ceil(perSecond / SLICES_PER_SECOND)),
+    )
   }
 
-  /** Records a send at `now` if both windows allow it. */
-  tryAcquire(now: number): boolean {
+  /** Records a send at `now` if both windows allow it under `limit`. */
+  tryAcquire(now: number, limit = this.tps): boolean {
     if (this.second === null || this.slice === null) return true
-    if (this.delayMs(now) > 0) return false
+    if (this.delayMs(now, limit) > 0) return false
     this.second.record(now)
     this.slice.record(now)
     return true

@@ -1,11 +1,14 @@
 /**
  * The fake SMSC's PDU work, kept pure: decoding a received submit_sm, building an SMPP 3.4
- * Appendix B delivery receipt, and the malformed frames it can send.
+ * Appendix B delivery receipt and MO messages, and the malformed frames it can send.
  */
 import smpp, { type PDU } from "smpp"
 import { decodeShortMessage } from "../../src/codec/charset.ts"
-import { type ConcatInfo, parseUdh } from "../../src/codec/udh.ts"
+import { encodeGsm7 } from "../../src/codec/gsm7.ts"
+import { encodeUcs2 } from "../../src/codec/ucs2.ts"
+import { type ConcatInfo, concatUdh, parseUdh } from "../../src/codec/udh.ts"
 import { shortMessageOctets } from "../../src/smpp/short-message.ts"
+import { sourceAddress } from "../../src/smpp/submit-pdu.ts"
 
 export interface ReceivedSubmit {
   system_id: string
@@ -25,10 +28,16 @@ export interface ReceivedSubmit {
   text: string
   /** "" when the submit was refused or never answered. */
   message_id: string
+  /** Arrival time on the fake's clock (epoch ms unless a clock was given). */
   at: number
 }
 
-export function decodeSubmit(pdu: PDU, systemId: string, messageId: string): ReceivedSubmit {
+export function decodeSubmit(
+  pdu: PDU,
+  systemId: string,
+  messageId: string,
+  at = Date.now(),
+): ReceivedSubmit {
   const dataCoding = pdu.data_coding as number
   const octets = shortMessageOctets(pdu.short_message, dataCoding)
   return {
@@ -46,7 +55,7 @@ export function decodeSubmit(pdu: PDU, systemId: string, messageId: string): Rec
     message: octets.message,
     text: decodeShortMessage(octets.message, dataCoding, "gsm7"),
     message_id: messageId,
-    at: Date.now(),
+    at,
   }
 }
 
@@ -170,4 +179,131 @@ export function malformedFrame(kind: MalformedPdu): Buffer {
   frame.writeUInt16BE(1, body.length + 2)
   frame.writeUInt32BE(frame.length, 0)
   return frame
+}
+
+/** An MO message for the fake SMSC to send, split the way a real SMSC or handset might. */
+export interface MoSpec {
+  /** Sender: "+4915…" or ≥ 8 digits → TON 1, ≤ 7 digits → TON 3, letters → TON 5 (alphanumeric). */
+  from: string
+  /** Our number or short code, addressed the same way. */
+  to: string
+  text: string
+  /** gsm7 → data_coding 0 (unpacked septets), latin1 → 3, ucs2 → 8. Default gsm7. */
+  encoding?: "gsm7" | "latin1" | "ucs2"
+  /** Overrides data_coding, e.g. 0 for Latin-1 octets to a connector whose default is latin1. */
+  dataCoding?: number
+  /** data_sm (text in message_payload) instead of deliver_sm. */
+  dataSm?: boolean
+  /**
+   * How a long text is carried: UDH with an 8-bit (IE 0x00) or 16-bit (IE 0x08) reference, SAR
+   * TLVs, or whole in one message_payload. Default: one part if it fits, else udh8.
+   */
+  split?: "udh8" | "udh16" | "sar" | "payload"
+  /** Octets of text per part, forcing the split points (may cut an escape or a surrogate pair). */
+  partOctets?: number
+  /** Concatenation reference; default the SMSC's next one. */
+  reference?: number
+  /** Send order of the parts, 0-based part indices; default 0, 1, 2, … */
+  order?: readonly number[]
+  /** Which bound session sends it, in bind order; default 0. */
+  sessionIndex?: number
+  /** receipted_message_id on every part: the SMSC's id, "<id>" or "<id>.<part>" when split. */
+  messageId?: string
+}
+
+// TS 23.040 §9.2.3.24: 140 octets of user data; the 8-bit reference UDH takes 6, the 16-bit 7.
+const SINGLE = { gsm7: 160, latin1: 140, ucs2: 140 } as const
+const UDH8 = { gsm7: 153, latin1: 134, ucs2: 134 } as const
+const UDH16 = { gsm7: 152, latin1: 133, ucs2: 132 } as const
+const ESC = 0x1b
+
+/** The MO's deliver_sm / data_sm PDUs, in part order (part n at index n − 1). */
+export function moPdus(spec: MoSpec, reference: number): PDU[] {
+  const encoding = spec.encoding ?? "gsm7"
+  const octets =
+    encoding === "gsm7"
+      ? encodeGsm7(spec.text)
+      : encoding === "ucs2"
+        ? encodeUcs2(spec.text)
+        : Uint8Array.from(Buffer.from(spec.text, "latin1"))
+  const dataCoding = spec.dataCoding ?? (encoding === "gsm7" ? 0 : encoding === "ucs2" ? 8 : 3)
+  const split =
+    spec.split ??
+    (octets.length <= SINGLE[encoding] && spec.partOctets === undefined ? null : "udh8")
+  const size =
+    spec.partOctets ??
+    (split === "udh8" ? UDH8[encoding] : split === "udh16" ? UDH16[encoding] : SINGLE[encoding])
+  const chunks =
+    split === null || split === "payload"
+      ? [octets]
+      : chunk(octets, size, spec.partOctets === undefined ? encoding : null)
+  const source = sourceAddress(spec.from, AUTO_TON)
+  const destination = sourceAddress(spec.to, AUTO_TON)
+  return chunks.map((body, i) => {
+    const seq = i + 1
+    let userData: Uint8Array = body
+    let esmClass = 0
+    const fields: Record<string, unknown> = {
+      source_addr_ton: source.ton,
+      source_addr_npi: source.npi,
+      source_addr: source.addr,
+      dest_addr_ton: destination.ton,
+      dest_addr_npi: destination.npi,
+      destination_addr: destination.addr,
+      data_coding: dataCoding,
+    }
+    if (split === "udh8" || split === "udh16") {
+      const udh =
+        split === "udh8"
+          ? concatUdh(reference & 0xff, chunks.length, seq)
+          : Uint8Array.of(
+              0x06,
+              0x08,
+              0x04,
+              (reference >> 8) & 0xff,
+              reference & 0xff,
+              chunks.length,
+              seq,
+            )
+      userData = Buffer.concat([udh, body])
+      esmClass = 0x40
+    } else if (split === "sar") {
+      fields.sar_msg_ref_num = reference & 0xffff
+      fields.sar_total_segments = chunks.length
+      fields.sar_segment_seqnum = seq
+    }
+    fields.esm_class = esmClass
+    if (spec.messageId !== undefined) {
+      fields.receipted_message_id =
+        chunks.length === 1 ? spec.messageId : `${spec.messageId}.${seq}`
+    }
+    const buffer = Buffer.from(userData)
+    if (spec.dataSm) {
+      fields.message_payload = buffer
+      return new smpp.PDU("data_sm", fields)
+    }
+    if (split === "payload") {
+      fields.short_message = Buffer.alloc(0)
+      fields.message_payload = buffer
+    } else {
+      fields.short_message = buffer
+    }
+    return new smpp.PDU("deliver_sm", fields)
+  })
+}
+
+const AUTO_TON = { source_ton: -1, source_npi: -1 }
+
+/** Splits at `size` octets, never after an ESC (gsm7) or inside a surrogate pair (ucs2). */
+function chunk(octets: Uint8Array, size: number, keepWhole: "gsm7" | "latin1" | "ucs2" | null) {
+  const chunks: Uint8Array[] = []
+  let start = 0
+  while (start < octets.length) {
+    let end = Math.min(octets.length, start + Math.max(1, size))
+    if (end < octets.length && keepWhole === "gsm7" && octets[end - 1] === ESC) end--
+    if (end < octets.length && keepWhole === "ucs2" && (octets[end - 2]! & 0xfc) === 0xd8) end -= 2
+    chunks.push(octets.subarray(start, end))
+    start = end
+  }
+  return chunks.length === 0 ? [octets] : chunks
 }

@@ -1,22 +1,27 @@
 /**
  * A fake SMSC on npm `smpp`'s server side, listening on 127.0.0.1 port 0. Behaviours follow
  * jasmin's test SMSC: happy, blackHole, throttle, errorOnSubmit, receiptBeforeResp, hex/decimal
- * receipt ids, malformed PDUs. Per-submit work is light: the benchmark drives 7,000+ submit_sm/s
- * through it (with `record: false` it keeps counters only).
+ * receipt ids, malformed PDUs, binds that drop every N ms; every behaviour can be switched at
+ * run time with setBehaviour(). It also sends MO messages (sendMo: deliver_sm or data_sm, split
+ * by UDH, SAR or message_payload, in any order) and reports how the ESME answered them.
+ * Per-submit work is light: the benchmark drives 7,000+ submit_sm/s through it (with
+ * `record: false` it keeps counters only).
  */
 import type { AddressInfo } from "node:net"
 import smpp, { type PDU, type Session } from "smpp"
 import {
   decodeSubmit,
   type MalformedPdu,
+  type MoSpec,
   malformedFrame,
+  moPdus,
   type ReceiptSubject,
   type ReceivedSubmit,
   receiptDeliverSm,
   receiptSubjectOf,
 } from "./smsc-pdus.ts"
 
-export type { MalformedPdu, ReceivedSubmit }
+export type { MalformedPdu, MoSpec, ReceivedSubmit }
 
 export interface FakeSmscBehaviour {
   /** Accepted system_id/password pairs; null accepts anyone. Others get ESME_RBINDFAIL. */
@@ -44,6 +49,8 @@ export interface FakeSmscBehaviour {
   responseDelayMs: number
   ignoreEnquireLink: boolean
   malformedPdu: MalformedPdu | null
+  /** Close the TCP connection of every bound session every N ms (a carrier that keeps dropping). */
+  dropBindEveryMs: number | null
 }
 
 export interface FakeSmscOptions extends Partial<FakeSmscBehaviour> {
@@ -53,6 +60,8 @@ export interface FakeSmscOptions extends Partial<FakeSmscBehaviour> {
   port?: number
   /** Called for every submit_sm as it arrives, before any behaviour applies. */
   onSubmit?: (pdu: PDU) => void
+  /** Time source for arrival stamps (`submits[].at`) and throttleAbove's one-second buckets. */
+  clock?: () => number
 }
 
 export interface BindRequest {
@@ -76,6 +85,13 @@ export interface FakeSmscCounters {
   enquireLinks: number
   genericNacks: number
   unbinds: number
+  dataSmResps: number
+  /** MO deliver_sm / data_sm sent by sendMo / sendPdus. */
+  mo: number
+  /** Answers to those, by command_status (0 = stored, 100 = ESME_RX_T_APPN, …). */
+  moResps: Record<number, number>
+  /** Bound sessions closed by dropBindEveryMs or dropAll(). */
+  bindsDropped: number
 }
 
 export interface FakeSmsc {
@@ -90,8 +106,19 @@ export interface FakeSmsc {
   sendReceipt(messageId: string, stat?: string, options?: ReceiptOptions): boolean
   /** Sends a raw deliver_sm (MO or odd receipt) on the first bound session. */
   sendDeliverSm(fields: Record<string, unknown>): boolean
+  /**
+   * Sends an MO message; resolves with the command_status of each PDU's answer in sending order
+   * (-1: the connection closed before an answer). Rejects if that session is not bound.
+   */
+  sendMo(spec: MoSpec): Promise<number[]>
+  /** The PDUs sendMo would send, in part order, for tests that interleave several messages. */
+  moPdus(spec: MoSpec): PDU[]
+  /** Sends these PDUs (each with a fresh sequence_number) and resolves with their answers. */
+  sendPdus(pdus: PDU[], sessionIndex?: number): Promise<number[]>
   /** SMSC-initiated unbind of every bound session. */
   unbindAll(): void
+  /** Closes the TCP connection of every bound session, without an unbind. */
+  dropAll(): void
   close(): Promise<void>
 }
 
@@ -112,6 +139,7 @@ const DEFAULTS: FakeSmscBehaviour = {
   responseDelayMs: 0,
   ignoreEnquireLink: false,
   malformedPdu: null,
+  dropBindEveryMs: null,
 }
 
 const ESME_RBINDFAIL = 0x0d
@@ -122,7 +150,11 @@ interface Peer {
   session: Session
   systemId: string
   bound: boolean
+  /** Order of binding, for sessionIndex. */
+  bindOrder: number
   outstanding: number
+  /** Our MO PDUs waiting for their deliver_sm_resp / data_sm_resp, by sequence_number. */
+  moWaiters: Map<number, (status: number) => void>
 }
 
 interface SubmitRoute {
@@ -131,7 +163,13 @@ interface SubmitRoute {
 }
 
 export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<FakeSmsc> {
-  const { record = true, port: listenPort = 0, onSubmit: observe, ...initial } = options
+  const {
+    record = true,
+    port: listenPort = 0,
+    onSubmit: observe,
+    clock = Date.now,
+    ...initial
+  } = options
   const behaviour: FakeSmscBehaviour = { ...DEFAULTS, ...initial }
   const peers = new Set<Peer>()
   const routes = new Map<string, SubmitRoute>()
@@ -150,8 +188,15 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     enquireLinks: 0,
     genericNacks: 0,
     unbinds: 0,
+    dataSmResps: 0,
+    mo: 0,
+    moResps: {},
+    bindsDropped: 0,
   }
   let nextId = FIRST_MESSAGE_ID
+  let nextReference = 0
+  let bindCount = 0
+  let dropTimer: ReturnType<typeof setInterval> | null = null
   let errorCredit = 0
   let throttleSecond = 0
   let throttleCount = 0
@@ -165,8 +210,55 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     behaviour.idFormat === "hex" ? Number.parseInt(id, 16) : Number.parseInt(id, 10)
 
   function firstBound(): Peer | undefined {
-    for (const peer of peers) if (peer.bound) return peer
-    return undefined
+    return boundPeers()[0]
+  }
+
+  function boundPeers(): Peer[] {
+    return [...peers].filter((peer) => peer.bound).sort((a, b) => a.bindOrder - b.bindOrder)
+  }
+
+  function dropAll(): void {
+    for (const peer of peers) {
+      if (!peer.bound) continue
+      peer.bound = false
+      counters.bindsDropped++
+      peer.session.destroy()
+    }
+  }
+
+  function scheduleDrops(): void {
+    if (dropTimer !== null) clearInterval(dropTimer)
+    dropTimer = null
+    const every = behaviour.dropBindEveryMs
+    if (every !== null && every > 0) dropTimer = setInterval(dropAll, every)
+  }
+
+  function settleMo(peer: Peer, pdu: PDU): void {
+    const waiter = peer.moWaiters.get(pdu.sequence_number)
+    if (waiter === undefined) return
+    peer.moWaiters.delete(pdu.sequence_number)
+    counters.moResps[pdu.command_status] = (counters.moResps[pdu.command_status] ?? 0) + 1
+    waiter(pdu.command_status)
+  }
+
+  function sendPdus(pdus: PDU[], sessionIndex = 0): Promise<number[]> {
+    const peer = boundPeers()[sessionIndex]
+    if (peer === undefined) return Promise.reject(new Error(`no bound session ${sessionIndex}`))
+    const answers = pdus.map(
+      (pdu) =>
+        new Promise<number>((resolve) => {
+          pdu.sequence_number = 0
+          if (!peer.session.send(pdu)) return resolve(-1)
+          counters.mo++
+          peer.moWaiters.set(pdu.sequence_number, resolve)
+        }),
+    )
+    return Promise.all(answers)
+  }
+
+  function buildMo(spec: MoSpec): PDU[] {
+    nextReference = (nextReference + 1) & 0xffff
+    return moPdus(spec, spec.reference ?? nextReference)
   }
 
   function receiptPdu(
@@ -197,7 +289,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       }
     }
     if (behaviour.throttleAbove !== null) {
-      const second = Math.floor(Date.now() / 1000)
+      const second = Math.floor(clock() / 1000)
       if (second !== throttleSecond) {
         throttleSecond = second
         throttleCount = 0
@@ -219,7 +311,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     peer.outstanding++
     if (peer.outstanding > maxOutstanding) maxOutstanding = peer.outstanding
     if (behaviour.blackHole) {
-      if (record) submits.push(decodeSubmit(pdu, peer.systemId, ""))
+      if (record) submits.push(decodeSubmit(pdu, peer.systemId, "", clock()))
       return
     }
     const status = decideStatus()
@@ -230,7 +322,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       ((pdu.registered_delivery as number) & 0x03) !== 0
     let route: SubmitRoute | undefined
     if (record) {
-      const received = decodeSubmit(pdu, peer.systemId, messageId)
+      const received = decodeSubmit(pdu, peer.systemId, messageId, clock())
       submits.push(received)
       route = { peer, subject: received }
       if (messageId !== "") routes.set(messageId, route)
@@ -282,6 +374,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     binds.systemIds.push(systemId)
     peer.systemId = systemId
     peer.bound = true
+    peer.bindOrder = bindCount++
     peer.session.send(pdu.response({ system_id: "fakesmsc" }))
     if (behaviour.malformedPdu !== null && !malformedSent) {
       malformedSent = true
@@ -290,12 +383,21 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   }
 
   function attach(session: Session): void {
-    const peer: Peer = { session, systemId: "", bound: false, outstanding: 0 }
+    const peer: Peer = {
+      session,
+      systemId: "",
+      bound: false,
+      bindOrder: 0,
+      outstanding: 0,
+      moWaiters: new Map(),
+    }
     peers.add(peer)
     session.on("error", () => session.destroy())
     session.on("close", () => {
       peer.bound = false
       peers.delete(peer)
+      for (const waiter of peer.moWaiters.values()) waiter(-1)
+      peer.moWaiters.clear()
     })
     session.on("pdu", (pdu: PDU) => {
       switch (pdu.command) {
@@ -312,6 +414,11 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
         case "deliver_sm_resp":
           counters.deliverSmResps++
           if (pdu.command_status !== 0) counters.deliverSmRespErrors++
+          settleMo(peer, pdu)
+          return
+        case "data_sm_resp":
+          counters.dataSmResps++
+          settleMo(peer, pdu)
           return
         case "unbind":
           counters.unbinds++
@@ -324,6 +431,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
           return
         case "generic_nack":
           counters.genericNacks++
+          settleMo(peer, pdu)
           return
       }
     })
@@ -333,6 +441,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   server.on("error", () => {})
   await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
+  scheduleDrops()
 
   return {
     port,
@@ -347,6 +456,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       Object.assign(behaviour, next)
       if ("malformedPdu" in next) malformedSent = false
       if ("dropAfterSubmits" in next) dropCount = 0
+      if ("dropBindEveryMs" in next) scheduleDrops()
     },
     sendReceipt(messageId, stat = "DELIVRD", opts = {}) {
       const route = routes.get(messageId)
@@ -357,6 +467,19 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       const peer = firstBound()
       return peer ? peer.session.send(new smpp.PDU("deliver_sm", fields)) : false
     },
+    sendMo(spec) {
+      const pdus = buildMo(spec)
+      const order = spec.order ?? pdus.map((_, i) => i)
+      const chosen = order.map((i) => {
+        const pdu = pdus[i]
+        if (pdu === undefined) throw new RangeError(`order names part ${i} of ${pdus.length}`)
+        return pdu
+      })
+      return sendPdus(chosen, spec.sessionIndex)
+    },
+    moPdus: buildMo,
+    sendPdus,
+    dropAll,
     unbindAll() {
       for (const peer of peers) {
         if (!peer.bound) continue
@@ -365,6 +488,8 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       }
     },
     async close() {
+      if (dropTimer !== null) clearInterval(dropTimer)
+      dropTimer = null
       for (const peer of peers) peer.session.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
