@@ -23,6 +23,7 @@ import { createHttpApp } from "./http/app.ts"
 import { type Clock, systemClock } from "./lib/clock.ts"
 import { type Logger, createLogger } from "./lib/logger.ts"
 import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
+import { createModemConnector } from "./modem/modem-connector.ts"
 import { createSmppConnector } from "./smpp/connector.ts"
 import { type Store, openStore } from "./store/index.ts"
 import pkg from "../package.json" with { type: "json" }
@@ -57,6 +58,9 @@ function createConnector(config: ConnectorConfig, deps: ConnectorDeps): Connecto
       return createSmppConnector(config, deps)
     case "simulator":
       return createSimulatorConnector(config, deps)
+    case "modem":
+      // The file's "" (unset) is the driver's null.
+      return createModemConnector({ ...config, pin: config.pin || null, smsc: config.smsc || null }, deps)
   }
 }
 

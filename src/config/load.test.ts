@@ -155,6 +155,8 @@ connectors = ["sim"]
           registered_delivery: false,
           source_ton: 5,
           source_npi: 0,
+          mo_reassembly_timeout_s: 600,
+          mo_reassembly_max_parts: 10000,
         },
         { id: "sim", type: "simulator", delivery_delay_ms: 0, failure_rate: 0.25, tps: 10 },
       ],
@@ -277,7 +279,7 @@ id = "a"
 type = "smpp"
 [[connectors]]
 id = "b"
-type = "modem"
+type = "fax"
 [[connectors]]
 id = "c"
 `),
@@ -285,8 +287,8 @@ id = "c"
     expect(errors).toEqual([
       "connectors[0].host: required for type smpp",
       "connectors[0].system_id: required for type smpp",
-      'connectors[1].type: expected one of "smpp", "simulator", got "modem"',
-      'connectors[2].type: required (one of "smpp", "simulator")',
+      'connectors[1].type: expected one of "smpp", "simulator", "modem", got "fax"',
+      'connectors[2].type: required (one of "smpp", "simulator", "modem")',
     ])
   })
 
@@ -447,12 +449,43 @@ weights = [3, 1]
     const cwd = tempDir()
     const config = load(text, { cwd })
     const defaults = loadConfig({ env: {}, cwd })
-    expect(config.connectors.map((c) => c.type)).toEqual(["smpp", "simulator"])
+    expect(config.connectors.map((c) => c.type)).toEqual(["smpp", "simulator", "modem"])
     expect(config.connectors[1]).toEqual(defaults.connectors[0]!)
     expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["carrier-a", "simulator"], weights: [] }])
     const { connectors: _c, routes: _r, source: _s, ...sections } = config
     const { connectors: _dc, routes: _dr, source: _ds, ...defaultSections } = defaults
     expect(sections).toEqual(defaultSections)
+  })
+})
+
+describe("modem connectors", () => {
+  test("fill every modem default; pin and smsc empty mean none", () => {
+    const config = load(`[[connectors]]
+id = "modem-1"
+type = "modem"
+device = "/dev/ttyUSB2"
+`)
+    expect(config.connectors[0]).toEqual({
+      id: "modem-1", type: "modem", device: "/dev/ttyUSB2", baud: 115200, pin: "", smsc: "", tps: 1,
+      command_timeout_ms: 5000, send_timeout_ms: 60000, poll_interval_ms: 30000, registration_timeout_ms: 120000,
+      reassembly_timeout_ms: 86400000, reopen_min_ms: 1000, reopen_max_ms: 60000,
+    })
+  })
+
+  test("refuses a missing device, a malformed PIN and an smpp-only key, naming each", () => {
+    const errors = errorsOf(() =>
+      load(`[[connectors]]
+id = "modem-1"
+type = "modem"
+pin = "12a4"
+host = "x"
+`),
+    )
+    expect(errors).toEqual([
+      "connectors[0].host: unknown key (type modem; only valid for type smpp)",
+      "connectors[0].device: required for type modem",
+      'connectors[0].pin: expected 4 to 8 digits, or empty, got "12a4"',
+    ])
   })
 })
 

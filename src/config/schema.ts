@@ -90,6 +90,29 @@ export const DEFAULT_SIMULATOR_FAILURE_RATE = 0
 /** High enough that the simulator is never the bottleneck of a benchmark of the gateway. */
 export const DEFAULT_SIMULATOR_TPS = 1_000
 
+/** TS 23.040 §9.2.3.24.1 leaves reassembly time to the receiver; 10 minutes covers SMSC resends. */
+export const DEFAULT_MO_REASSEMBLY_TIMEOUT_S = 600
+/** Bounds memory (~10,000 × 160 bytes) when a peer sends parts that never complete. */
+export const DEFAULT_MO_REASSEMBLY_MAX_PARTS = 10_000
+
+// ---- [[connectors]] type = "modem" -----------------------------------------------------------
+
+/** What USB modems (Huawei, ZTE, SIMCom, Quectel) use; CDC-ACM devices ignore it. */
+export const DEFAULT_MODEM_BAUD = 115_200
+/** A modem sends roughly one SMS every 1–3 s; pacing keeps the queue honest. */
+export const DEFAULT_MODEM_TPS = 1
+/** Local commands answer in milliseconds; +COPS? can take seconds. */
+export const DEFAULT_MODEM_COMMAND_TIMEOUT_MS = 5_000
+/** +CMGS waits for the network; TS 27.005 allows long answers. */
+export const DEFAULT_MODEM_SEND_TIMEOUT_MS = 60_000
+export const DEFAULT_MODEM_POLL_INTERVAL_MS = 30_000
+/** A cold start on a weak signal can take a minute or more. */
+export const DEFAULT_MODEM_REGISTRATION_TIMEOUT_MS = 120_000
+/** Parts of one message can arrive hours apart on a congested network; the SIM holds them meanwhile. */
+export const DEFAULT_MODEM_REASSEMBLY_TIMEOUT_MS = 24 * 60 * 60 * 1000
+export const DEFAULT_MODEM_REOPEN_MIN_MS = 1_000
+export const DEFAULT_MODEM_REOPEN_MAX_MS = 60_000
+
 // ---- [[routes]] ------------------------------------------------------------------------------
 
 /** The prefix that matches every destination. */
@@ -299,6 +322,17 @@ export const SmppConnectorSchema = Type.Object(
       description:
         "Numbering plan of the sender. -1: automatic (alphanumeric 0, short code 0, international number 1).",
     }),
+    mo_reassembly_timeout_s: Type.Number({
+      minimum: 0.01,
+      default: DEFAULT_MO_REASSEMBLY_TIMEOUT_S,
+      description:
+        "Seconds an incomplete multi-part inbound message waits for its missing parts (from its first part); then the held parts are dropped and counted.",
+    }),
+    mo_reassembly_max_parts: Type.Integer({
+      minimum: 1,
+      default: DEFAULT_MO_REASSEMBLY_MAX_PARTS,
+      description: "Most inbound parts held in memory for reassembly; beyond it the oldest set is dropped.",
+    }),
   },
   { additionalProperties: false },
 )
@@ -329,6 +363,64 @@ export const SimulatorConnectorSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const ModemConnectorSchema = Type.Object(
+  {
+    id: connectorId(),
+    type: Type.Literal("modem", { description: "A USB/serial GSM modem with a SIM, driven by AT commands in PDU mode." }),
+    device: Type.String({
+      minLength: 1,
+      description: "Serial device: /dev/ttyUSB2, /dev/ttyACM0, or better a stable /dev/serial/by-id/… path.",
+    }),
+    baud: Type.Integer({ minimum: 300, default: DEFAULT_MODEM_BAUD, description: "Line speed (CDC-ACM modems ignore it)." }),
+    pin: Type.String({
+      pattern: "^([0-9]{4,8})?$",
+      expect: "4 to 8 digits, or empty",
+      default: "",
+      description: "SIM PIN, entered once if the SIM asks; empty: none. A wrong PIN is never retried (it could lock the SIM). Never logged.",
+    }),
+    smsc: Type.String({
+      pattern: "^(\\+?[0-9]{3,20})?$",
+      expect: "a service-centre number such as +233240000000, or empty",
+      default: "",
+      description: "Service-centre number set with AT+CSCA; empty: keep the SIM's.",
+    }),
+    tps: Type.Number({
+      exclusiveMinimum: 0,
+      default: DEFAULT_MODEM_TPS,
+      description: "Parts per second; a modem sends roughly one SMS every 1–3 s.",
+    }),
+    command_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_COMMAND_TIMEOUT_MS,
+      description: "Deadline of every AT command and of the \"> \" prompt of +CMGS.",
+    }),
+    send_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_SEND_TIMEOUT_MS,
+      description: "Deadline for +CMGS to answer once the PDU is sent (the network round trip).",
+    }),
+    poll_interval_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_POLL_INTERVAL_MS,
+      description: "How often signal (+CSQ), registration (+CREG?) and operator (+COPS?) are read, and the SIM inbox is tidied.",
+    }),
+    registration_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_REGISTRATION_TIMEOUT_MS,
+      description: "How long initialisation waits for network registration before it starts over.",
+    }),
+    reassembly_timeout_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_REASSEMBLY_TIMEOUT_MS,
+      description:
+        "How long an incomplete multi-part inbound message waits on the SIM for its parts; then it is stored with the missing parts marked.",
+    }),
+    reopen_min_ms: Type.Integer({ minimum: 10, default: DEFAULT_MODEM_REOPEN_MIN_MS, description: "First wait before reopening a vanished device." }),
+    reopen_max_ms: Type.Integer({ minimum: 10, default: DEFAULT_MODEM_REOPEN_MAX_MS, description: "Longest wait between reopen attempts." }),
+  },
+  { additionalProperties: false },
+)
+
 /**
  * Connector schemas by `type`. A new kind of connector (modem) is one more schema here and one
  * more member of ConnectorSchema; the loader, env overlay and docs pick it up from this table.
@@ -336,11 +428,12 @@ export const SimulatorConnectorSchema = Type.Object(
 export const CONNECTOR_SCHEMAS = {
   smpp: SmppConnectorSchema,
   simulator: SimulatorConnectorSchema,
+  modem: ModemConnectorSchema,
 } as const
 
 export type ConnectorType = keyof typeof CONNECTOR_SCHEMAS
 
-export const ConnectorSchema = Type.Union([SmppConnectorSchema, SimulatorConnectorSchema])
+export const ConnectorSchema = Type.Union([SmppConnectorSchema, SimulatorConnectorSchema, ModemConnectorSchema])
 
 export const RouteSchema = Type.Object(
   {
@@ -422,7 +515,8 @@ export type LogConfig = Static<typeof LogSchema>
 export type QueueConfig = Static<typeof QueueSchema>
 export type SmppConnectorConfig = Static<typeof SmppConnectorSchema>
 export type SimulatorConnectorConfig = Static<typeof SimulatorConnectorSchema>
-export type ConnectorConfig = SmppConnectorConfig | SimulatorConnectorConfig
+export type ModemConnectorConfig = Static<typeof ModemConnectorSchema>
+export type ConnectorConfig = SmppConnectorConfig | SimulatorConnectorConfig | ModemConnectorConfig
 export type RouteConfig = Static<typeof RouteSchema>
 
 export type Config = Static<typeof ConfigSchema> & {

@@ -68,6 +68,11 @@ export interface DeliveryReceipt {
   doneAt: number | null
   /** The receipt text as received, kept for the message timeline. */
   raw: string
+  /**
+   * Match `carrierId` exactly, without also trying its hex/decimal reading. A modem's ids are
+   * TP-MR values 0–255, where "39" read as hex would be another message's "57".
+   */
+  exactId?: boolean
 }
 
 export type ConnectorState = "bound" | "connecting" | "down" | "throttled" | "saturated" | "stopped"

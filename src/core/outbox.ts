@@ -36,7 +36,7 @@ const CLAIM_BATCH = 500
 const IDLE_POLL_MS = 200
 
 // Errors that say "not now" rather than "not this message": they do not spend the retry budget.
-const BACKPRESSURE = new Set(["ESME_RTHROTTLED", "ESME_RMSGQFUL", "stopped"])
+const BACKPRESSURE = new Set(["ESME_RTHROTTLED", "ESME_RMSGQFUL", "stopped", "saturated"])
 
 /**
  * The dispatch loop: claims due queued messages from SQLite (never more than the connectors can

@@ -17,7 +17,8 @@ function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
  */
 export function applyReceipt(repo: MessageRepo, r: DeliveryReceipt, now: number, log: Logger): string | null {
   let part: PartRow | null = null
-  for (const candidate of carrierIdCandidates(r.carrierId)) {
+  const candidates = r.exactId ? [normalizeCarrierId(r.carrierId)] : carrierIdCandidates(r.carrierId)
+  for (const candidate of candidates) {
     part = repo.partByCarrierId(r.connectorId, candidate)
     if (part) break
   }

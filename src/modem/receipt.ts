@@ -34,5 +34,6 @@ export function receiptFromReport(
     error: report.state === "delivered" ? null : `0x${hex2(st)}`,
     doneAt: report.dischargedAt,
     raw: `TP-MR=${report.messageReference} TP-ST=0x${hex2(st)} (${report.description}) to ${report.recipient.value} pdu ${pdu}`,
+    exactId: true,
   }
 }
