@@ -172,6 +172,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   } = options
   const behaviour: FakeSmscBehaviour = { ...DEFAULTS, ...initial }
   const peers = new Set<Peer>()
+  const heldReceipts: PDU[] = []
   const routes = new Map<string, SubmitRoute>()
   const submits: ReceivedSubmit[] = []
   const binds = {
@@ -273,10 +274,26 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     return receiptDeliverSm({ id, stat, err: opts.err, tlvs, subject: route?.subject })
   }
 
+  /**
+   * Like a real SMSC, a receipt whose session has gone is not lost: it goes out on another bound
+   * session, or waits for the next bind (store and forward of DLRs for the ESME).
+   */
   function sendReceiptTo(peer: Peer, pdu: PDU): boolean {
-    if (!peer.bound) return false
+    const live = (p: Peer) => p.bound && !p.session.socket.destroyed && p.session.socket.writable
+    const target = live(peer) ? peer : boundPeers().find(live)
+    if (target === undefined) {
+      heldReceipts.push(pdu)
+      return false
+    }
     counters.receipts++
-    return peer.session.send(pdu)
+    return target.session.send(pdu)
+  }
+
+  function flushHeldReceipts(peer: Peer): void {
+    for (const pdu of heldReceipts.splice(0)) {
+      counters.receipts++
+      peer.session.send(pdu)
+    }
   }
 
   function decideStatus(): number {
@@ -376,6 +393,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     peer.bound = true
     peer.bindOrder = bindCount++
     peer.session.send(pdu.response({ system_id: "fakesmsc" }))
+    flushHeldReceipts(peer)
     if (behaviour.malformedPdu !== null && !malformedSent) {
       malformedSent = true
       peer.session.socket.write(malformedFrame(behaviour.malformedPdu))
