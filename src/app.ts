@@ -73,9 +73,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
   const onReceipt = (receipt: DeliveryReceipt) => {
     metrics.receipts.inc({ connector: receipt.connectorId, state: receipt.state })
-    store.batcher
-      .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
-      .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
+    // A fast SMSC sends the receipt in the same TCP read as the submit_sm_resp. setImmediate lets
+    // the resp's outcome be queued for commit first, so the receipt finds its part instead of
+    // being parked (and every sent part then looking for parked receipts).
+    setImmediate(() => {
+      store.batcher
+        .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
+        .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
+    })
   }
   // Resolves once the MO is committed: only then does the connector acknowledge or delete it.
   const onInbound = async (message: InboundMessage): Promise<void> => {
