@@ -10,6 +10,7 @@ import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
 import { listInbound, storeInbound } from "./core/inbound.ts"
+import { MessageNotifier } from "./core/message-notifier.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
 import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
 import { Authenticator } from "./core/auth.ts"
@@ -68,6 +69,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const logger = options.logger ?? createLogger(config.log.level)
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
+  const notifier = new MessageNotifier(store)
   const auth = new Authenticator(store.settings)
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
@@ -78,7 +80,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     // being parked (and every sent part then looking for parked receipts).
     setImmediate(() => {
       store.batcher
-        .run(() => applyReceipt(store.messages, receipt, clock.now(), logger))
+        .run(() => applyReceipt(store.messages, receipt, clock.now(), logger, notifier))
         .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
     })
   }
@@ -95,6 +97,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const router = new Router(config.routes.map(toRouteRule), connectors)
   const metrics = new GatewayMetrics({ connectors: [...connectors.values()], queueDepth: () => store.messages.queueDepth() })
   const outbox = new Outbox({
+    notifier,
     store,
     clock,
     logger: logger.child({ component: "outbox" }),
@@ -103,9 +106,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     retry: config.queue,
     metrics,
   })
-  const scheduler = new ScheduledRelease({ store, clock, logger, onReleased: () => outbox.wake() })
+  const scheduler = new ScheduledRelease({ store, clock, logger, notifier, onReleased: () => outbox.wake() })
   const webhookLogger = logger.child({ component: "webhooks" })
-  const webhooks = new WebhookService({ store, clock, logger: webhookLogger })
+  const webhooks = new WebhookService({ store, clock, logger: webhookLogger, onEndpointsChanged: () => notifier.endpointsChanged() })
   const webhookWorker = new WebhookDeliveryWorker({
     store,
     clock,
@@ -121,13 +124,13 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     authenticate: (a, k) => auth.authenticate(a, k),
     send: async (request) => {
       const started = performance.now()
-      const result = await acceptMessages({ store, clock, onQueued: () => outbox.wake() }, request)
+      const result = await acceptMessages({ store, clock, notifier, onQueued: () => outbox.wake() }, request)
       metrics.acceptLatency.observe((performance.now() - started) / 1000)
       if (!result.replayed) metrics.accepted.inc({ status: result.body.messages[0]?.status ?? "queued" }, result.body.messages.length)
       return result
     },
     getMessage: (accountId, id) => getMessage(store, accountId, id),
-    cancelMessage: (accountId, id) => cancelMessage(store, clock, accountId, id),
+    cancelMessage: (accountId, id) => cancelMessage(store, clock, accountId, id, notifier),
     listMessages: (accountId, query) => listMessages(store, accountId, query),
     readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
     listInbound: (accountId, query) => listInbound(store, accountId, query),

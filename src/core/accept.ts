@@ -6,6 +6,7 @@ import type { Clock } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
 
 export const MAX_RECIPIENTS = 1000
 /** Priority when the request names none: the middle, so bulk can go below and OTPs above. */
@@ -131,6 +132,8 @@ function requestHash(req: SendRequest): string {
 export interface AcceptDeps {
   store: Store
   clock: Clock
+  /** Webhook events for the new messages (message.queued). */
+  notifier?: MessageNotifier
   /** Told after a commit that made messages ready now, so the dispatcher wakes at once. */
   onQueued(): void
 }
@@ -238,6 +241,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     for (const row of rows) {
       messages.insertMessage(row)
       messages.addEvent(row.id, status, now, detail)
+      if (status === "queued") deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.queued", now)
     }
     if (req.idempotencyKey !== undefined) {
       idempotency.put({

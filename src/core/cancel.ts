@@ -1,17 +1,26 @@
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
 import { type MessageDetail, getMessage } from "./message-query.ts"
 
 /**
  * Cancels a message that has not been handed to a connector (`queued` or `scheduled`). The check
  * and the change are one UPDATE, so a dispatcher claiming it at the same moment cannot race it.
  */
-export async function cancelMessage(store: Store, clock: Clock, accountId: string, id: string): Promise<MessageDetail> {
+export async function cancelMessage(
+  store: Store,
+  clock: Clock,
+  accountId: string,
+  id: string,
+  notifier?: MessageNotifier,
+): Promise<MessageDetail> {
   const outcome = await store.batcher.run(() => {
     const now = clock.now()
-    if (store.messages.cancel(id, accountId, now)) {
+    const canceled = store.messages.cancel(id, accountId, now)
+    if (canceled) {
       store.messages.addEvent(id, "canceled", now, "canceled through the API")
+      notifier?.notify({ id, accountId, callbackUrl: canceled.callback_url }, "message.canceled", now)
       return null
     }
     const m = store.messages.get(id)

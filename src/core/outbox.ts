@@ -11,6 +11,7 @@ import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Lane, MessageRow, Store } from "../store/index.ts"
 import { applyParkedReceipts } from "./receipts.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
 import type { GatewayMetrics } from "./metrics.ts"
 import type { Router } from "./router.ts"
 
@@ -28,6 +29,7 @@ export interface OutboxDeps {
   connectors: readonly Connector[]
   retry: RetryPolicy
   metrics?: GatewayMetrics
+  notifier?: MessageNotifier
 }
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
@@ -138,6 +140,7 @@ export class Outbox {
       if (row.expires_at !== null && row.expires_at <= now) {
         repo.setStatus({ id: row.id, status: "expired", at: now, errorCode: "expired", errorDetail: "validity ended before it could be sent", finalAt: now })
         repo.addEvent(row.id, "expired", now, `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`)
+        this.deps.notifier?.notify(subject(row), "message.expired", now)
         continue
       }
       // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
@@ -237,8 +240,9 @@ export class Outbox {
         )
         this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
         this.deps.metrics?.submitLatency.observe({ connector: connector.id }, Math.max(0, now - row.created_at) / 1000)
+        this.deps.notifier?.notify(subject(row), "message.sent", now)
         // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
-        for (const p of stored) applyParkedReceipts(repo, { ...p, receipt_at: null }, now)
+        for (const p of stored) applyParkedReceipts(repo, { ...p, receipt_at: null }, now, this.deps.notifier)
         return
       }
       this.recordFailure(row, connector, failure, now)
@@ -287,13 +291,19 @@ export class Outbox {
         finalAt: now,
       })
       repo.addEvent(row.id, "failed", now, `retries_exhausted after ${attempts} attempts; last error ${what}`)
+      this.deps.notifier?.notify(subject(row), "message.failed", now)
       metrics?.submitted.inc({ connector: connector.id, result: "failed" })
       return
     }
     repo.setStatus({ id: row.id, status: "failed", at: now, connectorId: connector.id, errorCode: error.code, errorDetail: what, finalAt: now })
     repo.addEvent(row.id, "failed", now, `permanent error from ${what}`)
+    this.deps.notifier?.notify(subject(row), "message.failed", now)
     metrics?.submitted.inc({ connector: connector.id, result: "failed" })
   }
+}
+
+function subject(row: MessageRow) {
+  return { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }
 }
 
 /** Rebuilds the parts from the stored text (the split is deterministic) minus those already sent. */

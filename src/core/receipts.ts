@@ -1,6 +1,7 @@
 import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
 import { FINAL_STATUSES, type MessageRepo, type PartRow } from "../store/message-repo.ts"
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
@@ -15,7 +16,13 @@ function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
  * yet (it overtook its submit_sm_resp) is parked in pending_receipts and applied when the resp is.
  * Returns the message id it changed, if any.
  */
-export function applyReceipt(repo: MessageRepo, r: DeliveryReceipt, now: number, log: Logger): string | null {
+export function applyReceipt(
+  repo: MessageRepo,
+  r: DeliveryReceipt,
+  now: number,
+  log: Logger,
+  notifier?: MessageNotifier,
+): string | null {
   let part: PartRow | null = null
   const candidates = r.exactId ? [normalizeCarrierId(r.carrierId)] : carrierIdCandidates(r.carrierId)
   for (const candidate of candidates) {
@@ -36,12 +43,12 @@ export function applyReceipt(repo: MessageRepo, r: DeliveryReceipt, now: number,
     log.debug({ connector: r.connectorId, carrier_id: r.carrierId }, "receipt for unknown id parked")
     return null
   }
-  applyToPart(repo, part, r, now)
+  applyToPart(repo, part, r, now, notifier)
   return part.message_id
 }
 
 /** After a part's carrier id is stored: applies a receipt that arrived before it, if one did. */
-export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: number): void {
+export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: number, notifier?: MessageNotifier): void {
   if (!part.carrier_id || !repo.mayHaveParkedReceipts()) return
   for (const candidate of carrierIdCandidates(part.carrier_id)) {
     const parked = repo.takePendingReceipt(part.connector_id, candidate)
@@ -59,6 +66,7 @@ export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: numbe
           raw: parked.raw,
         },
         now,
+        notifier,
       )
       return
     }
@@ -70,6 +78,7 @@ function applyToPart(
   part: PartRow,
   r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
   at: number,
+  notifier?: MessageNotifier,
 ): void {
   const message = repo.get(part.message_id)
   if (!message) return
@@ -91,6 +100,7 @@ function applyToPart(
     const detail = multipart ? `${partLabel} ${r.state}: ${describe(r)}` : describe(r)
     repo.setStatus({ id: message.id, status: r.state, at, errorCode: r.stat, errorDetail: detail, finalAt: at })
     repo.addEvent(message.id, r.state, at, detail)
+    notifier?.notify({ id: message.id, accountId: message.account_id, callbackUrl: message.callback_url }, r.state === "failed" ? "message.failed" : "message.expired", at)
     return
   }
   const delivered =
@@ -98,5 +108,6 @@ function applyToPart(
   if (delivered >= message.segments) {
     repo.setStatus({ id: message.id, status: "delivered", at, deliveredAt: at, finalAt: at })
     repo.addEvent(message.id, "delivered", at, multipart ? `all ${message.segments} parts delivered` : describe(r))
+    notifier?.notify({ id: message.id, accountId: message.account_id, callbackUrl: message.callback_url }, "message.delivered", at)
   }
 }

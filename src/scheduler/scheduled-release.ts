@@ -1,6 +1,7 @@
 import { Cron } from "croner"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
+import type { MessageNotifier } from "../core/message-notifier.ts"
 import type { Store } from "../store/index.ts"
 
 /** Rows released per transaction; a large campaign due at one minute is released in slices. */
@@ -16,7 +17,7 @@ export class ScheduledRelease {
   private running = false
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; onReleased(): void },
+    private readonly deps: { store: Store; clock: Clock; logger: Logger; onReleased(): void; notifier?: MessageNotifier },
   ) {}
 
   start(): void {
@@ -38,7 +39,10 @@ export class ScheduledRelease {
       const expired = await store.batcher.run(() => {
         const now = clock.now()
         const rows = store.messages.expireDue(now, RELEASE_BATCH)
-        for (const row of rows) store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
+        for (const row of rows) {
+          store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
+          this.deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.expired", now)
+        }
         return rows.length
       })
       if (expired > 0) this.deps.logger.info({ expired }, "messages expired before they could be sent")
@@ -59,6 +63,7 @@ export class ScheduledRelease {
           const rows = store.messages.releaseScheduled(now, RELEASE_BATCH)
           for (const row of rows) {
             store.messages.addEvent(row.id, "queued", now, `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`)
+            this.deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.queued", now)
           }
           return rows.length
         })

@@ -193,7 +193,15 @@ function resetHealth(e: WebhookEndpointRow): void {
 }
 
 export class WebhookService {
-  constructor(private readonly deps: { store: Store; clock: Clock; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      store: Store
+      clock: Clock
+      logger: Logger
+      /** Told after an endpoint is created, changed or removed (the message notifier's cache). */
+      onEndpointsChanged?: () => void
+    },
+  ) {}
 
   /** See events.ts: call inside a write transaction; returns the new delivery ids. */
   enqueueEvent(event: WebhookEvent): string[] {
@@ -219,6 +227,7 @@ export class WebhookService {
       })
       return store.webhooks.endpoint(id)!
     })
+    this.deps.onEndpointsChanged?.()
     this.deps.logger.info(
       { webhook: row.id, account: accountId, events },
       "webhook endpoint created",
@@ -296,6 +305,7 @@ export class WebhookService {
       return { row, before }
     })
     if (!result) throw notFound(id)
+    this.deps.onEndpointsChanged?.()
     if (result.before !== result.row.status) {
       logger.info(
         { webhook: id, from: result.before, to: result.row.status },
@@ -311,6 +321,7 @@ export class WebhookService {
       this.owned(accountId, id) ? store.webhooks.deleteEndpoint(id) : false,
     )
     if (!deleted) throw notFound(id)
+    this.deps.onEndpointsChanged?.()
     logger.info(
       { webhook: id, account: accountId },
       "webhook endpoint deleted with its delivery log",
