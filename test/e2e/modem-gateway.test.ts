@@ -29,12 +29,30 @@ poll_interval_ms = 100
 registration_timeout_ms = 3000
 reopen_min_ms = 20
 reopen_max_ms = 100
+[[connectors]]
+id = "backup"
+type = "simulator"
+delivery_delay_ms = 5
 [[routes]]
 prefix = "*"
-connectors = ["modem-1"]
+connectors = ["modem-1", "backup"]
+[queue]
+retry_base_ms = 50
+retry_cap_ms = 200
 `)
-  await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "modem ready" })
+  await waitFor(async () => (await modemHealth()).usable, { what: "modem ready" })
 })
+
+async function modemHealth(): Promise<{ state: string; usable: boolean; details: Record<string, unknown> }> {
+  const body = (await (await gw.api("/v1/connectors")).json()) as { data: { id: string; state: string; usable: boolean; details: Record<string, unknown> }[] }
+  return body.data.find((c) => c.id === "modem-1")!
+}
+
+async function send(json: Record<string, unknown>): Promise<string> {
+  const res = await gw.api("/v1/messages", { method: "POST", json })
+  expect(res.status).toBe(202)
+  return ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+}
 
 afterAll(async () => {
   await gw?.stop()
@@ -46,6 +64,32 @@ async function detail(id: string): Promise<Detail> {
 }
 
 describe("a modem as a connector of the real server", () => {
+  test("a GSM-7 text, a UCS-2 text and a 3-part text arrive as correct PDUs and reach delivered", async () => {
+    const texts = [
+      "Hello from Signalbox: {ok} @ £5 €",
+      "مرحبا بك في سيجنال بوكس 👋",
+      "Three parts. ".repeat(33).trim(),
+    ]
+    for (const text of texts) {
+      const before = modem.submits.length
+      const id = await send({ to: "+4917612340000", message: text })
+      await waitFor(async () => (await detail(id)).status === "sent", { what: `sent: ${text.slice(0, 20)}` })
+      const submits = modem.submits.slice(before)
+      expect(submits.map((s) => s.decoded.text).join("")).toBe(text)
+      expect(submits.every((s) => s.decoded.to === "+4917612340000" && s.decoded.statusReportRequest)).toBe(true)
+      const ucs2 = /[^\u0000-\u00ff€]/.test(text)
+      expect(submits.every((s) => s.decoded.dcs === (ucs2 ? 0x08 : 0x00))).toBe(true)
+      if (submits.length > 1) {
+        expect(submits.map((s) => s.decoded.concat!.sequence)).toEqual(submits.map((_, i) => i + 1))
+        expect(new Set(submits.map((s) => s.decoded.concat!.reference)).size).toBe(1)
+      }
+      for (const s of submits) modem.statusReport(s.mr, 0x00)
+      await waitFor(async () => (await detail(id)).status === "delivered", { what: "delivered" })
+    }
+    expect(modem.submits.length).toBeGreaterThanOrEqual(5)
+  })
+
+
   test("GET /v1/connectors shows the modem's signal, operator, registration and SIM", async () => {
     const body = (await (await gw.api("/v1/connectors")).json()) as { data: { id: string; type: string; state: string; details: Record<string, unknown> }[] }
     const m = body.data.find((c) => c.id === "modem-1")!
@@ -77,15 +121,16 @@ describe("a modem as a connector of the real server", () => {
     expect(done.connector).toBe("modem-1")
   })
 
-  test("a temporary +CMS ERROR is retried and the message still goes out", async () => {
+  test("a temporary +CMS ERROR is retried on the next connector of the route", async () => {
     modem.failNextSends(332) // network timeout: temporary
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+4917612345679", message: "retry me" } })
-    const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+    const id = await send({ to: "+4917612345679", message: "retry me" })
     const d = await waitFor(async () => {
       const m = await detail(id)
-      return m.status === "sent" ? m : null
-    }, { what: "sent after a retry", timeoutMs: 15_000 })
+      return m.status === "delivered" ? m : null
+    }, { what: "delivered after a retry", timeoutMs: 15_000 })
     expect(d.events.some((e) => e.status === "queued" && /\+CMS ERROR: 332/.test(e.detail ?? ""))).toBe(true)
+    expect(d.events.filter((e) => e.status === "sending").at(-1)!.detail).toMatch(/→ backup .*retry after modem-1 failed/)
+    expect(d.connector).toBe("backup")
   })
 
   test("an inbound SMS is read, stored, then deleted from the SIM, and listed by GET /v1/inbound", async () => {
@@ -100,6 +145,27 @@ describe("a modem as a connector of the real server", () => {
     // Nothing new after the cursor.
     const next = (await (await gw.api(`/v1/inbound?since=${page.next_cursor}`)).json()) as { data: unknown[] }
     expect(next.data).toEqual([])
+  })
+
+  test("pulling the device mid-send fails over to the next connector; the modem comes back by itself", async () => {
+    modem.swallowNext(1, "AT+CMGS")
+    const commandsBefore = modem.commands.length
+    const id = await send({ to: "+4917612345670", message: "cable pulled" })
+    await waitFor(() => modem.commands.slice(commandsBefore).some((c) => c.startsWith("AT+CMGS")), { what: "+CMGS sent" })
+    await modem.unplug()
+    const m = await waitFor(async () => {
+      const d = await detail(id)
+      return d.status === "delivered" ? d : null
+    }, { what: "delivered through the backup", timeoutMs: 15_000 })
+    expect(m.connector).toBe("backup")
+    expect(m.events.some((e) => e.status === "queued" && /modem-1/.test(e.detail ?? ""))).toBe(true)
+    expect((await modemHealth()).usable).toBe(false)
+
+    await modem.replug()
+    await waitFor(async () => (await modemHealth()).usable, { what: "modem back", timeoutMs: 15_000 })
+    const after = await send({ to: "+4917612345671", message: "modem is back" })
+    await waitFor(async () => (await detail(after)).status === "sent", { what: "sent via the modem" })
+    expect((await detail(after)).connector).toBe("modem-1")
   })
 
   test("a two-part inbound SMS arriving out of order is stored once, reassembled", async () => {
