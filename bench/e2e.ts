@@ -55,6 +55,8 @@ tps = 100000
 const url = gateway.url
 const rss = rssSampler(() => gateway.proc.pid)
 const cpuAtStart = cpuSeconds(gateway.proc.pid)
+const smscCpuAtStart = cpuSeconds(smsc.proc.pid)
+const loadCpuAtStart = process.cpuUsage()
 
 const requests = Math.ceil(total / perRequest)
 const latencies = new Float64Array(requests)
@@ -109,6 +111,9 @@ const deliveredEnded = performance.timeOrigin + performance.now()
 db.close()
 rss.stop()
 const gatewayCpu = cpuSeconds(gateway.proc.pid) - cpuAtStart
+const smscCpu = cpuSeconds(smsc.proc.pid) - smscCpuAtStart
+const loadCpuUsage = process.cpuUsage(loadCpuAtStart)
+const loadCpu = (loadCpuUsage.user + loadCpuUsage.system) / 1e6
 
 await smsc.stop()
 const submitLatency: number[] = []
@@ -137,6 +142,8 @@ const result = {
   // The gateway's own CPU per 1,000 messages (accept → delivered): steadier than rates on a
   // shared machine, and what optimisation changes.
   gateway_cpu_ms_per_1k: Math.round((gatewayCpu * 1000 * 1000) / Math.max(1, delivered)),
+  smsc_cpu_ms_per_1k: Math.round((smscCpu * 1000 * 1000) / Math.max(1, delivered)),
+  load_cpu_ms_per_1k: Math.round((loadCpu * 1000 * 1000) / Math.max(1, delivered)),
 }
 process.stdout.write(`${JSON.stringify(result)}\n`)
 if (!values.keep) rmSync(dir, { recursive: true, force: true })
