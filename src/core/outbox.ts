@@ -119,7 +119,9 @@ export class Outbox {
       const { budget, room } = this.budget()
       if (room <= 0) return
       const want = Math.min(room, CLAIM_BATCH)
-      const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget))
+      // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
+      // most take one more turn of a weighted route.
+      const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget), { savepoint: false })
       for (const { row, connector, sentParts } of batch.assigned) this.submit(row, connector, sentParts)
       // Stop when the queue ran dry or the claimed messages' routes are full: their connectors'
       // capacity frees up and wakes the pump again.
@@ -246,7 +248,7 @@ export class Outbox {
         return
       }
       this.recordFailure(row, connector, failure, now)
-    })
+    }, { savepoint: false })
   }
 
   private recordFailure(

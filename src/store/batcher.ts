@@ -1,6 +1,26 @@
 import type { Database } from "bun:sqlite"
 
-type Job = { fn: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+type Job = {
+  fn: () => unknown
+  /** false: run without its own savepoint (see RunOptions). */
+  savepoint: boolean
+  resolve: (value: unknown) => void
+  reject: (error: unknown) => void
+}
+
+export interface RunOptions {
+  /**
+   * Default true: the job runs in its own savepoint, so if it throws only its writes are undone.
+   * false skips the savepoint (~4 µs per job, measured) for internal jobs that do not throw by
+   * design (recording an outcome, a receipt, a claim). If one throws anyway, the whole batch is
+   * rolled back and run again with a savepoint per job, so the others still commit: such a job
+   * must tolerate running twice (its JS side effects, not its writes, happen twice).
+   */
+  savepoint?: boolean
+}
+
+/** Thrown inside the outer transaction when a job without a savepoint failed. */
+class UnguardedJobFailed extends Error {}
 
 /**
  * Group commit. Every write of the gateway goes through `run(fn)`: the jobs queued during one
@@ -17,17 +37,28 @@ export class WriteBatcher {
   /** Largest number of jobs per commit seen, for metrics and the benchmark notes. */
   maxBatch = 0
   commits = 0
+  /** Batches run a second time because a job without a savepoint threw. */
+  replays = 0
 
   constructor(
     private readonly db: Database,
     private readonly maxJobs = 2000,
   ) {
     this.inner = db.transaction((fn: () => unknown) => fn())
-    this.outer = db.transaction((jobs: Job[]) => {
+    this.outer = db.transaction((jobs: Job[], guardAll: boolean) => {
       const results: unknown[] = new Array(jobs.length)
       for (let i = 0; i < jobs.length; i++) {
+        const job = jobs[i]!
+        if (!job.savepoint && !guardAll) {
+          try {
+            results[i] = { ok: true, value: job.fn() }
+          } catch (error) {
+            throw new UnguardedJobFailed("a job without a savepoint failed", { cause: error })
+          }
+          continue
+        }
         try {
-          results[i] = { ok: true, value: this.inner(jobs[i]!.fn) }
+          results[i] = { ok: true, value: this.inner(job.fn) }
         } catch (error) {
           results[i] = { ok: false, error }
         }
@@ -36,9 +67,9 @@ export class WriteBatcher {
     })
   }
 
-  run<T>(fn: () => T): Promise<T> {
+  run<T>(fn: () => T, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({ fn, savepoint: options.savepoint !== false, resolve: resolve as (v: unknown) => void, reject })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())
@@ -54,7 +85,13 @@ export class WriteBatcher {
       if (jobs.length > this.maxBatch) this.maxBatch = jobs.length
       let results: unknown[]
       try {
-        results = this.outer.immediate(jobs) as unknown[]
+        try {
+          results = this.outer.immediate(jobs, false) as unknown[]
+        } catch (error) {
+          if (!(error instanceof UnguardedJobFailed)) throw error
+          this.replays++
+          results = this.outer.immediate(jobs, true) as unknown[]
+        }
         this.commits++
       } catch (error) {
         for (const job of jobs) job.reject(error)
