@@ -9,12 +9,16 @@ import type { Connector, ConnectorDeps, DeliveryReceipt, InboundMessage } from "
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
-import { listInbound, storeInbound } from "./core/inbound.ts"
+import { ConversationService } from "./core/conversations.ts"
+import { encodeInboundCursor, listInbound, storeInbound } from "./core/inbound.ts"
 import { MessageNotifier } from "./core/message-notifier.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
 import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
-import { Authenticator } from "./core/auth.ts"
+import { SANDBOX_CONNECTOR_ID, SANDBOX_DELIVERY_DELAY_MS } from "./core/sandbox.ts"
+import { createTenancy } from "./core/tenancy.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
+import { NumberService } from "./core/numbers.ts"
+import { OptOutService } from "./core/optout.ts"
 import { Outbox } from "./core/outbox.ts"
 import { applyReceipt } from "./core/receipts.ts"
 import { DEFAULT_WEBHOOK_WORKER_OPTIONS, WebhookDeliveryWorker, type WebhookWorkerOptions } from "./core/webhooks/delivery-worker.ts"
@@ -70,7 +74,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
   const notifier = new MessageNotifier(store)
-  const auth = new Authenticator(store.settings)
+  const tenancy = createTenancy({ store, clock, logger })
+  const auth = tenancy.auth
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
   const onReceipt = (receipt: DeliveryReceipt) => {
@@ -86,7 +91,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   }
   // Resolves once the MO is committed: only then does the connector acknowledge or delete it.
   const onInbound = async (message: InboundMessage): Promise<void> => {
-    const { row, duplicate } = await store.batcher.run(() => storeInbound(store, message, clock.now()))
+    const { row, duplicate, confirmationId } = await store.batcher.run(() => storeInbound(store, message, clock.now(), { notifier }))
+    if (confirmationId) outbox.wake()
     logger.info({ inbound_id: row.id, connector: message.connectorId, parts: message.parts, duplicate }, duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored")
   }
   const connectors = new Map<string, Connector>()
@@ -94,6 +100,12 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     const connectorLogger = logger.child({ connector: c.id })
     connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt, inbound: onInbound } }))
   }
+  // Sandbox (sk_test_) traffic: a simulator no route can name (docs/tenancy.md#sandbox).
+  if (connectors.has(SANDBOX_CONNECTOR_ID)) throw new Error(`connector id "${SANDBOX_CONNECTOR_ID}" is reserved for sandbox keys; rename that connector`)
+  const sandbox = createSimulatorConnector(
+    { id: SANDBOX_CONNECTOR_ID, type: "simulator", delivery_delay_ms: SANDBOX_DELIVERY_DELAY_MS, failure_rate: 0, tps: 1000 },
+    { logger: logger.child({ connector: SANDBOX_CONNECTOR_ID }), clock, events: { receipt: onReceipt, inbound: onInbound } },
+  )
   const router = new Router(config.routes.map(toRouteRule), connectors)
   const metrics = new GatewayMetrics({ connectors: [...connectors.values()], queueDepth: () => store.messages.queueDepth() })
   const outbox = new Outbox({
@@ -102,7 +114,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     clock,
     logger: logger.child({ component: "outbox" }),
     router,
-    connectors: [...connectors.values()],
+    connectors: [...connectors.values(), sandbox],
+    sandbox,
     retry: config.queue,
     metrics,
   })
@@ -124,21 +137,31 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     authenticate: (a, k) => auth.authenticate(a, k),
     send: async (request) => {
       const started = performance.now()
-      const result = await acceptMessages({ store, clock, notifier, onQueued: () => outbox.wake() }, request)
+      const result = await acceptMessages({ store, clock, notifier, onQueued: () => outbox.wake(), policy: tenancy.policy }, request)
       metrics.acceptLatency.observe((performance.now() - started) / 1000)
       if (!result.replayed) metrics.accepted.inc({ status: result.body.messages[0]?.status ?? "queued" }, result.body.messages.length)
       return result
     },
-    getMessage: (accountId, id) => getMessage(store, accountId, id),
-    cancelMessage: (accountId, id) => cancelMessage(store, clock, accountId, id, notifier),
-    listMessages: (accountId, query) => listMessages(store, accountId, query),
+    getMessage: (p, id) => getMessage(store, p.accountId, id, p.mode),
+    cancelMessage: (p, id) => cancelMessage(store, clock, p.accountId, id, notifier, p.mode),
+    listMessages: (p, query) => listMessages(store, p.accountId, query, p.mode),
     readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
-    listInbound: (accountId, query) => listInbound(store, accountId, query),
+    // Inbound is live traffic: a sandbox key sees none (the sandbox has no MO).
+    listInbound: (p, query) =>
+      p.mode === "test" ? { data: [], next_cursor: query.since ?? encodeInboundCursor(0) } : listInbound(store, p.accountId, query),
     connectors: () => connectorViews(connectors.values()),
     routes: () => routeViews(router, connectors),
     testRoute: (accountId, input) => testRoute(router, accountId, input),
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     webhooks,
+    numbers: new NumberService({ store, clock, connectorIds: new Set(connectors.keys()) }),
+    conversations: new ConversationService({ store }),
+    optOuts: new OptOutService({ store, clock }),
+    accounts: tenancy.accounts,
+    keys: tenancy.keys,
+    prices: tenancy.prices,
+    senders: tenancy.senders,
+    rateLimit: tenancy.rateLimit,
   })
 
   let server: Server<unknown> | null = null
@@ -155,6 +178,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       if (!listen) throw new Error(`http.listen "${config.http.listen}" is not host:port`)
       const { host: hostname, port } = listen
       for (const connector of connectors.values()) await connector.start()
+      await sandbox.start()
       await outbox.start()
       await webhookWorker.start()
       scheduler.start()
@@ -179,7 +203,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       // Stop claiming, then stop connectors: their pending submits settle as temporary
       // `stopped` errors and are re-queued before the store closes.
       const draining = outbox.stop()
-      await Promise.allSettled([...connectors.values()].map((c) => c.stop()))
+      await Promise.allSettled([...connectors.values(), sandbox].map((c) => c.stop()))
       await draining
       await webhooksStopping
       store.close()

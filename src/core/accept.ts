@@ -7,6 +7,8 @@ import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
+import { assertNotOptedOut } from "./optout.ts"
+import type { SendPolicy } from "./send-policy.ts"
 
 export const MAX_RECIPIENTS = 1000
 /** Priority when the request names none: the middle, so bulk can go below and OTPs above. */
@@ -24,6 +26,10 @@ export interface SendRequest {
   validity?: number | string
   /** Per-message webhook URL for this message's status events. */
   callbackUrl?: string
+  /** A reply in a conversation: threaded into it and pinned to its connector (docs/two-way.md). */
+  conversation?: { id: string; connectorId: string }
+  /** `test`: a sandbox key's request: priced and validated, simulated, never charged. */
+  mode?: "live" | "test"
 }
 
 /** The longest validity accepted: carriers keep a message at most about this long (SMPP 3.4 §7.1.6 allows more, networks do not). */
@@ -40,7 +46,7 @@ export interface AcceptedMessage {
 export interface AcceptResult {
   /** 202 for a new batch; the stored status for an idempotent replay. */
   status: number
-  body: { batch_id: string; messages: AcceptedMessage[] }
+  body: { batch_id: string; messages: AcceptedMessage[]; credits?: number }
   replayed: boolean
 }
 
@@ -125,6 +131,7 @@ function requestHash(req: SendRequest): string {
   const canonical = JSON.stringify([
     req.to, req.message, req.from ?? null, req.scheduledAt ?? null, req.priority ?? null,
     req.validity ?? null, req.callbackUrl ?? null,
+    ...(req.conversation ? [req.conversation.id] : []),
   ])
   return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
 }
@@ -136,6 +143,8 @@ export interface AcceptDeps {
   notifier?: MessageNotifier
   /** Told after a commit that made messages ready now, so the dispatcher wakes at once. */
   onQueued(): void
+  /** Sender approval, pricing and credit reservation (docs/tenancy.md); absent: none. */
+  policy?: SendPolicy
 }
 
 /**
@@ -156,12 +165,15 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     })
   }
   const numbers: string[] = new Array(recipients.length)
+  const countries: (string | undefined)[] = new Array(recipients.length)
   const invalid: { index: number; to: string; reason: string }[] = []
   for (let i = 0; i < recipients.length; i++) {
     const raw = recipients[i]!
     const parsed = normalizePhone(raw)
-    if (parsed.ok) numbers[i] = parsed.e164
-    else invalid.push({ index: i, to: raw, reason: parsed.reason })
+    if (parsed.ok) {
+      numbers[i] = parsed.e164
+      countries[i] = parsed.country
+    } else invalid.push({ index: i, to: raw, reason: parsed.reason })
   }
   if (invalid.length > 0) {
     const first = invalid[0]!
@@ -172,6 +184,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
       { extra: { invalid: invalid.slice(0, 100) } },
     )
   }
+  assertNotOptedOut(deps.store, req.accountId, numbers, req.idempotencyKey)
 
   let segmented: ReturnType<typeof segmentText>
   try {
@@ -187,7 +200,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     }
     throw error
   }
-  const from = normalizeSender(req.from)
+  const from = deps.policy ? deps.policy.sender(req, normalizeSender(req.from)) : normalizeSender(req.from)
   const scheduledAt = parseSchedule(req.scheduledAt, now)
   const expiresAt = parseValidity(req.validity, now, scheduledAt ?? now)
   const callbackUrl = parseCallbackUrl(req.callbackUrl)
@@ -215,10 +228,14 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     expires_at: expiresAt,
     callback_url: callbackUrl,
   }))
+  const pricing = deps.policy?.price(countries, segments)
   const body = {
     batch_id: batchId,
     messages: rows.map((r) => ({ id: r.id, to: r.to_number, status, segments, encoding })),
+    ...(pricing ? { credits: pricing.total } : {}),
   }
+  // Sandbox requests have idempotency keys of their own.
+  const idempotencyAccount = req.mode === "test" ? `${req.accountId}/test` : req.accountId
   const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
   const detail =
     status === "scheduled" ? `scheduled for ${new Date(scheduledAt!).toISOString()}` : "accepted"
@@ -226,7 +243,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   const result = await deps.store.batcher.run((): AcceptResult => {
     const { messages, idempotency } = deps.store
     if (req.idempotencyKey !== undefined) {
-      const previous = idempotency.get(req.accountId, req.idempotencyKey)
+      const previous = idempotency.get(idempotencyAccount, req.idempotencyKey)
       if (previous) {
         if (previous.request_hash !== hash) {
           throw new AppError(
@@ -240,12 +257,15 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     messages.insertBatch(batchId, req.accountId, rows.length, now)
     for (const row of rows) {
       messages.insertMessage(row)
+      if (req.conversation) deps.store.conversations.linkMessage(row.id, req.conversation.id, req.conversation.connectorId, now)
       messages.addEvent(row.id, status, now, detail)
       if (status === "queued") deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.queued", now)
     }
+    // Reserves the batch's credits (402 rolls the batch back) or marks it sandbox traffic.
+    if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
     if (req.idempotencyKey !== undefined) {
       idempotency.put({
-        account_id: req.accountId,
+        account_id: idempotencyAccount,
         key: req.idempotencyKey,
         request_hash: hash,
         status: 202,

@@ -1,6 +1,7 @@
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
+import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { type MessageDetail, getMessage } from "./message-query.ts"
 
@@ -14,13 +15,17 @@ export async function cancelMessage(
   accountId: string,
   id: string,
   notifier?: MessageNotifier,
+  mode: "live" | "test" = "live",
 ): Promise<MessageDetail> {
   const outcome = await store.batcher.run(() => {
     const now = clock.now()
+    // A sandbox message is invisible to live keys and the other way round.
+    if (store.messages.get(id)?.mode !== mode) return "missing"
     const canceled = store.messages.cancel(id, accountId, now)
     if (canceled) {
       store.messages.addEvent(id, "canceled", now, "canceled through the API")
       notifier?.notify({ id, accountId, callbackUrl: canceled.callback_url }, "message.canceled", now)
+      settleCharge(store.ledger, id, now)
       return null
     }
     const m = store.messages.get(id)
@@ -32,5 +37,5 @@ export async function cancelMessage(
       extra: { message_status: outcome },
     })
   }
-  return getMessage(store, accountId, id)
+  return getMessage(store, accountId, id, mode)
 }

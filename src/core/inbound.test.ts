@@ -74,3 +74,50 @@ describe("inbound messages", () => {
     })
   })
 })
+
+describe("ownership by numbers and keywords, and threading", () => {
+  const assign = (store: Store, id: string, account: string, number: string, keyword: string | null, connector: string | null) =>
+    store.transaction(() => store.numbers.insert({ id, account_id: account, number, keyword, connector_id: connector, created_at: 1 }))
+
+  test("the number's owner wins over the last sender; a keyword on it wins over the whole number", () => {
+    withStore((store) => {
+      store.transaction(() => {
+        store.messages.insertBatch("bat_1", "acc_other", 1, 1)
+        store.messages.insertMessage({
+          id: "msg_1", batch_id: "bat_1", account_id: "acc_other", to_number: "+233241234567", from_addr: "+233200000001",
+          body: "hi", encoding: "gsm7", segments: 1, reference: 0, priority: 5, status: "sent",
+          scheduled_at: null, not_before: 1, created_at: 1, expires_at: null, callback_url: null,
+        })
+      })
+      expect(store.transaction(() => storeInbound(store, mo({ text: "hello" }), 2)).row.account_id).toBe("acc_other")
+      assign(store, "num_1", "acc_owner", "+233200000001", null, null)
+      assign(store, "num_2", "acc_pizza", "+233200000001", "PIZZA", null)
+      expect(store.transaction(() => storeInbound(store, mo({ text: "hello" }), 3)).row.account_id).toBe("acc_owner")
+      expect(store.transaction(() => storeInbound(store, mo({ text: "pizza!" }), 4)).row.account_id).toBe("acc_pizza")
+    })
+  })
+
+  test("one conversation per (account, our number, their number), both numbers as the MO carried them", () => {
+    withStore((store) => {
+      const a = store.transaction(() => storeInbound(store, mo({ text: "one" }), 10))
+      const b = store.transaction(() => storeInbound(store, mo({ text: "two", connectorId: "carrier-b" }), 20))
+      const other = store.transaction(() => storeInbound(store, mo({ text: "three", to: "+233200000002" }), 30))
+      expect(b.row.conversation_id).toBe(a.row.conversation_id)
+      expect(other.row.conversation_id).not.toBe(a.row.conversation_id)
+      const c = store.conversations.get(a.row.conversation_id!)!
+      // Replies follow the connector of the last inbound message.
+      expect(c).toMatchObject({ our_number: "+233200000001", their_number: "+233241234567", connector_id: "carrier-b", last_message_at: 20 })
+    })
+  })
+
+  test("a modem that cannot tell its number: the number assigned to its connector stands in", () => {
+    withStore((store) => {
+      const unknown = store.transaction(() => storeInbound(store, mo({ to: null, connectorId: "modem-1" }), 10))
+      expect(store.conversations.get(unknown.row.conversation_id!)?.our_number).toBeNull()
+      assign(store, "num_1", "acc_sim", "+4917600000001", null, "modem-1")
+      const known = store.transaction(() => storeInbound(store, mo({ to: null, connectorId: "modem-1", text: "x" }), 11))
+      expect(known.row.account_id).toBe("acc_sim")
+      expect(store.conversations.get(known.row.conversation_id!)).toMatchObject({ our_number: "+4917600000001", connector_id: "modem-1" })
+    })
+  })
+})

@@ -8,6 +8,10 @@ import { toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { InboundRow, Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
+import { bestAssignment } from "./numbers.ts"
+import { applyOptKeyword } from "./optout.ts"
+import { enqueueEvent } from "./webhooks/events.ts"
 
 export interface InboundView {
   id: string
@@ -19,6 +23,8 @@ export interface InboundView {
   connector: string
   sent_at: string | null
   received_at: string
+  /** The conversation it was threaded into (docs/two-way.md). */
+  conversation_id: string | null
 }
 
 export function inboundView(r: InboundRow): InboundView {
@@ -32,26 +38,61 @@ export function inboundView(r: InboundRow): InboundView {
     connector: r.connector_id,
     sent_at: toIso(r.sent_at),
     received_at: toIso(r.received_at)!,
+    conversation_id: r.conversation_id,
   }
 }
 
-/**
- * Who owns an MO: the account that last sent a message to this sender (from the number it was
- * sent to, when the connector knows it), else the root account. Number and keyword assignment
- * (design.md §8) take precedence once they exist.
- */
-export function inboundOwner(store: Store, m: Pick<InboundMessage, "from" | "to">): string {
-  return store.messages.lastAccountMessaging(m.from, m.to) ?? ROOT_ACCOUNT
+export interface InboundOwnership {
+  accountId: string
+  /** Our number it was sent to: the connector's `to`, else the number assigned to the connector. */
+  ourNumber: string | null
 }
 
 /**
- * Stores an MO inside the caller's transaction. A redelivery with the same connector and
- * external id returns the stored row (the peer is answered OK again, nothing is duplicated).
+ * Who owns an MO (docs/two-way.md#ownership), in order: the account assigned its number and
+ * first word (a keyword), or its whole number (`POST /v1/numbers`); else the account that last
+ * sent a message to this sender (from that number, when known); else the root account. When the
+ * connector cannot tell which number it was sent to (a modem without +CNUM), the assignments
+ * narrowed to that connector stand in for it. One or two index lookups per message.
  */
-export function storeInbound(store: Store, m: InboundMessage, now: number): { row: InboundRow; duplicate: boolean } {
-  return store.inbound.insert({
+export function inboundOwner(store: Store, m: Pick<InboundMessage, "from" | "to" | "connectorId" | "text">): InboundOwnership {
+  const rows = m.to !== null ? store.numbers.byNumber(m.to) : store.numbers.byConnector(m.connectorId)
+  const ourNumber = m.to ?? rows[0]?.number ?? null
+  const assigned = bestAssignment(rows, m.connectorId, m.text)
+  const accountId = assigned?.account_id ?? store.messages.lastAccountMessaging(m.from, ourNumber) ?? ROOT_ACCOUNT
+  return { accountId, ourNumber }
+}
+
+export interface StoredInbound {
+  row: InboundRow
+  duplicate: boolean
+  /** The opt-out/opt-in confirmation queued in the same transaction, if any: wake the outbox. */
+  confirmationId: string | null
+}
+
+/**
+ * Stores an MO inside the caller's transaction: threads it into its conversation, emits
+ * `message.received`, and applies an opt-out/opt-in keyword. A redelivery with the same
+ * connector and external id returns the stored row and does nothing else (the peer is answered
+ * OK again, nothing is duplicated).
+ */
+export function storeInbound(store: Store, m: InboundMessage, now: number, deps: { notifier?: MessageNotifier } = {}): StoredInbound {
+  if (m.externalId !== null) {
+    const earlier = store.inbound.byExternalId(m.connectorId, m.externalId)
+    if (earlier) return { row: earlier, duplicate: true, confirmationId: null }
+  }
+  const { accountId, ourNumber } = inboundOwner(store, m)
+  const conversation = store.conversations.touch({
+    id: newId("cnv", now),
+    account_id: accountId,
+    our_number: ourNumber,
+    their_number: m.from,
+    connector_id: m.connectorId,
+    last_message_at: now,
+  })
+  const { row } = store.inbound.insert({
     id: newId("inb", now),
-    account_id: inboundOwner(store, m),
+    account_id: accountId,
     connector_id: m.connectorId,
     from_addr: m.from,
     to_addr: m.to,
@@ -62,7 +103,11 @@ export function storeInbound(store: Store, m: InboundMessage, now: number): { ro
     sent_at: m.sentAt,
     received_at: m.receivedAt,
     created_at: now,
+    conversation_id: conversation.id,
   })
+  enqueueEvent(store, { accountId, type: "message.received", data: inboundView(row), at: now })
+  const confirmationId = applyOptKeyword(store, { accountId, from: m.from, text: m.text, conversation }, now, deps.notifier)
+  return { row, duplicate: false, confirmationId }
 }
 
 export const DEFAULT_INBOUND_PAGE = 50

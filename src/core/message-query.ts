@@ -64,10 +64,11 @@ function view(m: MessageRow): MessageView {
   }
 }
 
-export function getMessage(store: Store, accountId: string, id: string): MessageDetail {
+export function getMessage(store: Store, accountId: string, id: string, mode: "live" | "test" = "live"): MessageDetail {
   const m = store.messages.get(id)
   // Another account's message is reported exactly like a missing one (design.md §7).
-  if (!m || m.account_id !== accountId) throw new AppError("not_found", `no message with id ${id}`)
+  // So is a sandbox message to a live key, and the other way round (docs/tenancy.md).
+  if (!m || m.account_id !== accountId || m.mode !== mode) throw new AppError("not_found", `no message with id ${id}`)
   return {
     ...view(m),
     parts: store.messages.parts(id).map((p) => ({
@@ -110,7 +111,7 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Newest first; `next_cursor` is null on the last page. */
-export function listMessages(store: Store, accountId: string, q: ListQuery) {
+export function listMessages(store: Store, accountId: string, q: ListQuery, mode: "live" | "test" = "live") {
   const limit = q.limit ?? DEFAULT_PAGE
   let to: string | undefined
   if (q.to !== undefined) {
@@ -125,6 +126,7 @@ export function listMessages(store: Store, accountId: string, q: ListQuery) {
     batchId: q.batch_id,
     beforeSeq: q.cursor ? decodeCursor(q.cursor) : undefined,
     limit: limit + 1,
+    mode,
   })
   const page = rows.slice(0, limit)
   const last = page[page.length - 1]

@@ -11,6 +11,8 @@ import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Lane, MessageRow, Store } from "../store/index.ts"
 import { applyParkedReceipts } from "./receipts.ts"
+import { settleCharge } from "./ledger.ts"
+import { sandboxDecision } from "./sandbox.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import type { GatewayMetrics } from "./metrics.ts"
 import type { Router } from "./router.ts"
@@ -30,6 +32,8 @@ export interface OutboxDeps {
   retry: RetryPolicy
   metrics?: GatewayMetrics
   notifier?: MessageNotifier
+  /** Where sandbox (sk_test_) messages go instead of a route (core/sandbox.ts). */
+  sandbox?: Connector
 }
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
@@ -143,11 +147,15 @@ export class Outbox {
         repo.setStatus({ id: row.id, status: "expired", at: now, errorCode: "expired", errorDetail: "validity ended before it could be sent", finalAt: now })
         repo.addEvent(row.id, "expired", now, `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`)
         this.deps.notifier?.notify(subject(row), "message.expired", now)
+        settleCharge(store.ledger, row.id, now)
         continue
       }
       // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
       const avoid = row.error_code !== null ? row.connector_id : null
-      const decision = router.route({ to: row.to_number, accountId: row.account_id, from: row.from_addr }, { avoid, hasRoom })
+      // A reply in a conversation leaves through the connector it came in on (docs/two-way.md).
+      const decision = row.mode === "test" && this.deps.sandbox ? sandboxDecision(this.deps.sandbox) : row.pinned_connector_id !== null
+        ? router.pinned(row.pinned_connector_id)
+        : router.route({ to: row.to_number, accountId: row.account_id, from: row.from_addr }, { avoid, hasRoom })
       if (decision.connector && (budget.get(decision.connector.id) ?? 0) <= 0) {
         // Its connector is full this round: hand it back untouched (same transaction, so no
         // one saw it leave `queued`; the attempt is not counted).
@@ -243,11 +251,13 @@ export class Outbox {
         this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
         this.deps.metrics?.submitLatency.observe({ connector: connector.id }, Math.max(0, now - row.created_at) / 1000)
         this.deps.notifier?.notify(subject(row), "message.sent", now)
+        settleCharge(store.ledger, row.id, now)
         // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
         for (const p of stored) applyParkedReceipts(repo, { ...p, receipt_at: null }, now, this.deps.notifier)
         return
       }
       this.recordFailure(row, connector, failure, now)
+      settleCharge(store.ledger, row.id, now) // releases only if that failure was final
     }, { savepoint: false })
   }
 

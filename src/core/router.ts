@@ -143,6 +143,23 @@ export class Router {
   }
 
   /**
+   * A message that must leave through one connector (a reply in a conversation): no route
+   * applies and there is no failover. While that connector is unusable the message waits.
+   */
+  pinned(id: string): RouteDecision {
+    const connector = this.connectors.get(id)
+    if (!connector) {
+      const candidates = [{ id, state: "unknown" as const, usable: false, skipped: "not configured" }]
+      return { connector: null, route: null, reason: `pinned to ${id}, which is not configured`, failover: false, candidates }
+    }
+    const health = connector.health()
+    const candidate = { id, state: health.state, usable: health.usable, skipped: health.usable ? null : health.state }
+    return health.usable
+      ? { connector, route: null, reason: `pinned to ${id} (its conversation's connector)`, failover: false, candidates: [candidate] }
+      : { connector: null, route: null, reason: `pinned to ${id}, which is ${health.state}`, failover: false, candidates: [candidate] }
+  }
+
+  /**
    * The connectors that routes would hand messages to now: the first usable one of each failover
    * route, every usable one of a weighted route. The dispatcher claims only as much as these can
    * take, so a full primary does not make it claim messages for an idle backup.

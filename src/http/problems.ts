@@ -14,6 +14,7 @@ export const PROBLEMS: Record<AppErrorCode, { status: number; title: string }> =
   method_not_allowed: { status: 405, title: "Method not allowed" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
   message_not_cancellable: { status: 409, title: "Message can no longer be canceled" },
+  number_already_assigned: { status: 409, title: "Number or keyword already assigned" },
   webhook_not_active: { status: 409, title: "Webhook endpoint is not active" },
   payload_too_large: { status: 413, title: "Request body too large" },
   validation_failed: { status: 422, title: "Request failed validation" },

@@ -43,6 +43,12 @@ export const SendResponse = t.Object({
       encoding: Encoding,
     }),
   ),
+  credits: t.Optional(
+    t.Integer({
+      description:
+        "SMS credits the batch costs (segments × the price of each recipient's country): reserved now, charged when sent, released if a message ends before it is sent. Sandbox keys: the price; nothing is charged.",
+    }),
+  ),
 })
 
 const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])

@@ -15,6 +15,7 @@ export type AppErrorCode =
   | "rate_limit_exceeded"
   | "idempotency_conflict"
   | "message_not_cancellable"
+  | "number_already_assigned"
   | "webhook_not_found"
   | "webhook_not_active"
   | "invalid_webhook_url"

@@ -1,6 +1,7 @@
 import { Cron } from "croner"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
+import { settleCharge } from "../core/ledger.ts"
 import type { MessageNotifier } from "../core/message-notifier.ts"
 import type { Store } from "../store/index.ts"
 
@@ -42,6 +43,7 @@ export class ScheduledRelease {
         for (const row of rows) {
           store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
           this.deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.expired", now)
+          settleCharge(store.ledger, row.id, now)
         }
         return rows.length
       })

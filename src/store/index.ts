@@ -3,16 +3,27 @@
  * (design.md §11) would provide the same shapes.
  */
 import type { Database } from "bun:sqlite"
+import { AccountRepo } from "./account-repo.ts"
 import { WriteBatcher } from "./batcher.ts"
+import { ConversationRepo } from "./conversation-repo.ts"
 import { IdempotencyRepo } from "./idempotency-repo.ts"
 import { InboundRepo } from "./inbound-repo.ts"
+import { KeyRepo } from "./key-repo.ts"
+import { LedgerRepo } from "./ledger-repo.ts"
 import { MessageRepo } from "./message-repo.ts"
+import { NumberRepo } from "./number-repo.ts"
 import { type SynchronousMode, openDatabase } from "./open.ts"
+import { OptOutRepo } from "./opt-out-repo.ts"
+import { PriceRepo } from "./price-repo.ts"
+import { SenderRepo } from "./sender-repo.ts"
 import { SettingsRepo } from "./settings-repo.ts"
 import { WebhookRepo } from "./webhook-repo.ts"
 
 export type { MessageRow, MessageStatus, EventRow, PartRow, Lane } from "./message-repo.ts"
 export type { InboundRow } from "./inbound-repo.ts"
+export type { ConversationRow } from "./conversation-repo.ts"
+export type { NumberRow } from "./number-repo.ts"
+export type { OptOutRow } from "./opt-out-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
 export { StoreError } from "./open.ts"
 
@@ -24,6 +35,15 @@ export interface Store {
   readonly inbound: InboundRepo
   readonly settings: SettingsRepo
   readonly webhooks: WebhookRepo
+  /** Two-way messaging (0007): numbers and keywords, conversations, opt-outs. */
+  readonly numbers: NumberRepo
+  readonly conversations: ConversationRepo
+  readonly optOuts: OptOutRepo
+  readonly accounts: AccountRepo
+  readonly keys: KeyRepo
+  readonly ledger: LedgerRepo
+  readonly prices: PriceRepo
+  readonly senders: SenderRepo
   /** Runs fn in a transaction right now (for one-off administrative writes). */
   transaction<T>(fn: () => T): T
   isHealthy(): boolean
@@ -41,6 +61,14 @@ export function openStore(path: string, synchronous: SynchronousMode = "normal")
     inbound: new InboundRepo(db),
     settings: new SettingsRepo(db),
     webhooks: new WebhookRepo(db),
+    numbers: new NumberRepo(db),
+    conversations: new ConversationRepo(db),
+    optOuts: new OptOutRepo(db),
+    accounts: new AccountRepo(db),
+    keys: new KeyRepo(db),
+    ledger: new LedgerRepo(db),
+    prices: new PriceRepo(db),
+    senders: new SenderRepo(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)() as T,
     isHealthy() {
       try {

@@ -40,6 +40,12 @@ export interface MessageRow {
   /** `validity`: not sent by then → expired. */
   expires_at: number | null
   callback_url: string | null
+  /** `test`: sent with a sandbox (sk_test_) key: simulated, never charged (0006, docs/tenancy.md). */
+  mode: "live" | "test"
+  /** The conversation it was sent into (0007, docs/two-way.md); null for ordinary sends. */
+  conversation_id: string | null
+  /** Must go out through this connector, bypassing the routes (a reply); null: routed. */
+  pinned_connector_id: string | null
 }
 
 /** A dispatch lane: queued work of one account at one priority (fair queueing, docs/queueing.md). */
@@ -60,6 +66,9 @@ export type NewMessage = Omit<
   | "sent_at"
   | "delivered_at"
   | "final_at"
+  | "mode"
+  | "conversation_id"
+  | "pinned_connector_id"
 >
 
 export interface EventRow {
@@ -102,6 +111,8 @@ export interface MessageFilter {
   /** Return rows with seq below this (newest first paging). */
   beforeSeq?: number
   limit: number
+  /** Only live or only sandbox messages. */
+  mode?: "live" | "test"
 }
 
 /** Messages, their parts, their events and early receipts. Synchronous: callers own transactions. */
@@ -426,6 +437,11 @@ export class MessageRepo {
     return this.q.nextScheduled.get()?.at ?? null
   }
 
+  /** Marks a batch as sandbox (sk_test_) messages, in the transaction that inserted it. */
+  markBatchTest(batchId: string): void {
+    this.db.query("UPDATE messages SET mode = 'test' WHERE batch_id = ?").run(batchId)
+  }
+
   list(f: MessageFilter): MessageRow[] {
     const where = ["account_id = $account"]
     const params: Record<string, string | number> = { account: f.accountId, limit: f.limit }
@@ -440,6 +456,10 @@ export class MessageRepo {
     if (f.batchId) {
       where.push("batch_id = $batch")
       params.batch = f.batchId
+    }
+    if (f.mode) {
+      where.push("mode = $mode")
+      params.mode = f.mode
     }
     if (f.beforeSeq !== undefined) {
       where.push("seq < $before")

@@ -1,4 +1,5 @@
 import { Elysia, t } from "elysia"
+import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import { Problem } from "../schemas.ts"
@@ -15,12 +16,16 @@ export const InboundView = t.Object({
   connector: t.String(),
   sent_at: Nullable(t.String({ description: "Service-centre timestamp, when the network gave one" })),
   received_at: t.String(),
+  conversation_id: Nullable(t.String({ description: "The conversation it was threaded into (GET /v1/conversations/{id})" })),
 })
 
 export function inboundRoutes(deps: HttpDeps) {
   return new Elysia({ name: "routes.inbound", prefix: "/v1/inbound" })
     .use(authPlugin(deps))
-    .get("/", ({ query, principal }) => deps.listInbound(principal.accountId, query), {
+    .get("/", ({ query, principal }) => {
+      requireScope(principal, "sms.read")
+      return deps.listInbound(principal, query)
+    }, {
       query: t.Object({
         since: t.Optional(t.String({ description: "The `next_cursor` of the previous page; absent: from the first message" })),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),

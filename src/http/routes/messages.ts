@@ -1,4 +1,5 @@
 import { Elysia, t } from "elysia"
+import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
@@ -10,9 +11,11 @@ export function messageRoutes(deps: HttpDeps) {
     .post(
       "/",
       async ({ body, principal, request, set }) => {
+        requireScope(principal, "sms.send")
         const headerKey = request.headers.get("idempotency-key") ?? undefined
         const result = await deps.send({
           accountId: principal.accountId,
+          mode: principal.mode,
           to: body.to,
           message: body.message,
           from: body.from,
@@ -29,7 +32,7 @@ export function messageRoutes(deps: HttpDeps) {
       {
         parse: jsonBody(SEND_FIELDS, deps.maxBodyBytes),
         body: SendBody,
-        response: { 202: SendResponse, 400: Problem, 401: Problem, 409: Problem, 413: Problem, 422: Problem },
+        response: { 202: SendResponse, 400: Problem, 401: Problem, 402: Problem, 403: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem },
         detail: {
           summary: "Send a message to one or many recipients",
           description:
@@ -38,12 +41,18 @@ export function messageRoutes(deps: HttpDeps) {
         },
       },
     )
-    .get("/:id", ({ params, principal }) => deps.getMessage(principal.accountId, params.id), {
+    .get("/:id", ({ params, principal }) => {
+      requireScope(principal, "sms.read")
+      return deps.getMessage(principal, params.id)
+    }, {
       params: t.Object({ id: t.String() }),
       response: { 200: MessageDetail, 401: Problem, 404: Problem },
       detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
     })
-    .post("/:id/cancel", ({ params, principal }) => deps.cancelMessage(principal.accountId, params.id), {
+    .post("/:id/cancel", ({ params, principal }) => {
+      requireScope(principal, "sms.send")
+      return deps.cancelMessage(principal, params.id)
+    }, {
       params: t.Object({ id: t.String() }),
       response: { 200: MessageDetail, 401: Problem, 404: Problem, 409: Problem },
       detail: {
@@ -53,7 +62,10 @@ export function messageRoutes(deps: HttpDeps) {
         tags: ["Messages"],
       },
     })
-    .get("/", ({ query, principal }) => deps.listMessages(principal.accountId, query), {
+    .get("/", ({ query, principal }) => {
+      requireScope(principal, "sms.read")
+      return deps.listMessages(principal, query)
+    }, {
       query: ListQuery,
       response: { 200: MessageList, 401: Problem, 422: Problem },
       detail: { summary: "List messages, newest first", tags: ["Messages"] },

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia"
-import { AppError } from "../../lib/app-error.ts"
+import { requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
@@ -45,10 +45,6 @@ const RouteTestResult = t.Object({
   candidates: t.Array(t.Object({ id: t.String(), state: t.String(), usable: t.Boolean(), skipped: Nullable(t.String()) })),
 })
 
-function requireAdmin(scopes: readonly string[]): void {
-  if (!scopes.includes("admin")) throw new AppError("forbidden", "this endpoint needs the admin scope")
-}
-
 /** Connectors, routes and metrics: the operator's view of the gateway. Admin scope only. */
 export function operationsRoutes(deps: HttpDeps) {
   return new Elysia({ name: "routes.operations" })
@@ -56,7 +52,7 @@ export function operationsRoutes(deps: HttpDeps) {
     .get(
       "/v1/connectors",
       ({ principal }) => {
-        requireAdmin(principal.scopes)
+        requireOperator(principal)
         return { data: deps.connectors() }
       },
       {
@@ -67,7 +63,7 @@ export function operationsRoutes(deps: HttpDeps) {
     .get(
       "/v1/routes",
       ({ principal }) => {
-        requireAdmin(principal.scopes)
+        requireOperator(principal)
         return { data: deps.routes() }
       },
       {
@@ -78,7 +74,7 @@ export function operationsRoutes(deps: HttpDeps) {
     .post(
       "/v1/routes/test",
       ({ body, principal }) => {
-        requireAdmin(principal.scopes)
+        requireOperator(principal)
         return deps.testRoute(principal.accountId, body)
       },
       {
@@ -95,7 +91,7 @@ export function operationsRoutes(deps: HttpDeps) {
     .get(
       "/metrics",
       async ({ principal }) => {
-        requireAdmin(principal.scopes)
+        requireOperator(principal)
         const { contentType, text } = await deps.metrics()
         return new Response(text, { headers: { "content-type": contentType } })
       },

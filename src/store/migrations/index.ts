@@ -3,6 +3,8 @@ import m0001 from "./0001_init.sql" with { type: "text" }
 import m0003 from "./0003_queue_lanes.sql" with { type: "text" }
 import m0004 from "./0004_inbound.sql" with { type: "text" }
 import m0005 from "./0005_webhooks.sql" with { type: "text" }
+import m0006 from "./0006_accounts.sql" with { type: "text" }
+import m0007 from "./0007_conversations.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -10,4 +12,6 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0003_queue_lanes", sql: m0003 },
   { name: "0004_inbound", sql: m0004 },
   { name: "0005_webhooks", sql: m0005 },
+  { name: "0006_accounts", sql: m0006 },
+  { name: "0007_conversations", sql: m0007 },
 ]

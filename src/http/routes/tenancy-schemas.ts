@@ -1,0 +1,57 @@
+/** TypeBox shapes shared by the tenancy routes (customers, keys, money, sender IDs). */
+import { type TSchema, t } from "elysia"
+
+export const Nullable = <T extends TSchema>(s: T, options: { description?: string } = {}) =>
+  t.Union([s, t.Null()], options)
+
+export const PageQuery = t.Object({
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  cursor: t.Optional(t.String()),
+})
+
+export const BalanceView = t.Object({
+  sms_credits: t.Integer({ description: "Available SMS credits" }),
+  wallet_balance: t.Integer({ description: "Wallet, in minor units of the currency (cents)" }),
+  currency: t.String(),
+  reserved: t.Integer({ description: "Credits held for accepted messages not yet sent" }),
+  metered: t.Boolean({ description: "false: the account is not charged (the operator)" }),
+})
+
+export const LedgerEntryView = t.Object({
+  id: t.String({ examples: ["led_42"] }),
+  account_id: t.String(),
+  kind: t.String({ description: "topup | deduct | reserve | capture | release | adjust" }),
+  unit: t.Union([t.Literal("credits"), t.Literal("wallet")]),
+  amount: t.Integer({ description: "Signed change of the available balance of `unit`" }),
+  reserved_change: t.Integer({ description: "Signed change of `reserved`" }),
+  balance_after: t.Integer(),
+  reserved_after: t.Integer(),
+  message_id: Nullable(t.String()),
+  batch_id: Nullable(t.String()),
+  counterparty_id: Nullable(t.String({ description: "The other account of a transfer" })),
+  reason: t.String(),
+  created_at: t.String(),
+})
+
+export const RateLimit = t.Object({
+  per_second: Nullable(t.Integer({ minimum: 1 })),
+  per_hour: Nullable(t.Integer({ minimum: 1 })),
+})
+
+export const KeyView = t.Object({
+  id: t.String({ examples: ["key_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),
+  account_id: t.String(),
+  prefix: t.String({ description: "The first characters of the key, to recognise it" }),
+  mode: t.Union([t.Literal("live"), t.Literal("test")]),
+  scopes: t.Array(t.String()),
+  label: t.String(),
+  rate_limit: RateLimit,
+  created_at: t.String(),
+  last_used_at: Nullable(t.String()),
+  revoked_at: Nullable(t.String()),
+})
+
+export const CreatedKeyView = t.Composite([
+  KeyView,
+  t.Object({ key: t.String({ description: "The key: shown in this answer only; store it now" }) }),
+])

@@ -1,0 +1,275 @@
+// Sandbox (sk_test_) keys through the real server, with a real SMPP carrier as the only live
+// route: test messages validate and price like live ones, are delivered by the built-in sandbox
+// simulator (never the carrier), move no credits, and are invisible to live keys (and back).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
+import {
+  balanceOf,
+  body,
+  createCustomer,
+  createKey,
+  customerBody,
+  ledgerOf,
+  problem,
+  sendAs,
+  type Tenant,
+} from "../support/tenants.ts"
+import { waitFor } from "../support/wait-for.ts"
+
+let smsc: FakeSmsc
+let gw: TestGateway
+let shop: Tenant
+let live: string
+let sandbox: string
+
+interface Sent {
+  batch_id: string
+  credits: number
+  messages: { id: string; to: string; status: string; segments: number; encoding: string }[]
+}
+
+interface Detail {
+  id: string
+  status: string
+  connector: string | null
+  from: string | null
+  events: { status: string; detail: string | null }[]
+}
+
+beforeAll(async () => {
+  smsc = await startFakeSmsc({ receipts: "auto", receiptDelayMs: 5 })
+  gw = await startGateway(`
+[[connectors]]
+id = "carrier"
+type = "smpp"
+host = "127.0.0.1"
+port = ${smsc.port}
+system_id = "gw"
+password = "secret"
+[[routes]]
+prefix = "*"
+connectors = ["carrier"]
+`)
+  await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "bind" })
+  shop = await createCustomer(gw, { initial_sms_credits: 10 })
+  live = shop.key
+  sandbox = (await createKey(gw, { scopes: ["admin"], mode: "test" }, shop.key)).key
+})
+afterAll(async () => {
+  await gw?.stop()
+  await smsc?.close()
+})
+
+async function delivered(key: string, id: string): Promise<Detail> {
+  return waitFor(
+    async () => {
+      const d = await body<Detail>(await gw.api(`/v1/messages/${id}`, { key }), 200)
+      return d.status === "delivered" ? d : null
+    },
+    { what: `${id} delivered` },
+  )
+}
+
+describe("sandbox keys", () => {
+  test("deliver through the sandbox simulator: the carrier gets nothing and no credits move", async () => {
+    const submitsBefore = smsc.submits.length
+    const ledgerBefore = await ledgerOf(gw, live)
+    const sent = await body<Sent>(
+      await sendAs(gw, sandbox, {
+        to: ["+233201234567", "+2348031234567"],
+        message: "x".repeat(200),
+      }),
+      202,
+    )
+    expect(sent.credits).toBe(4)
+    for (const m of sent.messages) {
+      const d = await delivered(sandbox, m.id)
+      expect(d.connector).toBe("sandbox")
+      expect(d.events.map((e) => e.status)).toEqual(
+        expect.arrayContaining(["queued", "sending", "sent", "delivered"]),
+      )
+      expect(d.events.find((e) => e.status === "sending")?.detail).toContain("sandbox")
+    }
+    expect(smsc.submits.length).toBe(submitsBefore)
+    expect(await balanceOf(gw, live)).toMatchObject({ sms_credits: 10, reserved: 0 })
+    expect(await ledgerOf(gw, live)).toEqual(ledgerBefore)
+  })
+
+  test("answer with the same shapes as live keys, and live ones reach the carrier", async () => {
+    const request = { to: "+233201234567", message: "same shape" }
+    const test = await body<Sent>(await sendAs(gw, sandbox, request), 202)
+    const real = await body<Sent>(await sendAs(gw, live, request), 202)
+    const shape = (s: Sent) => ({
+      keys: Object.keys(s).sort(),
+      message: Object.keys(s.messages[0]!).sort(),
+      credits: s.credits,
+      status: s.messages[0]!.status,
+    })
+    expect(shape(test)).toEqual(shape(real))
+    const liveDetail = await delivered(live, real.messages[0]!.id)
+    expect(liveDetail.connector).toBe("carrier")
+    const sandboxDetail = await delivered(sandbox, test.messages[0]!.id)
+    expect(Object.keys(sandboxDetail).sort()).toEqual(Object.keys(liveDetail).sort())
+    expect(smsc.submits.some((s) => s.text === "same shape")).toBe(true)
+    expect(smsc.submits.filter((s) => s.text === "same shape").length).toBe(1)
+  })
+
+  test("go through every validation: numbers, length, senders", async () => {
+    await problem(
+      await sendAs(gw, sandbox, { to: ["+233201234567", "+12"], message: "hi" }),
+      422,
+      "invalid_phone_number",
+    )
+    await problem(
+      await sendAs(gw, sandbox, { to: "+233201234567", message: "x".repeat(1601) }),
+      422,
+      "message_too_long",
+    )
+    await problem(
+      await sendAs(gw, sandbox, { to: "+233201234567", message: "hi", from: "NOTMINE" }),
+      422,
+      "sender_not_approved",
+    )
+    await problem(
+      await sendAs(gw, sandbox, { to: "+233201234567", message: "hi", extra: 1 }),
+      422,
+      "validation_failed",
+    )
+  })
+
+  test("cost nothing even beyond the balance", async () => {
+    const poor = await createCustomer(gw, { initial_sms_credits: 0 })
+    const poorSandbox = (
+      await createKey(gw, { scopes: ["sms.send", "sms.read"], mode: "test" }, poor.key)
+    ).key
+    const sent = await body<Sent>(
+      await sendAs(gw, poorSandbox, { to: "+233201234567", message: "free" }),
+      202,
+    )
+    expect(sent.credits).toBe(1)
+    await delivered(poorSandbox, sent.messages[0]!.id)
+    await problem(
+      await sendAs(gw, poor.key, { to: "+233201234567", message: "not free" }),
+      402,
+      "insufficient_credits",
+    )
+  })
+
+  test("test messages are invisible to live keys and the other way round", async () => {
+    const t = await body<Sent>(
+      await sendAs(gw, sandbox, { to: "+233201234567", message: "test only" }),
+      202,
+    )
+    const l = await body<Sent>(
+      await sendAs(gw, live, { to: "+233201234567", message: "live only" }),
+      202,
+    )
+    const tid = t.messages[0]!.id
+    const lid = l.messages[0]!.id
+    await problem(await gw.api(`/v1/messages/${tid}`, { key: live }), 404, "not_found")
+    await problem(await gw.api(`/v1/messages/${lid}`, { key: sandbox }), 404, "not_found")
+    await problem(
+      await gw.api(`/v1/messages/${tid}/cancel`, { method: "POST", key: live }),
+      404,
+      "not_found",
+    )
+    await problem(
+      await gw.api(`/v1/messages/${lid}/cancel`, { method: "POST", key: sandbox }),
+      404,
+      "not_found",
+    )
+    const liveList: { data: { id: string; message: string }[] } = await body(
+      await gw.api("/v1/messages?limit=1000", { key: live }),
+      200,
+    )
+    const testList: { data: { id: string; message: string }[] } = await body(
+      await gw.api("/v1/messages?limit=1000", { key: sandbox }),
+      200,
+    )
+    expect(liveList.data.map((m) => m.id)).toContain(lid)
+    expect(liveList.data.map((m) => m.id)).not.toContain(tid)
+    expect(testList.data.map((m) => m.id)).toContain(tid)
+    expect(testList.data.map((m) => m.id)).not.toContain(lid)
+    expect(testList.data.every((m) => m.message !== "live only")).toBe(true)
+    const byBatch: { data: unknown[] } = await body(
+      await gw.api(`/v1/messages?batch_id=${l.batch_id}`, { key: sandbox }),
+      200,
+    )
+    expect(byBatch.data).toEqual([])
+  })
+
+  test("a sandbox key can cancel its own scheduled message", async () => {
+    const before = await balanceOf(gw, live)
+    const at = new Date(Date.now() + 3_600_000).toISOString()
+    const t = await body<Sent>(
+      await sendAs(gw, sandbox, { to: "+233201234567", message: "later", scheduled_at: at }),
+      202,
+    )
+    const canceled = await body<{ status: string }>(
+      await gw.api(`/v1/messages/${t.messages[0]!.id}/cancel`, { method: "POST", key: sandbox }),
+      200,
+    )
+    expect(canceled.status).toBe("canceled")
+    expect(await balanceOf(gw, live)).toEqual(before)
+  })
+
+  test("idempotency keys of sandbox and live requests are separate", async () => {
+    const request = { to: "+233201234567", message: "idem" }
+    const t = await gw.api("/v1/messages", {
+      method: "POST",
+      key: sandbox,
+      json: request,
+      headers: { "idempotency-key": "same-key" },
+    })
+    const l = await gw.api("/v1/messages", {
+      method: "POST",
+      key: live,
+      json: request,
+      headers: { "idempotency-key": "same-key" },
+    })
+    expect(l.headers.get("idempotent-replayed")).toBeNull()
+    const tb = await body<Sent>(t, 202)
+    const lb = await body<Sent>(l, 202)
+    expect(tb.batch_id).not.toBe(lb.batch_id)
+    await problem(
+      await gw.api(`/v1/messages/${lb.messages[0]!.id}`, { key: sandbox }),
+      404,
+      "not_found",
+    )
+  })
+
+  test("inbound messages are live data: a sandbox key sees none", async () => {
+    await smsc.sendMo({ from: "+233249999999", to: "+233200000001", text: "live MO" })
+    const rootSandbox = (await createKey(gw, { scopes: ["sms.read"], mode: "test" })).key
+    await waitFor(
+      async () => {
+        const page: { data: { message: string }[] } = await body(await gw.api("/v1/inbound"), 200)
+        return page.data.some((m) => m.message === "live MO")
+      },
+      { what: "MO stored" },
+    )
+    const page: { data: unknown[]; next_cursor: string } = await body(
+      await gw.api("/v1/inbound", { key: rootSandbox }),
+      200,
+    )
+    expect(page.data).toEqual([])
+    expect(typeof page.next_cursor).toBe("string")
+  })
+
+  test("sandbox keys change nothing but their own messages", async () => {
+    const attempts: [string, string, unknown][] = [
+      ["POST", "/v1/customers", customerBody()],
+      ["PATCH", `/v1/customers/${shop.id}`, { label: "x" }],
+      ["POST", "/v1/keys", { scopes: ["sms.send"], mode: "live", label: "escalate" }],
+      ["POST", "/v1/sender-ids", { value: "TESTCO", country_code: "GH", purpose: "x" }],
+    ]
+    for (const [method, path, json] of attempts) {
+      const p = await problem(await gw.api(path, { method, key: sandbox, json }), 403, "forbidden")
+      expect(p.detail).toContain("sandbox")
+    }
+    // Reads work.
+    expect((await gw.api("/v1/balance", { key: sandbox })).status).toBe(200)
+    expect((await gw.api("/v1/keys", { key: sandbox })).status).toBe(200)
+  })
+})

@@ -1,0 +1,197 @@
+// The operator's CLI (`signalbox customers|keys|credits|sender-ids`) as a separate process
+// against a running gateway: create and list customers, make and revoke keys, add credits,
+// approve sender IDs. The config file alone tells the CLI where the gateway is and its key.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { join } from "node:path"
+import {
+  startGateway,
+  TEST_ADMIN_KEY,
+  type TestGateway,
+  writeTestConfig,
+} from "../support/gateway.ts"
+import { balanceOf, body, createCustomer, problem } from "../support/tenants.ts"
+
+const ROOT = join(import.meta.dir, "..", "..")
+let gw: TestGateway
+let configFile: string
+
+beforeAll(async () => {
+  gw = await startGateway()
+  // A config file like the operator's: the gateway's address and its admin key.
+  configFile = join(gw.dataDir, "cli.toml")
+  writeTestConfig(configFile, join(gw.dataDir, "cli-unused.db"), "")
+  const port = new URL(gw.url).port
+  await Bun.write(
+    configFile,
+    (await Bun.file(configFile).text()).replace(
+      'listen = "127.0.0.1:0"',
+      `listen = "127.0.0.1:${port}"`,
+    ),
+  )
+})
+afterAll(async () => {
+  await gw.stop()
+})
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(
+    [process.execPath, join(ROOT, "src", "main.ts"), ...args, "--config", configFile],
+    {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    },
+  )
+  const [out, err, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ])
+  return { code, out, err }
+}
+
+describe("signalbox CLI", () => {
+  test("customers create prints the account and its first key, which works; the same ref makes no second", async () => {
+    const made = await cli(
+      "customers",
+      "create",
+      "--name",
+      "Ama Shop",
+      "--phone",
+      "+233201234567",
+      "--country",
+      "GH",
+      "--ref",
+      "cli-1",
+      "--credits",
+      "12",
+    )
+    expect(made.code, made.err).toBe(0)
+    const id = /^(acc_\w+)/.exec(made.out)?.[1]
+    const key = /(sk_live_\w+)/.exec(made.out)?.[1]
+    expect(id).toBeDefined()
+    expect(key).toBeDefined()
+    expect((await balanceOf(gw, key!)).sms_credits).toBe(12)
+    const again = await cli(
+      "customers",
+      "create",
+      "--name",
+      "Ama Shop",
+      "--phone",
+      "+233201234567",
+      "--country",
+      "GH",
+      "--ref",
+      "cli-1",
+    )
+    expect(again.code).toBe(0)
+    expect(again.out).toContain("already exists")
+    expect(again.out).not.toContain("sk_live_")
+    const list = await cli("customers", "list")
+    expect(list.code).toBe(0)
+    expect(list.out).toContain(id!)
+    expect(list.out).toContain("cli-1")
+  })
+
+  test("keys create / list / revoke", async () => {
+    const shop = await createCustomer(gw, { external_ref: "cli-keys" })
+    const made = await cli(
+      "keys",
+      "create",
+      "--account",
+      "cli-keys",
+      "--scopes",
+      "wallet.read,sms.read",
+      "--mode",
+      "test",
+      "--label",
+      "from the CLI",
+    )
+    expect(made.code, made.err).toBe(0)
+    const key = /(sk_test_\w+)/.exec(made.out)![1]!
+    const keyId = /^(key_\w+)/.exec(made.out)![1]!
+    expect((await gw.api("/v1/balance", { key })).status).toBe(200)
+    const list = await cli("keys", "list", "--account", shop.id)
+    expect(list.out).toContain(keyId)
+    expect(list.out).toContain(key.slice(0, 12))
+    expect(list.out).not.toContain(key)
+    const revoked = await cli("keys", "revoke", keyId)
+    expect(revoked.code, revoked.err).toBe(0)
+    expect(revoked.out).toContain("revoked at")
+    await problem(await gw.api("/v1/balance", { key }), 401, "authentication_failed")
+  })
+
+  test("credits add tops up and takes back; a refusal exits non-zero with the problem", async () => {
+    const shop = await createCustomer(gw, { external_ref: "cli-credits" })
+    const up = await cli(
+      "credits",
+      "add",
+      "--customer",
+      "cli-credits",
+      "--amount",
+      "40",
+      "--reason",
+      "invoice 12",
+    )
+    expect(up.code, up.err).toBe(0)
+    expect(up.out).toContain("credits=40")
+    const down = await cli(
+      "credits",
+      "add",
+      "--customer",
+      shop.id,
+      "--amount",
+      "-15",
+      "--reason",
+      "refund",
+    )
+    expect(down.out).toContain("credits=25")
+    const refused = await cli(
+      "credits",
+      "add",
+      "--customer",
+      shop.id,
+      "--amount",
+      "-26",
+      "--reason",
+      "too much",
+    )
+    expect(refused.code).toBe(1)
+    expect(refused.err).toContain("402 insufficient_credits")
+    expect((await balanceOf(gw, shop.key)).sms_credits).toBe(25)
+  })
+
+  test("sender-ids list and approve", async () => {
+    const shop = await createCustomer(gw, { initial_sms_credits: 5 })
+    const s = await body<{ id: string }>(
+      await gw.api("/v1/sender-ids", {
+        method: "POST",
+        key: shop.key,
+        json: { value: "CLISHOP", country_code: "GH", purpose: "receipts" },
+      }),
+      201,
+    )
+    const pending = await cli("sender-ids", "list", "--status", "pending")
+    expect(pending.out).toContain(s.id)
+    const approved = await cli("sender-ids", "approve", s.id)
+    expect(approved.code, approved.err).toBe(0)
+    expect(approved.out).toContain("approved")
+    expect(
+      (
+        await gw.api("/v1/messages", {
+          method: "POST",
+          key: shop.key,
+          json: { to: "+233201234567", message: "hi", from: "CLISHOP" },
+        })
+      ).status,
+    ).toBe(202)
+  })
+
+  test("--key overrides the config's key; a customer's key cannot approve", async () => {
+    const shop = await createCustomer(gw)
+    const res = await cli("sender-ids", "approve", "snd_x", "--key", shop.key)
+    expect(res.code).toBe(1)
+    expect(res.err).toContain("403 forbidden")
+    expect(TEST_ADMIN_KEY).toStartWith("sk_live_")
+  })
+})

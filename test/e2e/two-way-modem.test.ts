@@ -1,0 +1,198 @@
+// Two-way messaging through a GSM modem (the simulator on a real pty): an SMS on the SIM
+// reaches a real HTTP receiver as a signed message.received; a reply in its conversation goes
+// out through the modem even though every route leads elsewhere; STOP/START confirm through it.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
+import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { waitFor } from "../support/wait-for.ts"
+import { type ReceivedWebhook, type Receiver, startReceiver } from "../support/webhook-receiver.ts"
+
+const SIM_NUMBER = "+4917600000001"
+const CUSTOMER = "+4917699990001"
+
+let modem: FakeModem
+let gw: TestGateway
+let receiver: Receiver
+
+beforeAll(async () => {
+  // The SIM reports its own number (+CNUM), so inbound messages know which number they reached.
+  modem = await startFakeModem({ ownNumber: SIM_NUMBER })
+  gw = await startGateway(`
+[[connectors]]
+id = "modem-1"
+type = "modem"
+device = ${JSON.stringify(modem.devicePath)}
+tps = 50
+command_timeout_ms = 500
+send_timeout_ms = 2000
+poll_interval_ms = 100
+registration_timeout_ms = 3000
+reopen_min_ms = 20
+reopen_max_ms = 100
+[[connectors]]
+id = "sim"
+type = "simulator"
+delivery_delay_ms = 5
+[[routes]]
+prefix = "*"
+connectors = ["sim"]
+`)
+  await waitFor(
+    async () => {
+      const body = (await (await gw.api("/v1/connectors")).json()) as {
+        data: { id: string; usable: boolean }[]
+      }
+      return body.data.find((c) => c.id === "modem-1")?.usable
+    },
+    { what: "modem ready" },
+  )
+  receiver = startReceiver()
+  const res = await gw.api("/v1/webhooks", {
+    method: "POST",
+    json: {
+      url: receiver.url("/modem-hooks"),
+      events: ["message.received", "optout.created", "optout.removed"],
+    },
+  })
+  expect(res.status).toBe(201)
+  receiver.setSecret("/modem-hooks", ((await res.json()) as { secret: string }).secret)
+})
+
+afterAll(async () => {
+  await gw?.stop()
+  await modem?.stop()
+  await receiver?.stop()
+})
+
+async function body<T>(res: Response, status: number): Promise<T> {
+  const text = await res.text()
+  expect({ status: res.status, text }).toMatchObject({ status })
+  return JSON.parse(text) as T
+}
+
+function hook(
+  type: string,
+  match: (data: Record<string, unknown>) => boolean,
+): Promise<ReceivedWebhook> {
+  return waitFor(
+    () => receiver.at("/modem-hooks").find((r) => r.payload.type === type && match(r.payload.data)),
+    {
+      what: `${type} webhook`,
+    },
+  )
+}
+
+function submitsTo(number: string, text: string) {
+  return modem.submits.filter((s) => s.decoded.to === number && s.decoded.text === text)
+}
+
+async function conversationId(): Promise<string> {
+  const page = await body<{ data: { id: string; their_number: string }[] }>(
+    await gw.api("/v1/conversations"),
+    200,
+  )
+  return page.data.find((c) => c.their_number === CUSTOMER)!.id
+}
+
+describe("two-way messaging through a modem", () => {
+  test("an SMS on the SIM reaches the receiver as a verified message.received", async () => {
+    modem.receive({ from: CUSTOMER, text: "Is my order ready?" })
+    const delivery = await hook("message.received", (d) => d.message === "Is my order ready?")
+    expect(delivery.verifyError).toBeNull()
+    expect(delivery.verified).toBe(true)
+    expect(delivery.payload.data).toMatchObject({
+      from: CUSTOMER,
+      to: SIM_NUMBER,
+      connector: "modem-1",
+    })
+    expect(delivery.payload.data.conversation_id).toMatch(/^cnv_/)
+  })
+
+  test("a reply leaves through the modem, from the SIM's number, though the routes say simulator", async () => {
+    const id = await conversationId()
+    const reply = await body<{ id: string; from: string; connector: string }>(
+      await gw.api(`/v1/conversations/${id}/messages`, {
+        method: "POST",
+        json: { message: "Yes, ready for pickup." },
+      }),
+      202,
+    )
+    expect(reply).toMatchObject({ from: SIM_NUMBER, connector: "modem-1" })
+    await waitFor(() => submitsTo(CUSTOMER, "Yes, ready for pickup.").length === 1, {
+      what: "+CMGS of the reply",
+    })
+    const detail = await waitFor(
+      async () => {
+        const d = await body<{ status: string; connector: string; from: string }>(
+          await gw.api(`/v1/messages/${reply.id}`),
+          200,
+        )
+        return d.status === "sent" ? d : null
+      },
+      { what: "reply sent" },
+    )
+    expect(detail).toMatchObject({ connector: "modem-1", from: SIM_NUMBER })
+
+    // An ordinary send to the same person follows the routes.
+    const plain = await body<{ messages: { id: string }[] }>(
+      await gw.api("/v1/messages", {
+        method: "POST",
+        json: { to: CUSTOMER, message: "Survey: how did we do?" },
+      }),
+      202,
+    )
+    const routed = await waitFor(
+      async () => {
+        const d = await body<{ status: string; connector: string | null }>(
+          await gw.api(`/v1/messages/${plain.messages[0]!.id}`),
+          200,
+        )
+        return d.connector ? d : null
+      },
+      { what: "routed send" },
+    )
+    expect(routed.connector).toBe("sim")
+    expect(submitsTo(CUSTOMER, "Survey: how did we do?")).toEqual([])
+  })
+
+  test("the conversation shows both directions in order", async () => {
+    modem.receive({ from: CUSTOMER, text: "Great, on my way" })
+    await hook("message.received", (d) => d.message === "Great, on my way")
+    const page = await body<{ data: { direction: string; message: string; connector: string }[] }>(
+      await gw.api(`/v1/conversations/${await conversationId()}/messages`),
+      200,
+    )
+    expect(page.data.map((m) => `${m.direction}: ${m.message}`)).toEqual([
+      "inbound: Is my order ready?",
+      "outbound: Yes, ready for pickup.",
+      "inbound: Great, on my way",
+    ])
+  })
+
+  test("STOP through the modem opts out and confirms through it; START undoes it", async () => {
+    modem.receive({ from: CUSTOMER, text: "STOP" })
+    await hook("optout.created", (d) => d.number === CUSTOMER)
+    await waitFor(() => submitsTo(CUSTOMER, OPT_OUT_CONFIRMATION).length === 1, {
+      what: "opt-out confirmation via +CMGS",
+    })
+    const refused = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: CUSTOMER, message: "Sale today" },
+    })
+    expect((await body<{ code: string }>(refused, 422)).code).toBe("recipient_opted_out")
+
+    modem.receive({ from: CUSTOMER, text: "Start" })
+    await hook("optout.removed", (d) => d.number === CUSTOMER)
+    await waitFor(() => submitsTo(CUSTOMER, OPT_IN_CONFIRMATION).length === 1, {
+      what: "opt-in confirmation via +CMGS",
+    })
+    await body(
+      await gw.api("/v1/messages", {
+        method: "POST",
+        json: { to: CUSTOMER, message: "Sale today" },
+      }),
+      202,
+    )
+  })
+})
