@@ -156,7 +156,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     webhooks,
     numbers: new NumberService({ store, clock, connectorIds: new Set(connectors.keys()) }),
     conversations: new ConversationService({ store }),
-    optOuts: new OptOutService({ store, clock }),
+    optOuts: new OptOutService({ store, clock, notifier }),
     accounts: tenancy.accounts,
     keys: tenancy.keys,
     prices: tenancy.prices,

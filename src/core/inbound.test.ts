@@ -68,6 +68,24 @@ describe("inbound messages", () => {
     })
   })
 
+  test("a sandbox message does not make its account the owner of the replies", () => {
+    withStore((store) => {
+      store.transaction(() => {
+        for (const [batch, account, id] of [["bat_1", "acc_live", "msg_1"], ["bat_2", "acc_sandbox", "msg_2"]] as const) {
+          store.messages.insertBatch(batch, account, 1, 1)
+          store.messages.insertMessage({
+            id, batch_id: batch, account_id: account, to_number: "+233241234567", from_addr: "+233200000001",
+            body: "Reply YES", encoding: "gsm7", segments: 1, reference: 0, priority: 5, status: "sent",
+            scheduled_at: null, not_before: 1, created_at: 1, expires_at: null, callback_url: null,
+          })
+        }
+        store.messages.markBatchTest("bat_2")
+      })
+      const reply = store.transaction(() => storeInbound(store, mo(), 2))
+      expect(reply.row.account_id).toBe("acc_live")
+    })
+  })
+
   test("refuses a cursor it did not issue", () => {
     withStore((store) => {
       expect(() => listInbound(store, ROOT_ACCOUNT, { since: "bogus" })).toThrow(/not a cursor/)

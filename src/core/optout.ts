@@ -11,6 +11,7 @@ import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { ConversationRow, OptOutRow, Store } from "../store/index.ts"
 import type { OptOutSource } from "../store/opt-out-repo.ts"
+import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { enqueueEvent } from "./webhooks/events.ts"
 
@@ -75,6 +76,29 @@ function emit(
 }
 
 /**
+ * Withdraws what an account still holds for a number that just opted out: its queued and
+ * scheduled messages become `canceled` (error `recipient_opted_out`), their credits are released
+ * and `message.canceled` is emitted. Messages already handed to a carrier cannot be recalled.
+ * Runs in the opt-out's transaction, before any confirmation is queued. Returns how many.
+ */
+function withdrawQueued(
+  store: Store,
+  accountId: string,
+  number: string,
+  why: string,
+  now: number,
+  notifier?: MessageNotifier,
+): number {
+  const withdrawn = store.messages.withdrawTo(accountId, number, now, why)
+  for (const m of withdrawn) {
+    store.messages.addEvent(m.id, "canceled", now, why)
+    notifier?.notify({ id: m.id, accountId, callbackUrl: m.callback_url }, "message.canceled", now)
+    settleCharge(store.ledger, m.id, now)
+  }
+  return withdrawn.length
+}
+
+/**
  * Refuses a send when any recipient opted out of this account, naming each (up to 100), like
  * `invalid_phone_number`: the batch is all or nothing. An account without opt-outs costs one
  * index seek per request, one with opt-outs one seek per recipient. An idempotent replay still
@@ -127,6 +151,7 @@ export function applyOptKeyword(
   if (asked.action === "out") {
     if (!store.optOuts.add({ ...row, created_at: now })) return null
     emit(store, "optout.created", row, now)
+    withdrawQueued(store, m.accountId, m.from, `recipient opted out (${asked.keyword})`, now, notifier)
   } else {
     if (!store.optOuts.remove(m.accountId, m.from)) return null
     emit(store, "optout.removed", row, now)
@@ -184,7 +209,7 @@ export const MAX_OPT_OUT_PAGE = 1000
 
 /** The opt-out list as an API resource, per account. */
 export class OptOutService {
-  constructor(private readonly deps: { store: Store; clock: Clock }) {}
+  constructor(private readonly deps: { store: Store; clock: Clock; notifier?: MessageNotifier }) {}
 
   list(accountId: string, q: { limit?: number; cursor?: string }) {
     const limit = Math.min(q.limit ?? DEFAULT_OPT_OUT_PAGE, MAX_OPT_OUT_PAGE)
@@ -216,7 +241,10 @@ export class OptOutService {
       const now = clock.now()
       const row = { account_id: accountId, number, source: "api" as const, keyword: null }
       const added = store.optOuts.add({ ...row, created_at: now })
-      if (added) emit(store, "optout.created", row, now)
+      if (added) {
+        emit(store, "optout.created", row, now)
+        withdrawQueued(store, accountId, number, "recipient opted out (added through the API)", now, this.deps.notifier)
+      }
       return {
         created: added !== null,
         optOut: view(added ?? store.optOuts.get(accountId, number)!),

@@ -130,6 +130,7 @@ export class MessageRepo {
     claimLane: Statement<MessageRow, [number, number, string, number, number]>
     expireDue: Statement<{ id: string; account_id: string; callback_url: string | null }, [number, number]>
     cancel: Statement<MessageRow, [number, string, string]>
+    withdrawTo: Statement<{ id: string; callback_url: string | null }, [number, string, string, string]>
     unclaim: Statement
     releaseScheduled: Statement<MessageRow, [number, number, number]>
     requeueSending: Statement<{ id: string }, [number]>
@@ -217,6 +218,13 @@ export class MessageRepo {
          WHERE id = ?2 AND account_id = ?3 AND status IN ('queued', 'scheduled')
          RETURNING *`,
       ),
+      // messages_to (to_number, seq) finds them; only the not yet handed over can be withdrawn.
+      withdrawTo: db.query(
+        `UPDATE messages SET status = 'canceled', updated_at = ?1, final_at = ?1,
+           error_code = 'recipient_opted_out', error_detail = ?2
+         WHERE to_number = ?3 AND account_id = ?4 AND status IN ('queued', 'scheduled')
+         RETURNING id, callback_url`,
+      ),
       releaseScheduled: db.query(
         `UPDATE messages SET status = 'queued', updated_at = ?1, not_before = ?1
          WHERE seq IN (SELECT seq FROM messages WHERE status = 'scheduled' AND scheduled_at <= ?2
@@ -264,9 +272,10 @@ export class MessageRepo {
         "DELETE FROM pending_receipts WHERE connector_id = ? AND carrier_id = ? RETURNING *",
       ),
       countByStatus: db.query("SELECT status, count(*) AS n FROM messages GROUP BY status"),
-      lastAccountTo: db.query("SELECT account_id FROM messages WHERE to_number = ? ORDER BY seq DESC LIMIT 1"),
+      // Sandbox messages never reached the number, so they own none of its replies.
+      lastAccountTo: db.query("SELECT account_id FROM messages WHERE to_number = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1"),
       lastAccountToFrom: db.query(
-        "SELECT account_id FROM messages WHERE to_number = ? AND from_addr = ? ORDER BY seq DESC LIMIT 1",
+        "SELECT account_id FROM messages WHERE to_number = ? AND from_addr = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1",
       ),
       countQueued: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'"),
       countScheduled: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'"),
@@ -340,6 +349,11 @@ export class MessageRepo {
   /** Cancels a queued or scheduled message of this account; null when it is not (or no longer) cancellable. */
   cancel(id: string, accountId: string, now: number): MessageRow | null {
     return this.q.cancel.get(now, id, accountId)
+  }
+
+  /** Cancels every queued or scheduled message of an account to a number (it opted out). */
+  withdrawTo(accountId: string, to: string, now: number, detail: string): { id: string; callback_url: string | null }[] {
+    return this.q.withdrawTo.all(now, detail, to, accountId)
   }
 
   releaseScheduled(now: number, limit: number): MessageRow[] {
