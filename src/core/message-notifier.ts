@@ -52,6 +52,8 @@ export class MessageNotifier {
         created_at: toIso(row.created_at),
         sent_at: toIso(row.sent_at),
         delivered_at: toIso(row.delivered_at),
+        // A sandbox (sk_test_) message's events go to the same endpoints: let them tell.
+        mode: row.mode,
       },
     })
   }

@@ -3,6 +3,7 @@
 // simulator (never the carrier), move no credits, and are invisible to live keys (and back).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { startReceiver } from "../support/webhook-receiver.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import {
   balanceOf,
@@ -94,6 +95,29 @@ describe("sandbox keys", () => {
     expect(smsc.submits.length).toBe(submitsBefore)
     expect(await balanceOf(gw, live)).toMatchObject({ sms_credits: 10, reserved: 0 })
     expect(await ledgerOf(gw, live)).toEqual(ledgerBefore)
+  })
+
+  test("status events say which mode the message was sent in", async () => {
+    const receiver = startReceiver()
+    try {
+      const ids: Record<string, string> = {}
+      for (const [mode, key] of [["test", sandbox], ["live", live]] as const) {
+        const sent = await body<Sent>(
+          await sendAs(gw, key, { to: "+233201234567", message: `as ${mode}`, callback_url: receiver.url(`/${mode}`) }),
+          202,
+        )
+        ids[mode] = sent.messages[0]!.id
+      }
+      for (const mode of ["test", "live"]) {
+        const event = await waitFor(
+          () => receiver.at(`/${mode}`).find((r) => r.payload.type === "message.delivered"),
+          { what: `${mode} message.delivered` },
+        )
+        expect(event.payload.data).toMatchObject({ id: ids[mode], mode })
+      }
+    } finally {
+      await receiver.stop()
+    }
   })
 
   test("answer with the same shapes as live keys, and live ones reach the carrier", async () => {
