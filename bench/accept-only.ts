@@ -31,12 +31,19 @@ await Promise.all(
     for (;;) {
       const i = next++
       if (i >= requests) return
-      const to = Array.from({ length: perRequest }, (_, r) => `+4915${String(i * perRequest + r).padStart(9, "0")}`)
+      const to = Array.from(
+        { length: perRequest },
+        (_, r) => `+4915${String(i * perRequest + r).padStart(9, "0")}`,
+      )
       const s = performance.now()
       const res = await fetch(`${gateway.url}/v1/messages`, {
         method: "POST",
         headers: BENCH_HEADERS,
-        body: JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}`, scheduled_at: at }),
+        body: JSON.stringify({
+          to: perRequest === 1 ? to[0] : to,
+          message: `Benchmark message ${i}`,
+          scheduled_at: at,
+        }),
       })
       await res.arrayBuffer()
       latencies[i] = performance.now() - s

@@ -51,10 +51,22 @@ function fill(dbPath: string, count: number): void {
         const k = done + i
         const id = `msg_backlog_${String(k).padStart(8, "0")}` // time-ordered, like newId()
         store.messages.insertMessage({
-          id, batch_id: batch, account_id: ROOT_ACCOUNT, to_number: `+4915${String(k).padStart(9, "0")}`,
-          from_addr: null, body: `Backlog message ${k}`, encoding: "gsm7", segments: 1, reference: k % 256,
-          priority: 5, status: "queued", scheduled_at: null, not_before: now, created_at: now,
-          expires_at: null, callback_url: null,
+          id,
+          batch_id: batch,
+          account_id: ROOT_ACCOUNT,
+          to_number: `+4915${String(k).padStart(9, "0")}`,
+          from_addr: null,
+          body: `Backlog message ${k}`,
+          encoding: "gsm7",
+          segments: 1,
+          reference: k % 256,
+          priority: 5,
+          status: "queued",
+          scheduled_at: null,
+          not_before: now,
+          created_at: now,
+          expires_at: null,
+          callback_url: null,
         })
         store.messages.addEvent(id, "queued", now, "accepted")
       }
@@ -105,7 +117,9 @@ tps = 100000
   const windowRate = (from: number, to: number) => {
     const a = submits[from]?.at
     const b = submits[Math.min(to, submits.length) - 1]?.at
-    return a === undefined || b === undefined ? null : Math.round((Math.min(to, submits.length) - 1 - from) / ((b - a) / 1000))
+    return a === undefined || b === undefined
+      ? null
+      : Math.round((Math.min(to, submits.length) - 1 - from) / ((b - a) / 1000))
   }
   return { rate, windowRate, rss: rss.peak(), submits: submits.length }
 }
@@ -131,7 +145,9 @@ for (let from = 0; from + small <= measure; from += small) {
 }
 const largeRate = median(windows)
 const overall = b.rate(measure)
-log(`large: ${large} queued → median of ${windows.length} windows ${largeRate}/s, overall ${overall}/s, rss ${b.rss} MB`)
+log(
+  `large: ${large} queued → median of ${windows.length} windows ${largeRate}/s, overall ${overall}/s, rss ${b.rss} MB`,
+)
 process.stdout.write(
   `${JSON.stringify({
     small,

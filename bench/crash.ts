@@ -15,7 +15,14 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { BENCH_HEADERS, type GatewayProcess, log, readStamps, spawnGateway, spawnSmsc } from "./support.ts"
+import {
+  BENCH_HEADERS,
+  type GatewayProcess,
+  log,
+  readStamps,
+  spawnGateway,
+  spawnSmsc,
+} from "./support.ts"
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +67,11 @@ async function client(): Promise<void> {
     const n = serial++
     const to = `+4915${String(n).padStart(9, "0")}`
     try {
-      const res = await fetch(`${gateway.url}/v1/messages`, { method: "POST", headers: BENCH_HEADERS, body: JSON.stringify({ to, message: `crash bench ${n}` }) })
+      const res = await fetch(`${gateway.url}/v1/messages`, {
+        method: "POST",
+        headers: BENCH_HEADERS,
+        body: JSON.stringify({ to, message: `crash bench ${n}` }),
+      })
       if (res.status === 202) {
         const body = (await res.json()) as { messages: { id: string }[] }
         acknowledged.set(to.slice(1), body.messages[0]!.id)
@@ -87,22 +98,32 @@ for (let k = 1; k <= kills; k++) {
 await Bun.sleep(Math.max(0, started + seconds * 1000 - Date.now()))
 running = false
 await Promise.all(clients)
-log(`load stopped after ${((Date.now() - started) / 1000).toFixed(1)} s: ${acknowledged.size} acknowledged, ${refused} refused`)
+log(
+  `load stopped after ${((Date.now() - started) / 1000).toFixed(1)} s: ${acknowledged.size} acknowledged, ${refused} refused`,
+)
 
 // Let the last gateway drain the queue (receipts included), then stop everything.
 const db = new Database(dbPath, { readonly: true })
-const open = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')")
+const open = db.query<{ n: number }, []>(
+  "SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')",
+)
 const deadline = Date.now() + 300_000
 while (open.get()!.n > 0 && Date.now() < deadline) await Bun.sleep(200)
 await Bun.sleep(500) // the last receipts
-const status = new Map(db.query<{ id: string; status: string }, []>("SELECT id, status FROM messages").all().map((r) => [r.id, r.status]))
+const status = new Map(
+  db
+    .query<{ id: string; status: string }, []>("SELECT id, status FROM messages")
+    .all()
+    .map((r) => [r.id, r.status]),
+)
 db.close()
 gateway.proc.kill("SIGTERM")
 await gateway.proc.exited
 await smsc.stop()
 
 const perDestination = new Map<string, number>()
-for (const { dest } of readStamps(stamps)) perDestination.set(dest, (perDestination.get(dest) ?? 0) + 1)
+for (const { dest } of readStamps(stamps))
+  perDestination.set(dest, (perDestination.get(dest) ?? 0) + 1)
 let lost = 0
 let notFinal = 0
 let duplicates = 0

@@ -16,7 +16,16 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { BENCH_HEADERS, cpuSeconds, log, percentile, readStamps, rssSampler, spawnGateway, spawnSmsc } from "./support.ts"
+import {
+  BENCH_HEADERS,
+  cpuSeconds,
+  log,
+  percentile,
+  readStamps,
+  rssSampler,
+  spawnGateway,
+  spawnSmsc,
+} from "./support.ts"
 
 const { values } = parseArgs({
   options: {
@@ -79,7 +88,10 @@ async function client() {
     const res = await fetch(`${url}/v1/messages`, {
       method: "POST",
       headers,
-      body: JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}` }),
+      body: JSON.stringify({
+        to: perRequest === 1 ? to[0] : to,
+        message: `Benchmark message ${i}`,
+      }),
     })
     const t1 = performance.now()
     latencies[i] = t1 - t0
@@ -96,10 +108,14 @@ async function client() {
 await Promise.all(Array.from({ length: clients }, client))
 const sendEnded = performance.timeOrigin + performance.now()
 const accepted = acceptedAt.size
-log(`accepted ${accepted} in ${((sendEnded - started) / 1000).toFixed(2)} s (${failures} failed requests)`)
+log(
+  `accepted ${accepted} in ${((sendEnded - started) / 1000).toFixed(2)} s (${failures} failed requests)`,
+)
 
 const db = new Database(dbPath, { readonly: true })
-const countDelivered = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status = 'delivered'")
+const countDelivered = db.query<{ n: number }, []>(
+  "SELECT count(*) AS n FROM messages WHERE status = 'delivered'",
+)
 let delivered = 0
 const deadline = Date.now() + 300_000
 while (Date.now() < deadline) {

@@ -49,7 +49,9 @@ response_timeout_s = 2
 async function run(flapping: boolean) {
   const dir = mkdtempSync(join(tmpdir(), "signalbox-failover-"))
   const healthy = await spawnSmsc(["--receipts", "auto"])
-  const flappy = flapping ? await spawnSmsc(["--receipts", "auto", "--drop-bind-every-ms", values["drop-every-ms"]!]) : null
+  const flappy = flapping
+    ? await spawnSmsc(["--receipts", "auto", "--drop-bind-every-ms", values["drop-every-ms"]!])
+    : null
   const toml = flappy
     ? `${smppConnector("flappy", flappy.port)}${smppConnector("healthy", healthy.port)}
 [[routes]]
@@ -74,7 +76,10 @@ retry_cap_ms = 1000
         const res = await fetch(`${gateway.url}/v1/messages`, {
           method: "POST",
           headers: BENCH_HEADERS,
-          body: JSON.stringify({ to: `+4915${String(i).padStart(9, "0")}`, message: `Failover bench ${i}` }),
+          body: JSON.stringify({
+            to: `+4915${String(i).padStart(9, "0")}`,
+            message: `Failover bench ${i}`,
+          }),
         })
         if (res.status === 202) accepted++
         else failedRequests++
@@ -83,7 +88,9 @@ retry_cap_ms = 1000
     }),
   )
   const db = new Database(join(dir, "signalbox.db"), { readonly: true })
-  const finals = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status IN ('delivered','failed','expired')")
+  const finals = db.query<{ n: number }, []>(
+    "SELECT count(*) AS n FROM messages WHERE status IN ('delivered','failed','expired')",
+  )
   const deadline = Date.now() + 300_000
   let final = 0
   while (Date.now() < deadline) {
@@ -92,11 +99,25 @@ retry_cap_ms = 1000
     await Bun.sleep(50)
   }
   const elapsed = (performance.now() - started) / 1000
-  const byStatus = Object.fromEntries(db.query<{ status: string; n: number }, []>("SELECT status, count(*) AS n FROM messages GROUP BY status").all().map((r) => [r.status, r.n]))
-  const byConnector = Object.fromEntries(
-    db.query<{ c: string | null; n: number }, []>("SELECT connector_id AS c, count(*) AS n FROM messages GROUP BY connector_id").all().map((r) => [r.c ?? "none", r.n]),
+  const byStatus = Object.fromEntries(
+    db
+      .query<{ status: string; n: number }, []>(
+        "SELECT status, count(*) AS n FROM messages GROUP BY status",
+      )
+      .all()
+      .map((r) => [r.status, r.n]),
   )
-  const retried = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE attempts > 1").get()!.n
+  const byConnector = Object.fromEntries(
+    db
+      .query<{ c: string | null; n: number }, []>(
+        "SELECT connector_id AS c, count(*) AS n FROM messages GROUP BY connector_id",
+      )
+      .all()
+      .map((r) => [r.c ?? "none", r.n]),
+  )
+  const retried = db
+    .query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE attempts > 1")
+    .get()!.n
   db.close()
   rss.stop()
   gateway.proc.kill("SIGTERM")
@@ -104,7 +125,16 @@ retry_cap_ms = 1000
   await healthy.stop()
   await flappy?.stop()
   rmSync(dir, { recursive: true, force: true })
-  return { perSecond: Math.round(final / elapsed), accepted, final, failedRequests, byStatus, byConnector, retried, rss: rss.peak() }
+  return {
+    perSecond: Math.round(final / elapsed),
+    accepted,
+    final,
+    failedRequests,
+    byStatus,
+    byConnector,
+    retried,
+    rss: rss.peak(),
+  }
 }
 
 const baseline = await run(false)

@@ -2,20 +2,27 @@
  * Shared pieces of the benchmarks: the fake SMSC and the gateway as separate processes, an RSS
  * sampler, percentiles. Benchmarks print one JSON line on stdout; progress goes to stderr.
  */
-import type { Subprocess } from "bun"
+
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import type { Subprocess } from "bun"
 
 export const ROOT = join(import.meta.dir, "..")
 export const BENCH_KEY = "sk_live_bench_0123456789abcdefghijklmnop"
-export const BENCH_HEADERS = { authorization: `Bearer ${BENCH_KEY}`, "content-type": "application/json" }
+export const BENCH_HEADERS = {
+  authorization: `Bearer ${BENCH_KEY}`,
+  "content-type": "application/json",
+}
 
 export function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`)
 }
 
 /** Resolves with the first JSON line on `stream` that passes `test`, then keeps draining it. */
-export async function readJsonLine(stream: ReadableStream<Uint8Array>, test: (o: Record<string, unknown>) => boolean) {
+export async function readJsonLine(
+  stream: ReadableStream<Uint8Array>,
+  test: (o: Record<string, unknown>) => boolean,
+) {
   const reader = stream.getReader()
   const decoder = new TextDecoder()
   let buf = ""
@@ -46,12 +53,22 @@ export interface SmscProcess {
 
 /** `bun test/fakes/smsc-main.ts` with these flags (see its header); `--port 0` unless given. */
 export async function spawnSmsc(args: string[]): Promise<SmscProcess> {
-  const proc = Bun.spawn([process.execPath, join(ROOT, "test/fakes/smsc-main.ts"), ...(args.includes("--port") ? [] : ["--port", "0"]), ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "inherit",
-  })
-  const { port } = (await readJsonLine(proc.stdout, (o) => typeof o.port === "number")) as { port: number }
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(ROOT, "test/fakes/smsc-main.ts"),
+      ...(args.includes("--port") ? [] : ["--port", "0"]),
+      ...args,
+    ],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+    },
+  )
+  const { port } = (await readJsonLine(proc.stdout, (o) => typeof o.port === "number")) as {
+    port: number
+  }
   return {
     proc,
     port,
@@ -68,7 +85,11 @@ export interface GatewayProcess {
 }
 
 /** Writes `<dir>/signalbox.toml` (http on port 0, the bench key, the db in `dir`) + `toml`, starts `serve`, waits for /readyz. */
-export async function spawnGateway(dir: string, toml: string, opts: { synchronous?: string; waitReady?: boolean } = {}): Promise<GatewayProcess> {
+export async function spawnGateway(
+  dir: string,
+  toml: string,
+  opts: { synchronous?: string; waitReady?: boolean } = {},
+): Promise<GatewayProcess> {
   const config = join(dir, "signalbox.toml")
   writeFileSync(
     config,
@@ -85,15 +106,22 @@ ${toml}
 `,
   )
   // BENCH_PROFILE=dir writes a CPU profile of the gateway there (bun --cpu-prof).
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []
-  const proc = Bun.spawn([process.execPath, ...profile, join(ROOT, "src/main.ts"), "serve", "--config", config], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "inherit",
-    // info for the one "listening" line this reads the URL from
-    env: { ...process.env, SIGNALBOX_LOG__LEVEL: "info" },
-  })
-  const { url } = (await readJsonLine(proc.stdout, (o) => typeof o.url === "string")) as { url: string }
+  const profile = process.env.BENCH_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : []
+  const proc = Bun.spawn(
+    [process.execPath, ...profile, join(ROOT, "src/main.ts"), "serve", "--config", config],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "inherit",
+      // info for the one "listening" line this reads the URL from
+      env: { ...process.env, SIGNALBOX_LOG__LEVEL: "info" },
+    },
+  )
+  const { url } = (await readJsonLine(proc.stdout, (o) => typeof o.url === "string")) as {
+    url: string
+  }
   if (opts.waitReady !== false) {
     for (;;) {
       const r = await fetch(`${url}/readyz`).catch(() => null)
@@ -109,7 +137,9 @@ export function rssSampler(pid: () => number, everyMs = 100) {
   let peak = 0
   const timer = setInterval(() => {
     try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid()}/status`, "utf8"))?.[1] ?? 0)
+      const kb = Number(
+        /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid()}/status`, "utf8"))?.[1] ?? 0,
+      )
       peak = Math.max(peak, kb / 1024)
     } catch {}
   }, everyMs)
@@ -122,7 +152,9 @@ export function rssSampler(pid: () => number, everyMs = 100) {
 export function percentile(xs: ArrayLike<number>, p: number): number | null {
   const sorted = Float64Array.from(xs).sort()
   if (sorted.length === 0) return null
-  return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2))
+  return Number(
+    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2),
+  )
 }
 
 /** Reads a `--stamps` file: one `destination<TAB>epoch ms` line per submit_sm, in arrival order. */

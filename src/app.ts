@@ -3,35 +3,44 @@
  * that knows every concrete connector type.
  */
 import type { Server } from "bun"
+import pkg from "../package.json" with { type: "json" }
 import { parseListen } from "./config/load.ts"
 import type { Config, ConnectorConfig, RouteConfig } from "./config/schema.ts"
-import type { Connector, ConnectorDeps, DeliveryReceipt, InboundMessage } from "./connectors/connector.ts"
+import type {
+  Connector,
+  ConnectorDeps,
+  DeliveryReceipt,
+  InboundMessage,
+} from "./connectors/connector.ts"
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
 import { ConversationService } from "./core/conversations.ts"
 import { encodeInboundCursor, listInbound, storeInbound } from "./core/inbound.ts"
 import { MessageNotifier } from "./core/message-notifier.ts"
-import { GatewayMetrics } from "./core/metrics.ts"
-import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
-import { SANDBOX_CONNECTOR_ID, SANDBOX_DELIVERY_DELAY_MS } from "./core/sandbox.ts"
-import { createTenancy } from "./core/tenancy.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
+import { GatewayMetrics } from "./core/metrics.ts"
 import { NumberService } from "./core/numbers.ts"
+import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
 import { OptOutService } from "./core/optout.ts"
 import { Outbox } from "./core/outbox.ts"
 import { applyReceipt } from "./core/receipts.ts"
-import { DEFAULT_WEBHOOK_WORKER_OPTIONS, WebhookDeliveryWorker, type WebhookWorkerOptions } from "./core/webhooks/delivery-worker.ts"
-import { WebhookService } from "./core/webhooks/webhook-service.ts"
 import { type RouteRule, Router } from "./core/router.ts"
+import { SANDBOX_CONNECTOR_ID, SANDBOX_DELIVERY_DELAY_MS } from "./core/sandbox.ts"
+import { createTenancy } from "./core/tenancy.ts"
+import {
+  DEFAULT_WEBHOOK_WORKER_OPTIONS,
+  WebhookDeliveryWorker,
+  type WebhookWorkerOptions,
+} from "./core/webhooks/delivery-worker.ts"
+import { WebhookService } from "./core/webhooks/webhook-service.ts"
 import { createHttpApp } from "./http/app.ts"
 import { type Clock, systemClock } from "./lib/clock.ts"
-import { type Logger, createLogger } from "./lib/logger.ts"
-import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
+import { createLogger, type Logger } from "./lib/logger.ts"
 import { createModemConnector } from "./modem/modem-connector.ts"
+import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
 import { createSmppConnector } from "./smpp/connector.ts"
-import { type Store, openStore } from "./store/index.ts"
-import pkg from "../package.json" with { type: "json" }
+import { openStore, type Store } from "./store/index.ts"
 
 export const VERSION: string = pkg.version
 
@@ -65,7 +74,10 @@ function createConnector(config: ConnectorConfig, deps: ConnectorDeps): Connecto
       return createSimulatorConnector(config, deps)
     case "modem":
       // The file's "" (unset) is the driver's null.
-      return createModemConnector({ ...config, pin: config.pin || null, smsc: config.smsc || null }, deps)
+      return createModemConnector(
+        { ...config, pin: config.pin || null, smsc: config.smsc || null },
+        deps,
+      )
   }
 }
 
@@ -85,29 +97,61 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     // being parked (and every sent part then looking for parked receipts).
     setImmediate(() => {
       store.batcher
-        .run(() => applyReceipt(store.messages, receipt, clock.now(), logger, notifier), { savepoint: false })
-        .catch((error) => logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"))
+        .run(() => applyReceipt(store.messages, receipt, clock.now(), logger, notifier), {
+          savepoint: false,
+        })
+        .catch((error) =>
+          logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"),
+        )
     })
   }
   // Resolves once the MO is committed: only then does the connector acknowledge or delete it.
   const onInbound = async (message: InboundMessage): Promise<void> => {
-    const { row, duplicate, confirmationId } = await store.batcher.run(() => storeInbound(store, message, clock.now(), { notifier }))
+    const { row, duplicate, confirmationId } = await store.batcher.run(() =>
+      storeInbound(store, message, clock.now(), { notifier }),
+    )
     if (confirmationId) outbox.wake()
-    logger.info({ inbound_id: row.id, connector: message.connectorId, parts: message.parts, duplicate }, duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored")
+    logger.info(
+      { inbound_id: row.id, connector: message.connectorId, parts: message.parts, duplicate },
+      duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored",
+    )
   }
   const connectors = new Map<string, Connector>()
   for (const c of config.connectors) {
     const connectorLogger = logger.child({ connector: c.id })
-    connectors.set(c.id, createConnector(c, { logger: connectorLogger, clock, events: { receipt: onReceipt, inbound: onInbound } }))
+    connectors.set(
+      c.id,
+      createConnector(c, {
+        logger: connectorLogger,
+        clock,
+        events: { receipt: onReceipt, inbound: onInbound },
+      }),
+    )
   }
   // Sandbox (sk_test_) traffic: a simulator no route can name (docs/tenancy.md#sandbox).
-  if (connectors.has(SANDBOX_CONNECTOR_ID)) throw new Error(`connector id "${SANDBOX_CONNECTOR_ID}" is reserved for sandbox keys; rename that connector`)
+  if (connectors.has(SANDBOX_CONNECTOR_ID))
+    throw new Error(
+      `connector id "${SANDBOX_CONNECTOR_ID}" is reserved for sandbox keys; rename that connector`,
+    )
   const sandbox = createSimulatorConnector(
-    { id: SANDBOX_CONNECTOR_ID, type: "simulator", delivery_delay_ms: SANDBOX_DELIVERY_DELAY_MS, failure_rate: 0, tps: 1000 },
-    { logger: logger.child({ connector: SANDBOX_CONNECTOR_ID }), clock, events: { receipt: onReceipt, inbound: onInbound } },
+    {
+      id: SANDBOX_CONNECTOR_ID,
+      type: "simulator",
+      delivery_delay_ms: SANDBOX_DELIVERY_DELAY_MS,
+      failure_rate: 0,
+      tps: 1000,
+    },
+    {
+      logger: logger.child({ connector: SANDBOX_CONNECTOR_ID }),
+      clock,
+      events: { receipt: onReceipt, inbound: onInbound },
+    },
   )
   const router = new Router(config.routes.map(toRouteRule), connectors)
-  const metrics = new GatewayMetrics({ connectors: [...connectors.values()], queueDepth: () => store.messages.queueDepth() })
+  const metrics = new GatewayMetrics({
+    connectors: [...connectors.values()],
+    queueDepth: () => store.messages.queueDepth(),
+  })
   const outbox = new Outbox({
     notifier,
     store,
@@ -119,9 +163,20 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     retry: config.queue,
     metrics,
   })
-  const scheduler = new ScheduledRelease({ store, clock, logger, notifier, onReleased: () => outbox.wake() })
+  const scheduler = new ScheduledRelease({
+    store,
+    clock,
+    logger,
+    notifier,
+    onReleased: () => outbox.wake(),
+  })
   const webhookLogger = logger.child({ component: "webhooks" })
-  const webhooks = new WebhookService({ store, clock, logger: webhookLogger, onEndpointsChanged: () => notifier.endpointsChanged() })
+  const webhooks = new WebhookService({
+    store,
+    clock,
+    logger: webhookLogger,
+    onEndpointsChanged: () => notifier.endpointsChanged(),
+  })
   const webhookWorker = new WebhookDeliveryWorker({
     store,
     clock,
@@ -137,18 +192,30 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     authenticate: (a, k) => auth.authenticate(a, k),
     send: async (request) => {
       const started = performance.now()
-      const result = await acceptMessages({ store, clock, notifier, onQueued: () => outbox.wake(), policy: tenancy.policy }, request)
+      const result = await acceptMessages(
+        { store, clock, notifier, onQueued: () => outbox.wake(), policy: tenancy.policy },
+        request,
+      )
       metrics.acceptLatency.observe((performance.now() - started) / 1000)
-      if (!result.replayed) metrics.accepted.inc({ status: result.body.messages[0]?.status ?? "queued" }, result.body.messages.length)
+      if (!result.replayed)
+        metrics.accepted.inc(
+          { status: result.body.messages[0]?.status ?? "queued" },
+          result.body.messages.length,
+        )
       return result
     },
     getMessage: (p, id) => getMessage(store, p.accountId, id, p.mode),
     cancelMessage: (p, id) => cancelMessage(store, clock, p.accountId, id, notifier, p.mode),
     listMessages: (p, query) => listMessages(store, p.accountId, query, p.mode),
-    readiness: () => ({ storage: store.isHealthy(), connectors: [...connectors.values()].map((c) => c.health()) }),
+    readiness: () => ({
+      storage: store.isHealthy(),
+      connectors: [...connectors.values()].map((c) => c.health()),
+    }),
     // Inbound is live traffic: a sandbox key sees none (the sandbox has no MO).
     listInbound: (p, query) =>
-      p.mode === "test" ? { data: [], next_cursor: query.since ?? encodeInboundCursor(0) } : listInbound(store, p.accountId, query),
+      p.mode === "test"
+        ? { data: [], next_cursor: query.since ?? encodeInboundCursor(0) }
+        : listInbound(store, p.accountId, query),
     connectors: () => connectorViews(connectors.values()),
     routes: () => routeViews(router, connectors),
     testRoute: (accountId, input) => testRoute(router, accountId, input),
@@ -193,7 +260,10 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       const bound = server?.port ?? port
       const host = hostname.includes(":") ? `[${hostname}]` : hostname
       gateway.url = `http://${host}:${bound}`
-      logger.info({ url: gateway.url, connectors: [...connectors.keys()], db: store.path }, "signalbox listening")
+      logger.info(
+        { url: gateway.url, connectors: [...connectors.keys()], db: store.path },
+        "signalbox listening",
+      )
     },
     async stop() {
       await http.stop()

@@ -3,9 +3,15 @@ import { createGateway } from "../app.ts"
 import { ConfigError, loadConfig } from "../config/load.ts"
 
 export const serveCommand = defineCommand({
-  meta: { name: "serve", description: "Run the gateway (HTTP API, queue, connectors) in the foreground" },
+  meta: {
+    name: "serve",
+    description: "Run the gateway (HTTP API, queue, connectors) in the foreground",
+  },
   args: {
-    config: { type: "string", description: "TOML config file (default: $SIGNALBOX_CONFIG, else built-in defaults)" },
+    config: {
+      type: "string",
+      description: "TOML config file (default: $SIGNALBOX_CONFIG, else built-in defaults)",
+    },
   },
   async run({ args }) {
     let config: ReturnType<typeof loadConfig>
@@ -35,7 +41,9 @@ export const serveCommand = defineCommand({
     }
     await gateway.start()
     if (!config.source) {
-      process.stderr.write(`  No config file: using built-in defaults (simulator connector). API at ${gateway.url}/v1, docs at ${gateway.url}/docs\n`)
+      process.stderr.write(
+        `  No config file: using built-in defaults (simulator connector). API at ${gateway.url}/v1, docs at ${gateway.url}/docs\n`,
+      )
     }
     let stopping = false
     const shutdown = async (signal: string) => {

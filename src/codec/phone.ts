@@ -5,9 +5,9 @@
  */
 import type { CountryCode } from "libphonenumber-js/max"
 import {
-  PhoneNumber,
   getCountryCallingCode,
   isSupportedCountry,
+  PhoneNumber,
   parsePhoneNumberFromString,
   validatePhoneNumberLength,
 } from "libphonenumber-js/max"
@@ -81,7 +81,9 @@ export function normalizePhone(input: string, defaultCountry?: string): Normaliz
   if (length === "TOO_LONG") return fail("phone number is too long")
   if (length === "INVALID_COUNTRY") return fail("unknown country calling code")
   return fail(
-    country ? `not a valid phone number for ${country}` : "not a valid phone number for any country",
+    country
+      ? `not a valid phone number for ${country}`
+      : "not a valid phone number for any country",
   )
 }
 

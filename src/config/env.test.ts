@@ -88,7 +88,17 @@ describe("env overlay", () => {
     expect(config.connectors).toEqual([
       { id: "sim", type: "simulator", delivery_delay_ms: 5, failure_rate: 0.5, tps: 1000 },
     ])
-    expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["sim"], weights: [] }])
+    expect(config.routes).toEqual([
+      {
+        name: "",
+        prefix: "*",
+        country: "",
+        account: "",
+        from: "",
+        connectors: ["sim"],
+        weights: [],
+      },
+    ])
   })
 
   test("reads a list as comma-separated values", () => {
@@ -103,7 +113,17 @@ prefix = "+233"
 connectors = ["sim"]
 `,
     )
-    expect(config.routes).toEqual([{ name: "", prefix: "+233", country: "", account: "", from: "", connectors: ["carrier-a", "sim"], weights: [] }])
+    expect(config.routes).toEqual([
+      {
+        name: "",
+        prefix: "+233",
+        country: "",
+        account: "",
+        from: "",
+        connectors: ["carrier-a", "sim"],
+        weights: [],
+      },
+    ])
   })
 
   test("refuses an index that does not exist", () => {

@@ -60,7 +60,17 @@ describe("loadConfig", () => {
       connectors: [
         { id: "simulator", type: "simulator", delivery_delay_ms: 500, failure_rate: 0, tps: 1000 },
       ],
-      routes: [{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["simulator"], weights: [] }],
+      routes: [
+        {
+          name: "",
+          prefix: "*",
+          country: "",
+          account: "",
+          from: "",
+          connectors: ["simulator"],
+          weights: [],
+        },
+      ],
     })
     expect(Value.Check(ConfigSchema, withoutSource(config))).toBe(true)
   })
@@ -161,8 +171,24 @@ connectors = ["sim"]
         { id: "sim", type: "simulator", delivery_delay_ms: 0, failure_rate: 0.25, tps: 10 },
       ],
       routes: [
-        { name: "", prefix: "+233", country: "", account: "", from: "", connectors: ["carrier-a", "sim"], weights: [] },
-        { name: "", prefix: "*", country: "", account: "", from: "", connectors: ["sim"], weights: [] },
+        {
+          name: "",
+          prefix: "+233",
+          country: "",
+          account: "",
+          from: "",
+          connectors: ["carrier-a", "sim"],
+          weights: [],
+        },
+        {
+          name: "",
+          prefix: "*",
+          country: "",
+          account: "",
+          from: "",
+          connectors: ["sim"],
+          weights: [],
+        },
       ],
     })
     expect(Value.Check(ConfigSchema, withoutSource(config))).toBe(true)
@@ -186,7 +212,17 @@ type = "simulator"
       source_ton: -1,
       source_npi: -1,
     })
-    expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["carrier-a", "sim"], weights: [] }])
+    expect(config.routes).toEqual([
+      {
+        name: "",
+        prefix: "*",
+        country: "",
+        account: "",
+        from: "",
+        connectors: ["carrier-a", "sim"],
+        weights: [],
+      },
+    ])
   })
 
   test("keeps :memory: as the storage path", () => {
@@ -379,7 +415,15 @@ connectors = ["carrier-a", "sim"]
 weights = [3, 1]
 `)
     expect(config.routes).toEqual([
-      { name: "ghana-otp", prefix: "*", country: "GH", account: "acc_1", from: "ACME", connectors: ["carrier-a", "sim"], weights: [3, 1] },
+      {
+        name: "ghana-otp",
+        prefix: "*",
+        country: "GH",
+        account: "acc_1",
+        from: "ACME",
+        connectors: ["carrier-a", "sim"],
+        weights: [3, 1],
+      },
     ])
   })
 
@@ -451,7 +495,17 @@ weights = [3, 1]
     const defaults = loadConfig({ env: {}, cwd })
     expect(config.connectors.map((c) => c.type)).toEqual(["smpp", "simulator", "modem"])
     expect(config.connectors[1]).toEqual(defaults.connectors[0]!)
-    expect(config.routes).toEqual([{ name: "", prefix: "*", country: "", account: "", from: "", connectors: ["carrier-a", "simulator"], weights: [] }])
+    expect(config.routes).toEqual([
+      {
+        name: "",
+        prefix: "*",
+        country: "",
+        account: "",
+        from: "",
+        connectors: ["carrier-a", "simulator"],
+        weights: [],
+      },
+    ])
     const { connectors: _c, routes: _r, source: _s, ...sections } = config
     const { connectors: _dc, routes: _dr, source: _ds, ...defaultSections } = defaults
     expect(sections).toEqual(defaultSections)
@@ -466,9 +520,20 @@ type = "modem"
 device = "/dev/ttyUSB2"
 `)
     expect(config.connectors[0]).toEqual({
-      id: "modem-1", type: "modem", device: "/dev/ttyUSB2", baud: 115200, pin: "", smsc: "", tps: 1,
-      command_timeout_ms: 5000, send_timeout_ms: 60000, poll_interval_ms: 30000, registration_timeout_ms: 120000,
-      reassembly_timeout_ms: 86400000, reopen_min_ms: 1000, reopen_max_ms: 60000,
+      id: "modem-1",
+      type: "modem",
+      device: "/dev/ttyUSB2",
+      baud: 115200,
+      pin: "",
+      smsc: "",
+      tps: 1,
+      command_timeout_ms: 5000,
+      send_timeout_ms: 60000,
+      poll_interval_ms: 30000,
+      registration_timeout_ms: 120000,
+      reassembly_timeout_ms: 86400000,
+      reopen_min_ms: 1000,
+      reopen_max_ms: 60000,
     })
   })
 

@@ -6,10 +6,11 @@
  * (and the environment variable, when the value came from one): a config with three mistakes
  * takes one restart to fix, not three.
  */
-import { isSupportedCountry } from "libphonenumber-js/max"
+
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import type { TObject, TSchema } from "@sinclair/typebox"
+import { isSupportedCountry } from "libphonenumber-js/max"
 import {
   applyEnvEntries,
   coerceEnvText,
@@ -170,7 +171,9 @@ function checkRoutes(
   routes.forEach((r, i) => {
     if (typeof r.prefix === "string" && typeof r.country === "string") {
       if (r.prefix !== CATCH_ALL_PREFIX && r.country !== "") {
-        errors.push(`routes[${i}]: set only one of prefix ("${r.prefix}") and country ("${r.country}")`)
+        errors.push(
+          `routes[${i}]: set only one of prefix ("${r.prefix}") and country ("${r.country}")`,
+        )
       } else if (r.country !== "" && !isSupportedCountry(r.country.toUpperCase())) {
         errors.push(`routes[${i}].country: unknown country code "${r.country}"`)
       } else {
@@ -181,7 +184,11 @@ function checkRoutes(
       }
     }
     if (!Array.isArray(r.connectors)) return
-    if (Array.isArray(r.weights) && r.weights.length > 0 && r.weights.length !== r.connectors.length) {
+    if (
+      Array.isArray(r.weights) &&
+      r.weights.length > 0 &&
+      r.weights.length !== r.connectors.length
+    ) {
       errors.push(
         `routes[${i}].weights: expected one weight per connector (${r.connectors.length}), got ${r.weights.length}`,
       )

@@ -331,7 +331,8 @@ export const SmppConnectorSchema = Type.Object(
     mo_reassembly_max_parts: Type.Integer({
       minimum: 1,
       default: DEFAULT_MO_REASSEMBLY_MAX_PARTS,
-      description: "Most inbound parts held in memory for reassembly; beyond it the oldest set is dropped.",
+      description:
+        "Most inbound parts held in memory for reassembly; beyond it the oldest set is dropped.",
     }),
   },
   { additionalProperties: false },
@@ -366,17 +367,25 @@ export const SimulatorConnectorSchema = Type.Object(
 export const ModemConnectorSchema = Type.Object(
   {
     id: connectorId(),
-    type: Type.Literal("modem", { description: "A USB/serial GSM modem with a SIM, driven by AT commands in PDU mode." }),
+    type: Type.Literal("modem", {
+      description: "A USB/serial GSM modem with a SIM, driven by AT commands in PDU mode.",
+    }),
     device: Type.String({
       minLength: 1,
-      description: "Serial device: /dev/ttyUSB2, /dev/ttyACM0, or better a stable /dev/serial/by-id/… path.",
+      description:
+        "Serial device: /dev/ttyUSB2, /dev/ttyACM0, or better a stable /dev/serial/by-id/… path.",
     }),
-    baud: Type.Integer({ minimum: 300, default: DEFAULT_MODEM_BAUD, description: "Line speed (CDC-ACM modems ignore it)." }),
+    baud: Type.Integer({
+      minimum: 300,
+      default: DEFAULT_MODEM_BAUD,
+      description: "Line speed (CDC-ACM modems ignore it).",
+    }),
     pin: Type.String({
       pattern: "^([0-9]{4,8})?$",
       expect: "4 to 8 digits, or empty",
       default: "",
-      description: "SIM PIN, entered once if the SIM asks; empty: none. A wrong PIN is never retried (it could lock the SIM). Never logged.",
+      description:
+        "SIM PIN, entered once if the SIM asks; empty: none. A wrong PIN is never retried (it could lock the SIM). Never logged.",
     }),
     smsc: Type.String({
       pattern: "^(\\+?[0-9]{3,20})?$",
@@ -392,7 +401,7 @@ export const ModemConnectorSchema = Type.Object(
     command_timeout_ms: Type.Integer({
       minimum: 10,
       default: DEFAULT_MODEM_COMMAND_TIMEOUT_MS,
-      description: "Deadline of every AT command and of the \"> \" prompt of +CMGS.",
+      description: 'Deadline of every AT command and of the "> " prompt of +CMGS.',
     }),
     send_timeout_ms: Type.Integer({
       minimum: 10,
@@ -402,7 +411,8 @@ export const ModemConnectorSchema = Type.Object(
     poll_interval_ms: Type.Integer({
       minimum: 10,
       default: DEFAULT_MODEM_POLL_INTERVAL_MS,
-      description: "How often signal (+CSQ), registration (+CREG?) and operator (+COPS?) are read, and the SIM inbox is tidied.",
+      description:
+        "How often signal (+CSQ), registration (+CREG?) and operator (+COPS?) are read, and the SIM inbox is tidied.",
     }),
     registration_timeout_ms: Type.Integer({
       minimum: 10,
@@ -415,8 +425,16 @@ export const ModemConnectorSchema = Type.Object(
       description:
         "How long an incomplete multi-part inbound message waits on the SIM for its parts; then it is stored with the missing parts marked.",
     }),
-    reopen_min_ms: Type.Integer({ minimum: 10, default: DEFAULT_MODEM_REOPEN_MIN_MS, description: "First wait before reopening a vanished device." }),
-    reopen_max_ms: Type.Integer({ minimum: 10, default: DEFAULT_MODEM_REOPEN_MAX_MS, description: "Longest wait between reopen attempts." }),
+    reopen_min_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_REOPEN_MIN_MS,
+      description: "First wait before reopening a vanished device.",
+    }),
+    reopen_max_ms: Type.Integer({
+      minimum: 10,
+      default: DEFAULT_MODEM_REOPEN_MAX_MS,
+      description: "Longest wait between reopen attempts.",
+    }),
   },
   { additionalProperties: false },
 )
@@ -433,13 +451,18 @@ export const CONNECTOR_SCHEMAS = {
 
 export type ConnectorType = keyof typeof CONNECTOR_SCHEMAS
 
-export const ConnectorSchema = Type.Union([SmppConnectorSchema, SimulatorConnectorSchema, ModemConnectorSchema])
+export const ConnectorSchema = Type.Union([
+  SmppConnectorSchema,
+  SimulatorConnectorSchema,
+  ModemConnectorSchema,
+])
 
 export const RouteSchema = Type.Object(
   {
     name: Type.String({
       default: "",
-      description: "Name shown in GET /v1/routes and message timelines; empty: described from the match.",
+      description:
+        "Name shown in GET /v1/routes and message timelines; empty: described from the match.",
     }),
     prefix: Type.String({
       default: CATCH_ALL_PREFIX,
@@ -451,13 +474,14 @@ export const RouteSchema = Type.Object(
     country: Type.String({
       default: "",
       pattern: "^([A-Za-z]{2})?$",
-      expect: "an ISO 3166-1 alpha-2 country code such as \"GH\"",
+      expect: 'an ISO 3166-1 alpha-2 country code such as "GH"',
       description:
         "Destinations this route covers, by the country of the number (ISO 3166-1 alpha-2). Ranks just above the country's calling-code prefix.",
     }),
     account: Type.String({
       default: "",
-      description: "Only messages of this account id; empty: any account. Narrowed routes win over wider ones.",
+      description:
+        "Only messages of this account id; empty: any account. Narrowed routes win over wider ones.",
     }),
     from: Type.String({
       default: "",

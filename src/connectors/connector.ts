@@ -2,8 +2,9 @@
  * The one interface every way out of the gateway implements (SMPP bind pool, GSM modem,
  * simulator). The router and the outbox see only this; only src/app.ts knows concrete types.
  */
-import type { Logger } from "../lib/logger.ts"
+
 import type { Clock } from "../lib/clock.ts"
+import type { Logger } from "../lib/logger.ts"
 
 export type Encoding = "gsm7" | "ucs2"
 

@@ -25,7 +25,10 @@ const SIMULATOR_QUEUE = 2000
  * id and, after `delivery_delay_ms`, reports a DELIVRD (or, at `failure_rate`, UNDELIV) receipt.
  * It is the default route on a fresh install and the route for sandbox keys.
  */
-export function createSimulatorConnector(options: SimulatorOptions, deps: ConnectorDeps): Connector {
+export function createSimulatorConnector(
+  options: SimulatorOptions,
+  deps: ConnectorDeps,
+): Connector {
   let pending = 0
   let running = false
   let counter = 0
@@ -45,7 +48,9 @@ export function createSimulatorConnector(options: SimulatorOptions, deps: Connec
 
   function stoppedOutcome(message: OutboundMessage): SubmitOutcome {
     const error = { code: "stopped", temporary: true, message: "simulator is stopped" }
-    return { parts: [{ index: message.parts[0]?.index ?? 0, ok: false, error, at: deps.clock.now() }] }
+    return {
+      parts: [{ index: message.parts[0]?.index ?? 0, ok: false, error, at: deps.clock.now() }],
+    }
   }
 
   async function submit(message: OutboundMessage): Promise<SubmitOutcome> {
@@ -123,7 +128,10 @@ export function createSimulatorConnector(options: SimulatorOptions, deps: Connec
         pending,
         lastError: null,
         counters: { ...counters },
-        details: { delivery_delay_ms: options.delivery_delay_ms, failure_rate: options.failure_rate },
+        details: {
+          delivery_delay_ms: options.delivery_delay_ms,
+          failure_rate: options.failure_rate,
+        },
       }
     },
   }

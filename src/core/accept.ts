@@ -87,7 +87,11 @@ function parseSchedule(value: string | undefined, now: number): number | null {
   return at > now ? at : null
 }
 
-function parseValidity(value: number | string | undefined, now: number, startsAt: number): number | null {
+function parseValidity(
+  value: number | string | undefined,
+  now: number,
+  startsAt: number,
+): number | null {
   if (value === undefined) return null
   const invalid = (why: string) =>
     new AppError("validation_failed", `validity ${JSON.stringify(value)} ${why}`, {
@@ -96,7 +100,9 @@ function parseValidity(value: number | string | undefined, now: number, startsAt
   let at: number
   if (typeof value === "number") {
     if (!Number.isInteger(value) || value < 1 || value > MAX_VALIDITY_S) {
-      throw invalid(`must be a whole number of seconds from 1 to ${MAX_VALIDITY_S}, or an ISO 8601 time`)
+      throw invalid(
+        `must be a whole number of seconds from 1 to ${MAX_VALIDITY_S}, or an ISO 8601 time`,
+      )
     }
     at = startsAt + value * 1000
   } else {
@@ -120,17 +126,26 @@ function parseCallbackUrl(value: string | undefined): string | null {
     url = new URL("invalid:")
   }
   if ((url.protocol !== "https:" && url.protocol !== "http:") || value.length > 2048) {
-    throw new AppError("validation_failed", `callback_url "${value.slice(0, 100)}" is not an absolute http(s) URL of at most 2048 characters`, {
-      extra: { errors: [{ path: "/callback_url", message: "invalid URL" }] },
-    })
+    throw new AppError(
+      "validation_failed",
+      `callback_url "${value.slice(0, 100)}" is not an absolute http(s) URL of at most 2048 characters`,
+      {
+        extra: { errors: [{ path: "/callback_url", message: "invalid URL" }] },
+      },
+    )
   }
   return value
 }
 
 function requestHash(req: SendRequest): string {
   const canonical = JSON.stringify([
-    req.to, req.message, req.from ?? null, req.scheduledAt ?? null, req.priority ?? null,
-    req.validity ?? null, req.callbackUrl ?? null,
+    req.to,
+    req.message,
+    req.from ?? null,
+    req.scheduledAt ?? null,
+    req.priority ?? null,
+    req.validity ?? null,
+    req.callbackUrl ?? null,
     ...(req.conversation ? [req.conversation.id] : []),
   ])
   return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
@@ -160,9 +175,13 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     })
   }
   if (recipients.length > MAX_RECIPIENTS) {
-    throw new AppError("validation_failed", `to has ${recipients.length} recipients; the limit is ${MAX_RECIPIENTS}`, {
-      extra: { errors: [{ path: "/to", message: "too many recipients" }] },
-    })
+    throw new AppError(
+      "validation_failed",
+      `to has ${recipients.length} recipients; the limit is ${MAX_RECIPIENTS}`,
+      {
+        extra: { errors: [{ path: "/to", message: "too many recipients" }] },
+      },
+    )
   }
   const numbers: string[] = new Array(recipients.length)
   const countries: (string | undefined)[] = new Array(recipients.length)
@@ -200,7 +219,9 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     }
     throw error
   }
-  const from = deps.policy ? deps.policy.sender(req, normalizeSender(req.from)) : normalizeSender(req.from)
+  const from = deps.policy
+    ? deps.policy.sender(req, normalizeSender(req.from))
+    : normalizeSender(req.from)
   const scheduledAt = parseSchedule(req.scheduledAt, now)
   const expiresAt = parseValidity(req.validity, now, scheduledAt ?? now)
   const callbackUrl = parseCallbackUrl(req.callbackUrl)
@@ -257,9 +278,20 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     messages.insertBatch(batchId, req.accountId, rows.length, now)
     for (const row of rows) {
       messages.insertMessage(row)
-      if (req.conversation) deps.store.conversations.linkMessage(row.id, req.conversation.id, req.conversation.connectorId, now)
+      if (req.conversation)
+        deps.store.conversations.linkMessage(
+          row.id,
+          req.conversation.id,
+          req.conversation.connectorId,
+          now,
+        )
       messages.addEvent(row.id, status, now, detail)
-      if (status === "queued") deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.queued", now)
+      if (status === "queued")
+        deps.notifier?.notify(
+          { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
+          "message.queued",
+          now,
+        )
     }
     // Reserves the batch's credits (402 rolls the batch back) or marks it sandbox traffic.
     if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)

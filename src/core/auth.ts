@@ -122,7 +122,10 @@ export class Authenticator {
       key = apiKey.trim()
     }
     if (!key) {
-      throw new AppError("authentication_failed", "no API key: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`")
+      throw new AppError(
+        "authentication_failed",
+        "no API key: send `Authorization: Bearer <key>` or `X-Api-Key: <key>`",
+      )
     }
     const digest = sha256(key)
     if (this.adminHash && timingSafeEqual(digest, this.adminHash)) return ADMIN_PRINCIPAL
@@ -143,13 +146,15 @@ export class Authenticator {
     if (!row || !timingSafeEqual(Buffer.from(row.hash, "hex"), digest)) {
       throw new AppError("authentication_failed", "the API key is not valid")
     }
-    if (row.revoked_at !== null) throw new AppError("authentication_failed", "the API key was revoked")
+    if (row.revoked_at !== null)
+      throw new AppError("authentication_failed", "the API key was revoked")
     const lineage = accounts.lineage(row.account_id)
     const own = lineage[0]
     if (!own) throw new AppError("authentication_failed", "the API key is not valid")
     // A suspended partner takes its customers with it.
     const suspended = lineage.find((a) => a.status !== "active")
-    if (suspended) throw new AppError("authentication_failed", `account ${suspended.id} is suspended`)
+    if (suspended)
+      throw new AppError("authentication_failed", `account ${suspended.id} is suspended`)
     const principal: Principal = {
       accountId: row.account_id,
       keyId: row.id,

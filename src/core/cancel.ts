@@ -3,7 +3,7 @@ import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
 import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
-import { type MessageDetail, getMessage } from "./message-query.ts"
+import { getMessage, type MessageDetail } from "./message-query.ts"
 
 /**
  * Cancels a message that has not been handed to a connector (`queued` or `scheduled`). The check
@@ -24,7 +24,11 @@ export async function cancelMessage(
     const canceled = store.messages.cancel(id, accountId, now)
     if (canceled) {
       store.messages.addEvent(id, "canceled", now, "canceled through the API")
-      notifier?.notify({ id, accountId, callbackUrl: canceled.callback_url }, "message.canceled", now)
+      notifier?.notify(
+        { id, accountId, callbackUrl: canceled.callback_url },
+        "message.canceled",
+        now,
+      )
       settleCharge(store.ledger, id, now)
       return null
     }
@@ -33,9 +37,13 @@ export async function cancelMessage(
   })
   if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)
   if (outcome !== null) {
-    throw new AppError("message_not_cancellable", `message ${id} is ${outcome}; only queued or scheduled messages can be canceled`, {
-      extra: { message_status: outcome },
-    })
+    throw new AppError(
+      "message_not_cancellable",
+      `message ${id} is ${outcome}; only queued or scheduled messages can be canceled`,
+      {
+        extra: { message_status: outcome },
+      },
+    )
   }
   return getMessage(store, accountId, id, mode)
 }

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
-import { type Store, openStore } from "../store/index.ts"
+import { openStore, type Store } from "../store/index.ts"
 import { claimFair } from "./outbox.ts"
 
 function seed(store: Store, account: string, count: number, priority: number, start: number): void {
@@ -10,9 +10,22 @@ function seed(store: Store, account: string, count: number, priority: number, st
     store.messages.insertBatch(`bat_${account}_${start}`, account, count, 1)
     for (let i = 0; i < count; i++) {
       store.messages.insertMessage({
-        id: `msg_${account}_${start + i}`, batch_id: `bat_${account}_${start}`, account_id: account,
-        to_number: "+233241234567", from_addr: null, body: "x", encoding: "gsm7", segments: 1, reference: 0,
-        priority, status: "queued", scheduled_at: null, not_before: 1, created_at: 1, expires_at: null, callback_url: null,
+        id: `msg_${account}_${start + i}`,
+        batch_id: `bat_${account}_${start}`,
+        account_id: account,
+        to_number: "+233241234567",
+        from_addr: null,
+        body: "x",
+        encoding: "gsm7",
+        segments: 1,
+        reference: 0,
+        priority,
+        status: "queued",
+        scheduled_at: null,
+        not_before: 1,
+        created_at: 1,
+        expires_at: null,
+        callback_url: null,
       })
     }
   })
@@ -28,7 +41,12 @@ describe("claimFair", () => {
     expect(rows.length).toBe(100)
     expect(rows.filter((r) => r.account_id === "acc_small").length).toBe(10)
     // Interleaved, not one account after the other.
-    expect(rows.slice(0, 2).map((r) => r.account_id).sort()).toEqual(["acc_bulk", "acc_small"])
+    expect(
+      rows
+        .slice(0, 2)
+        .map((r) => r.account_id)
+        .sort(),
+    ).toEqual(["acc_bulk", "acc_small"])
     store.close()
   })
 

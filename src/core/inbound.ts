@@ -55,11 +55,16 @@ export interface InboundOwnership {
  * connector cannot tell which number it was sent to (a modem without +CNUM), the assignments
  * narrowed to that connector stand in for it. One or two index lookups per message.
  */
-export function inboundOwner(store: Store, m: Pick<InboundMessage, "from" | "to" | "connectorId" | "text">): InboundOwnership {
-  const rows = m.to !== null ? store.numbers.byNumber(m.to) : store.numbers.byConnector(m.connectorId)
+export function inboundOwner(
+  store: Store,
+  m: Pick<InboundMessage, "from" | "to" | "connectorId" | "text">,
+): InboundOwnership {
+  const rows =
+    m.to !== null ? store.numbers.byNumber(m.to) : store.numbers.byConnector(m.connectorId)
   const ourNumber = m.to ?? rows[0]?.number ?? null
   const assigned = bestAssignment(rows, m.connectorId, m.text)
-  const accountId = assigned?.account_id ?? store.messages.lastAccountMessaging(m.from, ourNumber) ?? ROOT_ACCOUNT
+  const accountId =
+    assigned?.account_id ?? store.messages.lastAccountMessaging(m.from, ourNumber) ?? ROOT_ACCOUNT
   return { accountId, ourNumber }
 }
 
@@ -76,7 +81,12 @@ export interface StoredInbound {
  * connector and external id returns the stored row and does nothing else (the peer is answered
  * OK again, nothing is duplicated).
  */
-export function storeInbound(store: Store, m: InboundMessage, now: number, deps: { notifier?: MessageNotifier } = {}): StoredInbound {
+export function storeInbound(
+  store: Store,
+  m: InboundMessage,
+  now: number,
+  deps: { notifier?: MessageNotifier } = {},
+): StoredInbound {
   if (m.externalId !== null) {
     const earlier = store.inbound.byExternalId(m.connectorId, m.externalId)
     if (earlier) return { row: earlier, duplicate: true, confirmationId: null }
@@ -106,7 +116,12 @@ export function storeInbound(store: Store, m: InboundMessage, now: number, deps:
     conversation_id: conversation.id,
   })
   enqueueEvent(store, { accountId, type: "message.received", data: inboundView(row), at: now })
-  const confirmationId = applyOptKeyword(store, { accountId, from: m.from, text: m.text, conversation }, now, deps.notifier)
+  const confirmationId = applyOptKeyword(
+    store,
+    { accountId, from: m.from, text: m.text, conversation },
+    now,
+    deps.notifier,
+  )
   return { row, duplicate: false, confirmationId }
 }
 
@@ -132,7 +147,11 @@ export function encodeInboundCursor(seq: number): string {
  * Oldest first after `since`. `next_cursor` is always set (the last row's, or `since` again when
  * nothing new arrived), so a poller can keep passing it back.
  */
-export function listInbound(store: Store, accountId: string, q: { since?: string; limit?: number }) {
+export function listInbound(
+  store: Store,
+  accountId: string,
+  q: { since?: string; limit?: number },
+) {
   const after = q.since ? decodeCursor(q.since) : 0
   const limit = Math.min(q.limit ?? DEFAULT_INBOUND_PAGE, MAX_INBOUND_PAGE)
   const rows = store.inbound.page(accountId, after, limit)

@@ -9,11 +9,16 @@
  */
 import { toIso } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
-import { type WebhookEventType, enqueueEvent } from "./webhooks/events.ts"
+import { enqueueEvent, type WebhookEventType } from "./webhooks/events.ts"
 
 export type MessageEventType = Extract<
   WebhookEventType,
-  "message.queued" | "message.sent" | "message.delivered" | "message.failed" | "message.expired" | "message.canceled"
+  | "message.queued"
+  | "message.sent"
+  | "message.delivered"
+  | "message.failed"
+  | "message.expired"
+  | "message.canceled"
 >
 
 const CACHE_MS = 1000
@@ -29,7 +34,11 @@ export class MessageNotifier {
   }
 
   /** A status change of one message; `callbackUrl` is the message's own, if any. */
-  notify(message: { id: string; accountId: string; callbackUrl: string | null }, type: MessageEventType, at: number): void {
+  notify(
+    message: { id: string; accountId: string; callbackUrl: string | null },
+    type: MessageEventType,
+    at: number,
+  ): void {
     if (message.callbackUrl === null && !this.accountListens(message.accountId, at)) return
     const row = this.store.messages.get(message.id)
     if (!row) return

@@ -64,11 +64,17 @@ function view(m: MessageRow): MessageView {
   }
 }
 
-export function getMessage(store: Store, accountId: string, id: string, mode: "live" | "test" = "live"): MessageDetail {
+export function getMessage(
+  store: Store,
+  accountId: string,
+  id: string,
+  mode: "live" | "test" = "live",
+): MessageDetail {
   const m = store.messages.get(id)
   // Another account's message is reported exactly like a missing one (design.md §7).
   // So is a sandbox message to a live key, and the other way round (docs/tenancy.md).
-  if (!m || m.account_id !== accountId || m.mode !== mode) throw new AppError("not_found", `no message with id ${id}`)
+  if (!m || m.account_id !== accountId || m.mode !== mode)
+    throw new AppError("not_found", `no message with id ${id}`)
   return {
     ...view(m),
     parts: store.messages.parts(id).map((p) => ({
@@ -111,12 +117,21 @@ function decodeCursor(cursor: string): number {
 }
 
 /** Newest first; `next_cursor` is null on the last page. */
-export function listMessages(store: Store, accountId: string, q: ListQuery, mode: "live" | "test" = "live") {
+export function listMessages(
+  store: Store,
+  accountId: string,
+  q: ListQuery,
+  mode: "live" | "test" = "live",
+) {
   const limit = q.limit ?? DEFAULT_PAGE
   let to: string | undefined
   if (q.to !== undefined) {
     const parsed = normalizePhone(q.to)
-    if (!parsed.ok) throw new AppError("invalid_phone_number", `"${q.to}" is not a valid phone number: ${parsed.reason}`)
+    if (!parsed.ok)
+      throw new AppError(
+        "invalid_phone_number",
+        `"${q.to}" is not a valid phone number: ${parsed.reason}`,
+      )
     to = parsed.e164
   }
   const rows = store.messages.list({
@@ -132,6 +147,7 @@ export function listMessages(store: Store, accountId: string, q: ListQuery, mode
   const last = page[page.length - 1]
   return {
     data: page.map(view),
-    next_cursor: rows.length > limit && last ? Buffer.from(`m:${last.seq}`).toString("base64url") : null,
+    next_cursor:
+      rows.length > limit && last ? Buffer.from(`m:${last.seq}`).toString("base64url") : null,
   }
 }

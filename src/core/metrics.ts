@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client"
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
 import type { Connector } from "../connectors/connector.ts"
 
 /** What the metrics read at scrape time, so nothing is counted twice on the hot path. */
@@ -76,18 +76,55 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset()
-        for (const c of sources.connectors) this.set({ connector: c.id, state: c.health().state }, 1)
+        for (const c of sources.connectors)
+          this.set({ connector: c.id, state: c.health().state }, 1)
       },
     })
-    perConnector("signalbox_connector_usable", "1 when the router may hand the connector messages.", (c) => (c.health().usable ? 1 : 0))
-    perConnector("signalbox_connector_sessions_bound", "Bound sessions (binds, or 1 for a ready modem).", (c) => c.health().sessions.bound)
-    perConnector("signalbox_connector_window_used", "Submits awaiting their response.", (c) => c.health().window.used)
-    perConnector("signalbox_connector_window_size", "Outstanding submits allowed across sessions.", (c) => c.health().window.size)
-    perConnector("signalbox_connector_tps_limit", "Configured parts per second.", (c) => c.health().tps)
-    perConnector("signalbox_connector_queue_depth", "Messages handed to the connector and not yet settled.", (c) => c.health().pending)
-    perConnector("signalbox_connector_parts_sent", "Parts the carrier or modem accepted since start.", (c) => c.health().counters.sent)
-    perConnector("signalbox_connector_parts_failed", "Parts refused since start.", (c) => c.health().counters.failed)
-    perConnector("signalbox_connector_throttled", "Throttle answers since start.", (c) => c.health().counters.throttled)
+    perConnector(
+      "signalbox_connector_usable",
+      "1 when the router may hand the connector messages.",
+      (c) => (c.health().usable ? 1 : 0),
+    )
+    perConnector(
+      "signalbox_connector_sessions_bound",
+      "Bound sessions (binds, or 1 for a ready modem).",
+      (c) => c.health().sessions.bound,
+    )
+    perConnector(
+      "signalbox_connector_window_used",
+      "Submits awaiting their response.",
+      (c) => c.health().window.used,
+    )
+    perConnector(
+      "signalbox_connector_window_size",
+      "Outstanding submits allowed across sessions.",
+      (c) => c.health().window.size,
+    )
+    perConnector(
+      "signalbox_connector_tps_limit",
+      "Configured parts per second.",
+      (c) => c.health().tps,
+    )
+    perConnector(
+      "signalbox_connector_queue_depth",
+      "Messages handed to the connector and not yet settled.",
+      (c) => c.health().pending,
+    )
+    perConnector(
+      "signalbox_connector_parts_sent",
+      "Parts the carrier or modem accepted since start.",
+      (c) => c.health().counters.sent,
+    )
+    perConnector(
+      "signalbox_connector_parts_failed",
+      "Parts refused since start.",
+      (c) => c.health().counters.failed,
+    )
+    perConnector(
+      "signalbox_connector_throttled",
+      "Throttle answers since start.",
+      (c) => c.health().counters.throttled,
+    )
     new Gauge({
       name: "signalbox_queue_depth",
       help: "Messages waiting in the SQLite queue, by status.",

@@ -43,13 +43,21 @@ export function connectorViews(connectors: Iterable<Connector>): ConnectorView[]
 
 export interface RouteView {
   name: string
-  match: { prefix: string | null; country: string | null; account: string | null; from: string | null }
+  match: {
+    prefix: string | null
+    country: string | null
+    account: string | null
+    from: string | null
+  }
   connectors: { id: string; weight: number | null; state: string; usable: boolean }[]
   mode: "failover" | "weighted"
 }
 
 /** Routes in the order they are matched (most specific first), with each connector's state now. */
-export function routeViews(router: Router, connectors: ReadonlyMap<string, Connector>): RouteView[] {
+export function routeViews(
+  router: Router,
+  connectors: ReadonlyMap<string, Connector>,
+): RouteView[] {
   return router.list().map(({ label, rule }) => ({
     name: label,
     match: {
@@ -60,7 +68,12 @@ export function routeViews(router: Router, connectors: ReadonlyMap<string, Conne
     },
     connectors: rule.connectors.map((id, i) => {
       const h = connectors.get(id)?.health()
-      return { id, weight: rule.weights?.[i] ?? null, state: h?.state ?? "unknown", usable: h?.usable ?? false }
+      return {
+        id,
+        weight: rule.weights?.[i] ?? null,
+        state: h?.state ?? "unknown",
+        usable: h?.usable ?? false,
+      }
     }),
     mode: rule.weights ? "weighted" : "failover",
   }))
@@ -76,9 +89,17 @@ export interface RouteTestResult {
 }
 
 /** Answers which connector a message would take now, without taking a turn in a weighted rotation. */
-export function testRoute(router: Router, accountId: string, input: { to: string; from?: string }): RouteTestResult {
+export function testRoute(
+  router: Router,
+  accountId: string,
+  input: { to: string; from?: string },
+): RouteTestResult {
   const phone = normalizePhone(input.to)
-  if (!phone.ok) throw new AppError("invalid_phone_number", `"${input.to}" is not a valid phone number: ${phone.reason}`)
+  if (!phone.ok)
+    throw new AppError(
+      "invalid_phone_number",
+      `"${input.to}" is not a valid phone number: ${phone.reason}`,
+    )
   const from = normalizeSender(input.from)
   const decision = router.route({ to: phone.e164, accountId, from }, { dryRun: true })
   return {

@@ -151,7 +151,14 @@ export function applyOptKeyword(
   if (asked.action === "out") {
     if (!store.optOuts.add({ ...row, created_at: now })) return null
     emit(store, "optout.created", row, now)
-    withdrawQueued(store, m.accountId, m.from, `recipient opted out (${asked.keyword})`, now, notifier)
+    withdrawQueued(
+      store,
+      m.accountId,
+      m.from,
+      `recipient opted out (${asked.keyword})`,
+      now,
+      notifier,
+    )
   } else {
     if (!store.optOuts.remove(m.accountId, m.from)) return null
     emit(store, "optout.removed", row, now)
@@ -243,7 +250,14 @@ export class OptOutService {
       const added = store.optOuts.add({ ...row, created_at: now })
       if (added) {
         emit(store, "optout.created", row, now)
-        withdrawQueued(store, accountId, number, "recipient opted out (added through the API)", now, this.deps.notifier)
+        withdrawQueued(
+          store,
+          accountId,
+          number,
+          "recipient opted out (added through the API)",
+          now,
+          this.deps.notifier,
+        )
       }
       return {
         created: added !== null,

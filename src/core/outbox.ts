@@ -10,12 +10,12 @@ import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Lane, MessageRow, Store } from "../store/index.ts"
-import { applyParkedReceipts } from "./receipts.ts"
 import { settleCharge } from "./ledger.ts"
-import { sandboxDecision } from "./sandbox.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import type { GatewayMetrics } from "./metrics.ts"
+import { applyParkedReceipts } from "./receipts.ts"
 import type { Router } from "./router.ts"
+import { sandboxDecision } from "./sandbox.ts"
 
 export interface RetryPolicy {
   max_attempts: number
@@ -74,7 +74,8 @@ export class Outbox {
       }
       return ids.length
     })
-    if (recovered > 0) logger.warn({ recovered }, "re-queued messages left in sending by a previous run")
+    if (recovered > 0)
+      logger.warn({ recovered }, "re-queued messages left in sending by a previous run")
     this.stopped = false
     this.timer = setInterval(() => this.wake(), IDLE_POLL_MS)
     this.wake()
@@ -111,7 +112,8 @@ export class Outbox {
   /** Room per connector the routes would use now: what each can take without piling up. */
   private budget(): { budget: Map<string, number>; room: number } {
     const budget = new Map<string, number>()
-    for (const c of this.deps.connectors) if (c.health().usable) budget.set(c.id, Math.max(0, c.capacity()))
+    for (const c of this.deps.connectors)
+      if (c.health().usable) budget.set(c.id, Math.max(0, c.capacity()))
     let room = 0
     for (const c of this.deps.router.activeConnectors()) room += budget.get(c.id) ?? 0
     return { budget, room }
@@ -125,8 +127,11 @@ export class Outbox {
       const want = Math.min(room, CLAIM_BATCH)
       // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
       // most take one more turn of a weighted route.
-      const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget), { savepoint: false })
-      for (const { row, connector, sentParts } of batch.assigned) this.submit(row, connector, sentParts)
+      const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget), {
+        savepoint: false,
+      })
+      for (const { row, connector, sentParts } of batch.assigned)
+        this.submit(row, connector, sentParts)
       // Stop when the queue ran dry or the claimed messages' routes are full: their connectors'
       // capacity frees up and wakes the pump again.
       if (batch.claimed < want || batch.deferred > 0) return
@@ -144,8 +149,20 @@ export class Outbox {
     let deferred = 0
     for (const row of rows) {
       if (row.expires_at !== null && row.expires_at <= now) {
-        repo.setStatus({ id: row.id, status: "expired", at: now, errorCode: "expired", errorDetail: "validity ended before it could be sent", finalAt: now })
-        repo.addEvent(row.id, "expired", now, `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`)
+        repo.setStatus({
+          id: row.id,
+          status: "expired",
+          at: now,
+          errorCode: "expired",
+          errorDetail: "validity ended before it could be sent",
+          finalAt: now,
+        })
+        repo.addEvent(
+          row.id,
+          "expired",
+          now,
+          `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`,
+        )
         this.deps.notifier?.notify(subject(row), "message.expired", now)
         settleCharge(store.ledger, row.id, now)
         continue
@@ -153,9 +170,15 @@ export class Outbox {
       // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
       const avoid = row.error_code !== null ? row.connector_id : null
       // A reply in a conversation leaves through the connector it came in on (docs/two-way.md).
-      const decision = row.mode === "test" && this.deps.sandbox ? sandboxDecision(this.deps.sandbox) : row.pinned_connector_id !== null
-        ? router.pinned(row.pinned_connector_id)
-        : router.route({ to: row.to_number, accountId: row.account_id, from: row.from_addr }, { avoid, hasRoom })
+      const decision =
+        row.mode === "test" && this.deps.sandbox
+          ? sandboxDecision(this.deps.sandbox)
+          : row.pinned_connector_id !== null
+            ? router.pinned(row.pinned_connector_id)
+            : router.route(
+                { to: row.to_number, accountId: row.account_id, from: row.from_addr },
+                { avoid, hasRoom },
+              )
       if (decision.connector && (budget.get(decision.connector.id) ?? 0) <= 0) {
         // Its connector is full this round: hand it back untouched (same transaction, so no
         // one saw it leave `queued`; the attempt is not counted).
@@ -164,9 +187,17 @@ export class Outbox {
         continue
       }
       if (!decision.connector) {
-        const wait = backoffDelay(row.attempts - 1, { baseMs: this.deps.retry.retry_base_ms, capMs: this.deps.retry.retry_cap_ms })
+        const wait = backoffDelay(row.attempts - 1, {
+          baseMs: this.deps.retry.retry_base_ms,
+          capMs: this.deps.retry.retry_cap_ms,
+        })
         repo.unclaim(row.id, row.attempts - 1, now + wait)
-        repo.addEvent(row.id, "queued", now, `${decision.reason}; next try in ${(wait / 1000).toFixed(1)} s`)
+        repo.addEvent(
+          row.id,
+          "queued",
+          now,
+          `${decision.reason}; next try in ${(wait / 1000).toFixed(1)} s`,
+        )
         continue
       }
       const connector = decision.connector
@@ -175,8 +206,14 @@ export class Outbox {
       if (row.attempts > 1 && row.segments > 1) {
         for (const p of repo.parts(row.id)) if (p.carrier_id) sentParts.add(p.part_index)
       }
-      const retryNote = avoid && avoid !== connector.id ? ` (retry after ${avoid} failed: ${row.error_code})` : ""
-      repo.addEvent(row.id, "sending", now, `attempt ${row.attempts}: ${decision.reason}${retryNote}`)
+      const retryNote =
+        avoid && avoid !== connector.id ? ` (retry after ${avoid} failed: ${row.error_code})` : ""
+      repo.addEvent(
+        row.id,
+        "sending",
+        now,
+        `attempt ${row.attempts}: ${decision.reason}${retryNote}`,
+      )
       assigned.push({ row, connector, sentParts })
     }
     return { assigned, claimed: rows.length, deferred }
@@ -188,7 +225,10 @@ export class Outbox {
       .submit(outbound)
       .then((outcome) => this.record(row, connector, outcome))
       .catch((error) => {
-        this.deps.logger.error({ err: error, message_id: row.id }, "recording a submit outcome failed")
+        this.deps.logger.error(
+          { err: error, message_id: row.id },
+          "recording a submit outcome failed",
+        )
       })
       .finally(() => {
         this.inflight.delete(task)
@@ -197,68 +237,90 @@ export class Outbox {
     this.inflight.add(task)
   }
 
-  private async record(row: MessageRow, connector: Connector, outcome: SubmitOutcome): Promise<void> {
+  private async record(
+    row: MessageRow,
+    connector: Connector,
+    outcome: SubmitOutcome,
+  ): Promise<void> {
     const { store, clock } = this.deps
-    await store.batcher.run(() => {
-      const now = clock.now()
-      const repo = store.messages
-      const multipart = row.segments > 1
-      let failure: { index: number; error: ConnectorError } | null = null
-      const stored = []
-      for (const part of outcome.parts) {
-        if (part.ok) {
-          const partRow = {
-            message_id: row.id,
-            part_index: part.index,
-            connector_id: connector.id,
-            carrier_id: normalizeCarrierId(part.carrierId),
-            carrier_id_raw: part.carrierId,
-            status: "sent",
-            error: null,
-            submitted_at: part.at,
+    await store.batcher.run(
+      () => {
+        const now = clock.now()
+        const repo = store.messages
+        const multipart = row.segments > 1
+        let failure: { index: number; error: ConnectorError } | null = null
+        const stored = []
+        for (const part of outcome.parts) {
+          if (part.ok) {
+            const partRow = {
+              message_id: row.id,
+              part_index: part.index,
+              connector_id: connector.id,
+              carrier_id: normalizeCarrierId(part.carrierId),
+              carrier_id_raw: part.carrierId,
+              status: "sent",
+              error: null,
+              submitted_at: part.at,
+            }
+            repo.upsertPart(partRow)
+            stored.push(partRow)
+            if (multipart) {
+              repo.addEvent(
+                row.id,
+                "sent",
+                now,
+                `part ${part.index + 1}/${row.segments} accepted by ${connector.id}, carrier id ${part.carrierId}`,
+                part.index,
+              )
+            }
+          } else if (!failure) {
+            failure = { index: part.index, error: part.error }
           }
-          repo.upsertPart(partRow)
-          stored.push(partRow)
-          if (multipart) {
-            repo.addEvent(row.id, "sent", now, `part ${part.index + 1}/${row.segments} accepted by ${connector.id}, carrier id ${part.carrierId}`, part.index)
-          }
-        } else if (!failure) {
-          failure = { index: part.index, error: part.error }
         }
-      }
-      if (!failure && outcome.parts.length === 0) {
-        failure = { index: 0, error: { code: "no_result", temporary: true, message: "connector returned no result" } }
-      }
-      if (!failure) {
-        // Part 0 was stored now, or (a retry of later parts) by an earlier attempt.
-        const first = stored.find((p) => p.part_index === 0) ?? repo.parts(row.id).find((p) => p.part_index === 0)
-        repo.setStatus({
-          id: row.id,
-          status: "sent",
-          at: now,
-          connectorId: connector.id,
-          carrierMessageId: first?.carrier_id_raw ?? undefined,
-          sentAt: now,
-        })
-        repo.addEvent(
-          row.id,
-          "sent",
-          now,
-          multipart
-            ? `all ${row.segments} parts accepted by ${connector.id}`
-            : `accepted by ${connector.id}, carrier id ${first?.carrier_id_raw ?? "?"}`,
-        )
-        this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
-        this.deps.metrics?.submitLatency.observe({ connector: connector.id }, Math.max(0, now - row.created_at) / 1000)
-        this.deps.notifier?.notify(subject(row), "message.sent", now)
-        settleCharge(store.ledger, row.id, now)
-        // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
-        for (const p of stored) applyParkedReceipts(repo, { ...p, receipt_at: null }, now, this.deps.notifier)
-        return
-      }
-      this.recordFailure(row, connector, failure, now)
-      settleCharge(store.ledger, row.id, now) // releases only if that failure was final
-    }, { savepoint: false })
+        if (!failure && outcome.parts.length === 0) {
+          failure = {
+            index: 0,
+            error: { code: "no_result", temporary: true, message: "connector returned no result" },
+          }
+        }
+        if (!failure) {
+          // Part 0 was stored now, or (a retry of later parts) by an earlier attempt.
+          const first =
+            stored.find((p) => p.part_index === 0) ??
+            repo.parts(row.id).find((p) => p.part_index === 0)
+          repo.setStatus({
+            id: row.id,
+            status: "sent",
+            at: now,
+            connectorId: connector.id,
+            carrierMessageId: first?.carrier_id_raw ?? undefined,
+            sentAt: now,
+          })
+          repo.addEvent(
+            row.id,
+            "sent",
+            now,
+            multipart
+              ? `all ${row.segments} parts accepted by ${connector.id}`
+              : `accepted by ${connector.id}, carrier id ${first?.carrier_id_raw ?? "?"}`,
+          )
+          this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
+          this.deps.metrics?.submitLatency.observe(
+            { connector: connector.id },
+            Math.max(0, now - row.created_at) / 1000,
+          )
+          this.deps.notifier?.notify(subject(row), "message.sent", now)
+          settleCharge(store.ledger, row.id, now)
+          // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
+          for (const p of stored)
+            applyParkedReceipts(repo, { ...p, receipt_at: null }, now, this.deps.notifier)
+          return
+        }
+        this.recordFailure(row, connector, failure, now)
+        settleCharge(store.ledger, row.id, now) // releases only if that failure was final
+      },
+      { savepoint: false },
+    )
   }
 
   private recordFailure(
@@ -270,7 +332,10 @@ export class Outbox {
     const repo = this.deps.store.messages
     const { error } = failure
     const where = row.segments > 1 ? `part ${failure.index + 1}/${row.segments} ` : ""
-    const code = error.status !== undefined ? `${error.code} (0x${error.status.toString(16).padStart(8, "0")})` : error.code
+    const code =
+      error.status !== undefined
+        ? `${error.code} (0x${error.status.toString(16).padStart(8, "0")})`
+        : error.code
     const what = `${where}${connector.id}: ${code}: ${error.message}`
     const { max_attempts, retry_base_ms, retry_cap_ms } = this.deps.retry
     const metrics = this.deps.metrics
@@ -289,7 +354,12 @@ export class Outbox {
           errorDetail: what,
         })
         if (free) repo.setAttempts(row.id, attempts)
-        repo.addEvent(row.id, "queued", now, `${what}; retry in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${max_attempts})`)
+        repo.addEvent(
+          row.id,
+          "queued",
+          now,
+          `${what}; retry in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${max_attempts})`,
+        )
         metrics?.submitted.inc({ connector: connector.id, result: "retry" })
         return
       }
@@ -302,12 +372,25 @@ export class Outbox {
         errorDetail: `gave up after ${attempts} attempts; last error ${what}`,
         finalAt: now,
       })
-      repo.addEvent(row.id, "failed", now, `retries_exhausted after ${attempts} attempts; last error ${what}`)
+      repo.addEvent(
+        row.id,
+        "failed",
+        now,
+        `retries_exhausted after ${attempts} attempts; last error ${what}`,
+      )
       this.deps.notifier?.notify(subject(row), "message.failed", now)
       metrics?.submitted.inc({ connector: connector.id, result: "failed" })
       return
     }
-    repo.setStatus({ id: row.id, status: "failed", at: now, connectorId: connector.id, errorCode: error.code, errorDetail: what, finalAt: now })
+    repo.setStatus({
+      id: row.id,
+      status: "failed",
+      at: now,
+      connectorId: connector.id,
+      errorCode: error.code,
+      errorDetail: what,
+      finalAt: now,
+    })
     repo.addEvent(row.id, "failed", now, `permanent error from ${what}`)
     this.deps.notifier?.notify(subject(row), "message.failed", now)
     metrics?.submitted.inc({ connector: connector.id, result: "failed" })
@@ -319,7 +402,10 @@ function subject(row: MessageRow) {
 }
 
 /** Rebuilds the parts from the stored text (the split is deterministic) minus those already sent. */
-export function toOutbound(row: MessageRow, sentParts: ReadonlySet<number> = new Set()): OutboundMessage {
+export function toOutbound(
+  row: MessageRow,
+  sentParts: ReadonlySet<number> = new Set(),
+): OutboundMessage {
   const segmented = segmentText(row.body)
   return {
     id: row.id,

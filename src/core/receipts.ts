@@ -1,8 +1,8 @@
 import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { MessageNotifier } from "./message-notifier.ts"
 import { FINAL_STATUSES, type MessageRepo, type PartRow } from "../store/message-repo.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
 
@@ -24,7 +24,9 @@ export function applyReceipt(
   notifier?: MessageNotifier,
 ): string | null {
   let part: PartRow | null = null
-  const candidates = r.exactId ? [normalizeCarrierId(r.carrierId)] : carrierIdCandidates(r.carrierId)
+  const candidates = r.exactId
+    ? [normalizeCarrierId(r.carrierId)]
+    : carrierIdCandidates(r.carrierId)
   for (const candidate of candidates) {
     part = repo.partByCarrierId(r.connectorId, candidate)
     if (part) break
@@ -40,7 +42,10 @@ export function applyReceipt(
       raw: r.raw,
       received_at: now,
     })
-    log.debug({ connector: r.connectorId, carrier_id: r.carrierId }, "receipt for unknown id parked")
+    log.debug(
+      { connector: r.connectorId, carrier_id: r.carrierId },
+      "receipt for unknown id parked",
+    )
     return null
   }
   applyToPart(repo, part, r, now, notifier)
@@ -48,7 +53,12 @@ export function applyReceipt(
 }
 
 /** After a part's carrier id is stored: applies a receipt that arrived before it, if one did. */
-export function applyParkedReceipts(repo: MessageRepo, part: PartRow, now: number, notifier?: MessageNotifier): void {
+export function applyParkedReceipts(
+  repo: MessageRepo,
+  part: PartRow,
+  now: number,
+  notifier?: MessageNotifier,
+): void {
   if (!part.carrier_id || !repo.mayHaveParkedReceipts()) return
   for (const candidate of carrierIdCandidates(part.carrier_id)) {
     const parked = repo.takePendingReceipt(part.connector_id, candidate)
@@ -88,26 +98,60 @@ function applyToPart(
   if (multipart || r.state === "pending" || isFinal) {
     // The part's own timeline entry; single-part messages get the message-level one below.
     const eventStatus = r.state === "pending" ? "receipt" : r.state
-    repo.addEvent(message.id, eventStatus, at, multipart ? `${partLabel}: ${describe(r)}` : describe(r), multipart ? part.part_index : undefined)
+    repo.addEvent(
+      message.id,
+      eventStatus,
+      at,
+      multipart ? `${partLabel}: ${describe(r)}` : describe(r),
+      multipart ? part.part_index : undefined,
+    )
   }
   if (r.state === "pending") return
-  repo.setPartStatus(part.message_id, part.part_index, r.state, r.state === "delivered" ? null : describe(r), at)
+  repo.setPartStatus(
+    part.message_id,
+    part.part_index,
+    r.state,
+    r.state === "delivered" ? null : describe(r),
+    at,
+  )
   if (isFinal) return
 
   // Roll the message's status up from its parts: failed/expired as soon as one part is, naming
   // it; delivered once every part is.
   if (r.state === "failed" || r.state === "expired") {
     const detail = multipart ? `${partLabel} ${r.state}: ${describe(r)}` : describe(r)
-    repo.setStatus({ id: message.id, status: r.state, at, errorCode: r.stat, errorDetail: detail, finalAt: at })
+    repo.setStatus({
+      id: message.id,
+      status: r.state,
+      at,
+      errorCode: r.stat,
+      errorDetail: detail,
+      finalAt: at,
+    })
     repo.addEvent(message.id, r.state, at, detail)
-    notifier?.notify({ id: message.id, accountId: message.account_id, callbackUrl: message.callback_url }, r.state === "failed" ? "message.failed" : "message.expired", at)
+    notifier?.notify(
+      { id: message.id, accountId: message.account_id, callbackUrl: message.callback_url },
+      r.state === "failed" ? "message.failed" : "message.expired",
+      at,
+    )
     return
   }
   const delivered =
-    message.segments === 1 ? 1 : repo.parts(message.id).filter((p) => p.status === "delivered").length
+    message.segments === 1
+      ? 1
+      : repo.parts(message.id).filter((p) => p.status === "delivered").length
   if (delivered >= message.segments) {
     repo.setStatus({ id: message.id, status: "delivered", at, deliveredAt: at, finalAt: at })
-    repo.addEvent(message.id, "delivered", at, multipart ? `all ${message.segments} parts delivered` : describe(r))
-    notifier?.notify({ id: message.id, accountId: message.account_id, callbackUrl: message.callback_url }, "message.delivered", at)
+    repo.addEvent(
+      message.id,
+      "delivered",
+      at,
+      multipart ? `all ${message.segments} parts delivered` : describe(r),
+    )
+    notifier?.notify(
+      { id: message.id, accountId: message.account_id, callbackUrl: message.callback_url },
+      "message.delivered",
+      at,
+    )
   }
 }

@@ -102,14 +102,25 @@ export class Router {
     const country = this.usesCountry ? countryOfNumber(input.to) : undefined
     const compiled = this.routes.find((r) => matches(r.rule, input, country))
     if (!compiled) {
-      return { connector: null, route: null, reason: `no route matches ${input.to}`, failover: false, candidates: [] }
+      return {
+        connector: null,
+        route: null,
+        reason: `no route matches ${input.to}`,
+        failover: false,
+        candidates: [],
+      }
     }
     const { rule, label } = compiled
     const candidates: RouteCandidate[] = rule.connectors.map((id) => {
       const connector = this.connectors.get(id)
       if (!connector) return { id, state: "unknown", usable: false, skipped: "not configured" }
       const health = connector.health()
-      return { id, state: health.state, usable: health.usable, skipped: health.usable ? null : health.state }
+      return {
+        id,
+        state: health.state,
+        usable: health.usable,
+        skipped: health.usable ? null : health.state,
+      }
     })
     let pool = candidates.map((_, i) => i).filter((i) => candidates[i]!.usable)
     if (options.avoid && pool.length > 1) {
@@ -121,7 +132,13 @@ export class Router {
     }
     if (pool.length === 0) {
       const why = candidates.map((c) => `${c.id} ${c.skipped ?? c.state}`).join(", ")
-      return { connector: null, route: label, reason: `route ${label}: no usable connector (${why})`, failover: false, candidates }
+      return {
+        connector: null,
+        route: label,
+        reason: `route ${label}: no usable connector (${why})`,
+        failover: false,
+        candidates,
+      }
     }
     let chosen = pool[0]!
     if (rule.weights) {
@@ -132,7 +149,9 @@ export class Router {
     const id = candidates[chosen]!.id
     const passed = candidates.slice(0, chosen).filter((c) => c.skipped !== null)
     const failover = !rule.weights && passed.length > 0
-    const note = failover ? ` (failover: ${passed.map((c) => `${c.id} ${c.skipped}`).join(", ")})` : ""
+    const note = failover
+      ? ` (failover: ${passed.map((c) => `${c.id} ${c.skipped}`).join(", ")})`
+      : ""
     return {
       connector: this.connectors.get(id) ?? null,
       route: label,
@@ -149,14 +168,39 @@ export class Router {
   pinned(id: string): RouteDecision {
     const connector = this.connectors.get(id)
     if (!connector) {
-      const candidates = [{ id, state: "unknown" as const, usable: false, skipped: "not configured" }]
-      return { connector: null, route: null, reason: `pinned to ${id}, which is not configured`, failover: false, candidates }
+      const candidates = [
+        { id, state: "unknown" as const, usable: false, skipped: "not configured" },
+      ]
+      return {
+        connector: null,
+        route: null,
+        reason: `pinned to ${id}, which is not configured`,
+        failover: false,
+        candidates,
+      }
     }
     const health = connector.health()
-    const candidate = { id, state: health.state, usable: health.usable, skipped: health.usable ? null : health.state }
+    const candidate = {
+      id,
+      state: health.state,
+      usable: health.usable,
+      skipped: health.usable ? null : health.state,
+    }
     return health.usable
-      ? { connector, route: null, reason: `pinned to ${id} (its conversation's connector)`, failover: false, candidates: [candidate] }
-      : { connector: null, route: null, reason: `pinned to ${id}, which is ${health.state}`, failover: false, candidates: [candidate] }
+      ? {
+          connector,
+          route: null,
+          reason: `pinned to ${id} (its conversation's connector)`,
+          failover: false,
+          candidates: [candidate],
+        }
+      : {
+          connector: null,
+          route: null,
+          reason: `pinned to ${id}, which is ${health.state}`,
+          failover: false,
+          candidates: [candidate],
+        }
   }
 
   /**

@@ -9,7 +9,10 @@ export function jsonBody(allowedKeys: readonly string[], maxBytes: number) {
   return async ({ request }: { request: Request }): Promise<unknown> => {
     const declared = Number(request.headers.get("content-length") ?? "0")
     if (declared > maxBytes) {
-      throw new AppError("payload_too_large", `request body is ${declared} bytes; the limit is ${maxBytes}`)
+      throw new AppError(
+        "payload_too_large",
+        `request body is ${declared} bytes; the limit is ${maxBytes}`,
+      )
     }
     const type = request.headers.get("content-type") ?? ""
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
@@ -27,7 +30,10 @@ export function jsonBody(allowedKeys: readonly string[], maxBytes: number) {
     try {
       value = JSON.parse(text)
     } catch (error) {
-      throw new AppError("invalid_json", `request body is not valid JSON: ${(error as Error).message}`)
+      throw new AppError(
+        "invalid_json",
+        `request body is not valid JSON: ${(error as Error).message}`,
+      )
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       throw new AppError("validation_failed", "request body must be a JSON object", {

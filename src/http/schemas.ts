@@ -1,33 +1,69 @@
 import { t } from "elysia"
 
-export const STATUSES = ["scheduled", "queued", "sending", "sent", "delivered", "failed", "expired", "canceled"] as const
+export const STATUSES = [
+  "scheduled",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "failed",
+  "expired",
+  "canceled",
+] as const
 
 export const SendBody = t.Object(
   {
-    to: t.Union([t.String({ minLength: 1, maxLength: 32 }), t.Array(t.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 1000 })], {
-      description: "One E.164 number or a list of up to 1,000",
-      examples: ["+233201234567"],
+    to: t.Union(
+      [
+        t.String({ minLength: 1, maxLength: 32 }),
+        t.Array(t.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 1000 }),
+      ],
+      {
+        description: "One E.164 number or a list of up to 1,000",
+        examples: ["+233201234567"],
+      },
+    ),
+    message: t.String({
+      minLength: 1,
+      description: "Text; GSM-7 or UCS-2 is chosen automatically. Up to 1,600 characters.",
     }),
-    message: t.String({ minLength: 1, description: "Text; GSM-7 or UCS-2 is chosen automatically. Up to 1,600 characters." }),
-    from: t.Optional(t.String({ maxLength: 16, description: "Alphanumeric sender (≤ 11 chars) or a number" })),
-    scheduled_at: t.Optional(t.String({ description: "ISO 8601 date-time with time zone; sent then" })),
-    priority: t.Optional(t.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" })),
+    from: t.Optional(
+      t.String({ maxLength: 16, description: "Alphanumeric sender (≤ 11 chars) or a number" }),
+    ),
+    scheduled_at: t.Optional(
+      t.String({ description: "ISO 8601 date-time with time zone; sent then" }),
+    ),
+    priority: t.Optional(
+      t.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" }),
+    ),
     idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
     validity: t.Optional(
       t.Union([t.Integer({ minimum: 1 }), t.String({ minLength: 1, maxLength: 40 })], {
-        description: "Seconds from the send time (or from scheduled_at), or an ISO 8601 time: not sent by then → expired. At most 7 days.",
+        description:
+          "Seconds from the send time (or from scheduled_at), or an ISO 8601 time: not sent by then → expired. At most 7 days.",
         examples: [600],
       }),
     ),
     callback_url: t.Optional(
-      t.String({ minLength: 1, maxLength: 2048, description: "http(s) URL that receives this message's status events, signed like webhooks" }),
+      t.String({
+        minLength: 1,
+        maxLength: 2048,
+        description: "http(s) URL that receives this message's status events, signed like webhooks",
+      }),
     ),
   },
   { additionalProperties: false },
 )
 
 export const SEND_FIELDS = [
-  "to", "message", "from", "scheduled_at", "priority", "idempotency_key", "validity", "callback_url",
+  "to",
+  "message",
+  "from",
+  "scheduled_at",
+  "priority",
+  "idempotency_key",
+  "validity",
+  "callback_url",
 ] as const
 
 const Encoding = t.Union([t.Literal("gsm7"), t.Literal("ucs2")])
@@ -91,12 +127,20 @@ export const MessageDetail = t.Composite([
       }),
     ),
     events: t.Array(
-      t.Object({ status: t.String(), at: t.String(), detail: Nullable(t.String()), part: t.Optional(t.Integer()) }),
+      t.Object({
+        status: t.String(),
+        at: t.String(),
+        detail: Nullable(t.String()),
+        part: t.Optional(t.Integer()),
+      }),
     ),
   }),
 ])
 
-export const MessageList = t.Object({ data: t.Array(MessageView), next_cursor: Nullable(t.String()) })
+export const MessageList = t.Object({
+  data: t.Array(MessageView),
+  next_cursor: Nullable(t.String()),
+})
 
 export const ListQuery = t.Object({
   status: t.Optional(t.Union(STATUSES.map((s) => t.Literal(s)))),

@@ -5,7 +5,19 @@
  */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
-export type IdPrefix = "msg" | "bat" | "acc" | "key" | "snd" | "whk" | "evt" | "req" | "inb" | "cnv" | "whd" | "num"
+export type IdPrefix =
+  | "msg"
+  | "bat"
+  | "acc"
+  | "key"
+  | "snd"
+  | "whk"
+  | "evt"
+  | "req"
+  | "inb"
+  | "cnv"
+  | "whd"
+  | "num"
 
 let lastMs = 0
 let lastRandom = new Uint8Array(10)

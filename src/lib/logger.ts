@@ -14,7 +14,16 @@ export function createLogger(level: LogLevel = "info"): Logger {
     base: { app: "signalbox" },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ["password", "*.password", "admin_key", "*.admin_key", "authorization", "*.authorization", "key", "*.key"],
+      paths: [
+        "password",
+        "*.password",
+        "admin_key",
+        "*.admin_key",
+        "authorization",
+        "*.authorization",
+        "key",
+        "*.key",
+      ],
       censor: "[redacted]",
     },
   })

@@ -1,8 +1,8 @@
 import { Cron } from "croner"
-import type { Clock } from "../lib/clock.ts"
-import type { Logger } from "../lib/logger.ts"
 import { settleCharge } from "../core/ledger.ts"
 import type { MessageNotifier } from "../core/message-notifier.ts"
+import type { Clock } from "../lib/clock.ts"
+import type { Logger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
 
 /** Rows released per transaction; a large campaign due at one minute is released in slices. */
@@ -18,13 +18,26 @@ export class ScheduledRelease {
   private running = false
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; logger: Logger; onReleased(): void; notifier?: MessageNotifier },
+    private readonly deps: {
+      store: Store
+      clock: Clock
+      logger: Logger
+      onReleased(): void
+      notifier?: MessageNotifier
+    },
   ) {}
 
   start(): void {
-    this.job = new Cron("* * * * * *", { protect: true, catch: (e) => this.deps.logger.error({ err: e }, "scheduled release failed") }, async () => {
-      await this.tick()
-    })
+    this.job = new Cron(
+      "* * * * * *",
+      {
+        protect: true,
+        catch: (e) => this.deps.logger.error({ err: e }, "scheduled release failed"),
+      },
+      async () => {
+        await this.tick()
+      },
+    )
     void this.tick()
   }
 
@@ -42,12 +55,17 @@ export class ScheduledRelease {
         const rows = store.messages.expireDue(now, RELEASE_BATCH)
         for (const row of rows) {
           store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
-          this.deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.expired", now)
+          this.deps.notifier?.notify(
+            { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
+            "message.expired",
+            now,
+          )
           settleCharge(store.ledger, row.id, now)
         }
         return rows.length
       })
-      if (expired > 0) this.deps.logger.info({ expired }, "messages expired before they could be sent")
+      if (expired > 0)
+        this.deps.logger.info({ expired }, "messages expired before they could be sent")
       if (expired < RELEASE_BATCH) return
     }
   }
@@ -64,8 +82,17 @@ export class ScheduledRelease {
           const now = clock.now()
           const rows = store.messages.releaseScheduled(now, RELEASE_BATCH)
           for (const row of rows) {
-            store.messages.addEvent(row.id, "queued", now, `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`)
-            this.deps.notifier?.notify({ id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }, "message.queued", now)
+            store.messages.addEvent(
+              row.id,
+              "queued",
+              now,
+              `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`,
+            )
+            this.deps.notifier?.notify(
+              { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
+              "message.queued",
+              now,
+            )
           }
           return rows.length
         })

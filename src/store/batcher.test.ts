@@ -10,7 +10,11 @@ function setUp(path: string) {
   db.exec("PRAGMA journal_mode = WAL")
   db.exec("CREATE TABLE t (v TEXT NOT NULL)")
   const insert = db.prepare("INSERT INTO t (v) VALUES (?)")
-  const all = () => db.query<{ v: string }, []>("SELECT v FROM t ORDER BY rowid").all().map((r) => r.v)
+  const all = () =>
+    db
+      .query<{ v: string }, []>("SELECT v FROM t ORDER BY rowid")
+      .all()
+      .map((r) => r.v)
   return { db, insert, all, batcher: new WriteBatcher(db) }
 }
 
@@ -18,7 +22,14 @@ describe("WriteBatcher", () => {
   test("jobs queued in one turn share one commit and resolve after it, in order", async () => {
     using dir = tempDir()
     const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
-    const done = await Promise.all(["a", "b", "c"].map((v) => batcher.run(() => (insert.run(v), v))))
+    const done = await Promise.all(
+      ["a", "b", "c"].map((v) =>
+        batcher.run(() => {
+          insert.run(v)
+          return v
+        }),
+      ),
+    )
     expect(done).toEqual(["a", "b", "c"])
     expect(all()).toEqual(["a", "b", "c"])
     expect(batcher.commits).toBe(1)

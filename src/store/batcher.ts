@@ -41,7 +41,7 @@ export class WriteBatcher {
   replays = 0
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly maxJobs = 2000,
   ) {
     this.inner = db.transaction((fn: () => unknown) => fn())
@@ -69,7 +69,12 @@ export class WriteBatcher {
 
   run<T>(fn: () => T, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, savepoint: options.savepoint !== false, resolve: resolve as (v: unknown) => void, reject })
+      this.queue.push({
+        fn,
+        savepoint: options.savepoint !== false,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.flush())

@@ -23,7 +23,24 @@ export type NewInbound = Omit<InboundRow, "seq">
 /** Inbound (MO) messages in arrival order. Synchronous: callers own transactions. */
 export class InboundRepo {
   private readonly q: {
-    insert: Statement<InboundRow, [string, string, string, string, string | null, string, string, number, string | null, number | null, number, number, string | null]>
+    insert: Statement<
+      InboundRow,
+      [
+        string,
+        string,
+        string,
+        string,
+        string | null,
+        string,
+        string,
+        number,
+        string | null,
+        number | null,
+        number,
+        number,
+        string | null,
+      ]
+    >
     byExternal: Statement<InboundRow, [string, string]>
     byId: Statement<InboundRow, [string]>
     page: Statement<InboundRow, [string, number, number]>
@@ -37,9 +54,13 @@ export class InboundRepo {
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          RETURNING *`,
       ),
-      byExternal: db.query("SELECT * FROM inbound_messages WHERE connector_id = ? AND external_id = ?"),
+      byExternal: db.query(
+        "SELECT * FROM inbound_messages WHERE connector_id = ? AND external_id = ?",
+      ),
       byId: db.query("SELECT * FROM inbound_messages WHERE id = ?"),
-      page: db.query("SELECT * FROM inbound_messages WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      page: db.query(
+        "SELECT * FROM inbound_messages WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      ),
     }
   }
 
@@ -50,8 +71,19 @@ export class InboundRepo {
       if (existing) return { row: existing, duplicate: true }
     }
     const row = this.q.insert.get(
-      m.id, m.account_id, m.connector_id, m.from_addr, m.to_addr, m.body, m.encoding, m.parts,
-      m.external_id, m.sent_at, m.received_at, m.created_at, m.conversation_id,
+      m.id,
+      m.account_id,
+      m.connector_id,
+      m.from_addr,
+      m.to_addr,
+      m.body,
+      m.encoding,
+      m.parts,
+      m.external_id,
+      m.sent_at,
+      m.received_at,
+      m.created_at,
+      m.conversation_id,
     )!
     return { row, duplicate: false }
   }

@@ -10,7 +10,12 @@ export type MessageStatus =
   | "expired"
   | "canceled"
 
-export const FINAL_STATUSES: readonly MessageStatus[] = ["delivered", "failed", "expired", "canceled"]
+export const FINAL_STATUSES: readonly MessageStatus[] = [
+  "delivered",
+  "failed",
+  "expired",
+  "canceled",
+]
 
 export interface MessageRow {
   seq: number
@@ -128,9 +133,15 @@ export class MessageRepo {
     nextPriority: Statement<Lane, [number]>
     firstLane: Statement<Lane, []>
     claimLane: Statement<MessageRow, [number, number, string, number, number]>
-    expireDue: Statement<{ id: string; account_id: string; callback_url: string | null }, [number, number]>
+    expireDue: Statement<
+      { id: string; account_id: string; callback_url: string | null },
+      [number, number]
+    >
     cancel: Statement<MessageRow, [number, string, string]>
-    withdrawTo: Statement<{ id: string; callback_url: string | null }, [number, string, string, string]>
+    withdrawTo: Statement<
+      { id: string; callback_url: string | null },
+      [number, string, string, string]
+    >
     unclaim: Statement
     releaseScheduled: Statement<MessageRow, [number, number, number]>
     requeueSending: Statement<{ id: string }, [number]>
@@ -273,12 +284,18 @@ export class MessageRepo {
       ),
       countByStatus: db.query("SELECT status, count(*) AS n FROM messages GROUP BY status"),
       // Sandbox messages never reached the number, so they own none of its replies.
-      lastAccountTo: db.query("SELECT account_id FROM messages WHERE to_number = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1"),
+      lastAccountTo: db.query(
+        "SELECT account_id FROM messages WHERE to_number = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1",
+      ),
       lastAccountToFrom: db.query(
         "SELECT account_id FROM messages WHERE to_number = ? AND from_addr = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1",
       ),
-      countQueued: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'"),
-      countScheduled: db.query("SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'"),
+      countQueued: db.query(
+        "SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'",
+      ),
+      countScheduled: db.query(
+        "SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'",
+      ),
       setAttempts: db.prepare("UPDATE messages SET attempts = ? WHERE id = ?"),
       nextScheduled: db.query(
         "SELECT min(scheduled_at) AS at FROM messages WHERE status = 'scheduled'",
@@ -293,9 +310,22 @@ export class MessageRepo {
   insertMessage(m: NewMessage): void {
     // Positional binding: ~25 % cheaper than a named-parameter object on this hot path.
     this.q.insertMessage.run(
-      m.id, m.batch_id, m.account_id, m.to_number, m.from_addr, m.body, m.encoding, m.segments,
-      m.reference, m.priority, m.status, m.scheduled_at, m.not_before, m.created_at,
-      m.expires_at, m.callback_url,
+      m.id,
+      m.batch_id,
+      m.account_id,
+      m.to_number,
+      m.from_addr,
+      m.body,
+      m.encoding,
+      m.segments,
+      m.reference,
+      m.priority,
+      m.status,
+      m.scheduled_at,
+      m.not_before,
+      m.created_at,
+      m.expires_at,
+      m.callback_url,
     )
   }
 
@@ -323,7 +353,9 @@ export class MessageRepo {
     let lane = this.q.firstLane.get()
     while (lane && out.length < max) {
       out.push(lane)
-      lane = this.q.nextAccount.get(lane.priority, lane.account_id) ?? this.q.nextPriority.get(lane.priority)
+      lane =
+        this.q.nextAccount.get(lane.priority, lane.account_id) ??
+        this.q.nextPriority.get(lane.priority)
     }
     return out
   }
@@ -342,7 +374,10 @@ export class MessageRepo {
   }
 
   /** Ends up to `limit` queued or scheduled messages whose validity has passed. */
-  expireDue(now: number, limit: number): { id: string; account_id: string; callback_url: string | null }[] {
+  expireDue(
+    now: number,
+    limit: number,
+  ): { id: string; account_id: string; callback_url: string | null }[] {
     return this.q.expireDue.all(now, limit)
   }
 
@@ -352,7 +387,12 @@ export class MessageRepo {
   }
 
   /** Cancels every queued or scheduled message of an account to a number (it opted out). */
-  withdrawTo(accountId: string, to: string, now: number, detail: string): { id: string; callback_url: string | null }[] {
+  withdrawTo(
+    accountId: string,
+    to: string,
+    now: number,
+    detail: string,
+  ): { id: string; callback_url: string | null }[] {
     return this.q.withdrawTo.all(now, detail, to, accountId)
   }
 
@@ -378,9 +418,17 @@ export class MessageRepo {
     finalAt?: number
   }): void {
     this.q.setStatus.run(
-      change.id, change.status, change.at, change.notBefore ?? null, change.connectorId ?? null,
-      change.carrierMessageId ?? null, change.errorCode ?? null, change.errorDetail ?? null,
-      change.sentAt ?? null, change.deliveredAt ?? null, change.finalAt ?? null,
+      change.id,
+      change.status,
+      change.at,
+      change.notBefore ?? null,
+      change.connectorId ?? null,
+      change.carrierMessageId ?? null,
+      change.errorCode ?? null,
+      change.errorDetail ?? null,
+      change.sentAt ?? null,
+      change.deliveredAt ?? null,
+      change.finalAt ?? null,
     )
   }
 
@@ -390,8 +438,14 @@ export class MessageRepo {
 
   upsertPart(p: Omit<PartRow, "receipt_at">): void {
     this.q.upsertPart.run(
-      p.message_id, p.part_index, p.connector_id, p.carrier_id, p.carrier_id_raw, p.status,
-      p.error, p.submitted_at,
+      p.message_id,
+      p.part_index,
+      p.connector_id,
+      p.carrier_id,
+      p.carrier_id_raw,
+      p.status,
+      p.error,
+      p.submitted_at,
     )
   }
 
@@ -399,7 +453,13 @@ export class MessageRepo {
     return this.q.partByCarrier.get(connectorId, carrierId)
   }
 
-  setPartStatus(messageId: string, index: number, status: string, error: string | null, at: number) {
+  setPartStatus(
+    messageId: string,
+    index: number,
+    status: string,
+    error: string | null,
+    at: number,
+  ) {
     this.q.updatePartStatus.run(messageId, index, status, error, at)
   }
 
@@ -431,14 +491,20 @@ export class MessageRepo {
 
   /** The account that last messaged `to` (from `from`, when given and it matches anything). */
   lastAccountMessaging(to: string, from: string | null): string | null {
-    const viaNumber = from === null ? null : this.q.lastAccountToFrom.get(to, from.replace(/^\+/, ""))
-      ?? this.q.lastAccountToFrom.get(to, from)
+    const viaNumber =
+      from === null
+        ? null
+        : (this.q.lastAccountToFrom.get(to, from.replace(/^\+/, "")) ??
+          this.q.lastAccountToFrom.get(to, from))
     return viaNumber?.account_id ?? this.q.lastAccountTo.get(to)?.account_id ?? null
   }
 
   /** Queue depth from the partial indexes only (no table scan, whatever the history). */
   queueDepth(): { queued: number; scheduled: number } {
-    return { queued: this.q.countQueued.get()?.n ?? 0, scheduled: this.q.countScheduled.get()?.n ?? 0 }
+    return {
+      queued: this.q.countQueued.get()?.n ?? 0,
+      scheduled: this.q.countScheduled.get()?.n ?? 0,
+    }
   }
 
   countByStatus(): Record<string, number> {

@@ -40,7 +40,9 @@ describe.each(["README.md", "docs/webhooks.md"])("the verification snippet in %s
     const secret = generateSecret()
     const headers = signed(secret, body)
     expect(() => verify(secret, headers, body)).not.toThrow()
-    expect(() => verify(secret, headers, body.replace("YES", "NO"))).toThrow("no matching signature")
+    expect(() => verify(secret, headers, body.replace("YES", "NO"))).toThrow(
+      "no matching signature",
+    )
     expect(() => verify(generateSecret(), headers, body)).toThrow("no matching signature")
     const old = signed(secret, body, new Date(Date.now() - 10 * 60_000))
     expect(() => verify(secret, old, body)).toThrow("timestamp out of tolerance")

@@ -1,6 +1,6 @@
 // Bad input gets a precise problem+json answer and the server keeps serving (brief, rule 4).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { type TestGateway, startGateway } from "../support/gateway.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 
 let gw: TestGateway
 
@@ -13,12 +13,22 @@ afterAll(async () => {
 
 async function problem(res: Response) {
   expect(res.headers.get("content-type")).toContain("application/problem+json")
-  return (await res.json()) as { code: string; status: number; detail: string; type: string; errors?: unknown[] }
+  return (await res.json()) as {
+    code: string
+    status: number
+    detail: string
+    type: string
+    errors?: unknown[]
+  }
 }
 
 describe("POST /v1/messages", () => {
   test("answers 400 invalid_json for a malformed body", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", body: '{"to": "+233201234567", ', headers: { "content-type": "application/json" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      body: '{"to": "+233201234567", ',
+      headers: { "content-type": "application/json" },
+    })
     expect(res.status).toBe(400)
     const p = await problem(res)
     expect(p.code).toBe("invalid_json")
@@ -26,7 +36,10 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 422 validation_failed for a wrong type and names the field", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: 233201234567, message: "hi" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: 233201234567, message: "hi" },
+    })
     expect(res.status).toBe(422)
     const p = await problem(res)
     expect(p.code).toBe("validation_failed")
@@ -34,7 +47,10 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 422 validation_failed for an unknown field and names it", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "hi", sender: "X" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "hi", sender: "X" },
+    })
     expect(res.status).toBe(422)
     const p = await problem(res)
     expect(p.code).toBe("validation_failed")
@@ -42,7 +58,10 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 422 invalid_phone_number naming the bad number", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: ["+233201234567", "+12"], message: "hi" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: ["+233201234567", "+12"], message: "hi" },
+    })
     expect(res.status).toBe(422)
     const p = await problem(res)
     expect(p.code).toBe("invalid_phone_number")
@@ -50,19 +69,28 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 422 validation_failed for an empty message", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "" },
+    })
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe("validation_failed")
   })
 
   test("answers 422 message_too_long over 1,600 characters", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "a".repeat(1601) } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "a".repeat(1601) },
+    })
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe("message_too_long")
   })
 
   test("answers 422 validation_failed for a sender longer than 11 characters", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", from: "TOOLONGSENDER" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "x", from: "TOOLONGSENDER" },
+    })
     expect(res.status).toBe(422)
     const p = await problem(res)
     expect(p.code).toBe("validation_failed")
@@ -70,13 +98,19 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 422 validation_failed for a scheduled_at without a time zone", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", scheduled_at: "2030-01-01 09:00" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "x", scheduled_at: "2030-01-01 09:00" },
+    })
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe("validation_failed")
   })
 
   test("answers 422 for a priority out of range", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x", priority: 11 } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "x", priority: 11 },
+    })
     expect(res.status).toBe(422)
     expect((await problem(res)).code).toBe("validation_failed")
   })
@@ -89,19 +123,30 @@ describe("POST /v1/messages", () => {
   })
 
   test("answers 413 payload_too_large over max_body_bytes", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x".repeat(2_000_000) } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "x".repeat(2_000_000) },
+    })
     expect(res.status).toBe(413)
     expect((await problem(res)).code).toBe("payload_too_large")
   })
 
   test("answers 401 authentication_failed without a key", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", key: null, json: { to: "+233201234567", message: "x" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      key: null,
+      json: { to: "+233201234567", message: "x" },
+    })
     expect(res.status).toBe(401)
     expect((await problem(res)).code).toBe("authentication_failed")
   })
 
   test("answers 401 authentication_failed for a wrong key, by either header", async () => {
-    const bearer = await gw.api("/v1/messages", { method: "POST", key: "sk_live_wrong", json: { to: "+233201234567", message: "x" } })
+    const bearer = await gw.api("/v1/messages", {
+      method: "POST",
+      key: "sk_live_wrong",
+      json: { to: "+233201234567", message: "x" },
+    })
     expect(bearer.status).toBe(401)
     const header = await gw.api("/v1/messages", {
       method: "POST",
@@ -126,7 +171,11 @@ describe("POST /v1/messages", () => {
   test("keeps serving after a burst of bad requests", async () => {
     const bad = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        gw.api("/v1/messages", { method: "POST", body: i % 2 ? "{" : "[]", headers: { "content-type": "application/json" } }),
+        gw.api("/v1/messages", {
+          method: "POST",
+          body: i % 2 ? "{" : "[]",
+          headers: { "content-type": "application/json" },
+        }),
       ),
     )
     expect(bad.every((r) => r.status === 400 || r.status === 422)).toBe(true)

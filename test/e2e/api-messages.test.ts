@@ -1,6 +1,6 @@
 // The message API against the built-in simulator connector, over a real socket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { type TestGateway, startGateway } from "../support/gateway.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 let gw: TestGateway
@@ -38,17 +38,31 @@ async function detail(id: string): Promise<Detail> {
 
 describe("sending through the simulator", () => {
   test("a message moves queued → sending → sent → delivered with a timestamp for each", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233 20 123 4567", message: "Hello from Signalbox", from: "ACME" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233 20 123 4567", message: "Hello from Signalbox", from: "ACME" },
+    })
     expect(res.status).toBe(202)
-    const body = (await res.json()) as { batch_id: string; messages: { id: string; to: string; status: string; segments: number; encoding: string }[] }
+    const body = (await res.json()) as {
+      batch_id: string
+      messages: { id: string; to: string; status: string; segments: number; encoding: string }[]
+    }
     expect(body.batch_id).toStartWith("bat_")
     expect(body.messages).toHaveLength(1)
-    expect(body.messages[0]).toMatchObject({ to: "+233201234567", status: "queued", segments: 1, encoding: "gsm7" })
+    expect(body.messages[0]).toMatchObject({
+      to: "+233201234567",
+      status: "queued",
+      segments: 1,
+      encoding: "gsm7",
+    })
     const id = body.messages[0]!.id
-    const m = await waitFor(async () => {
-      const d = await detail(id)
-      return d.status === "delivered" ? d : null
-    }, { what: "delivered" })
+    const m = await waitFor(
+      async () => {
+        const d = await detail(id)
+        return d.status === "delivered" ? d : null
+      },
+      { what: "delivered" },
+    )
     expect(m.events.map((e) => e.status)).toEqual(["queued", "sending", "sent", "delivered"])
     expect(m.connector).toBe("sim")
     expect(m.carrier_message_id).toStartWith("sim")
@@ -57,16 +71,27 @@ describe("sending through the simulator", () => {
   })
 
   test("a batch gives one message per recipient and a UCS-2 text reports its encoding", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: ["+233201234567", "+447911123456"], message: "مرحبا 👋" } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: ["+233201234567", "+447911123456"], message: "مرحبا 👋" },
+    })
     expect(res.status).toBe(202)
-    const body = (await res.json()) as { batch_id: string; messages: { id: string; encoding: string; segments: number }[] }
+    const body = (await res.json()) as {
+      batch_id: string
+      messages: { id: string; encoding: string; segments: number }[]
+    }
     expect(body.messages.map((m) => m.encoding)).toEqual(["ucs2", "ucs2"])
-    const list = (await (await gw.api(`/v1/messages?batch_id=${body.batch_id}`)).json()) as { data: { id: string }[] }
+    const list = (await (await gw.api(`/v1/messages?batch_id=${body.batch_id}`)).json()) as {
+      data: { id: string }[]
+    }
     expect(list.data.map((m) => m.id).sort()).toEqual(body.messages.map((m) => m.id).sort())
   })
 
   test("a 400-character text is 3 parts, each with its own carrier id", async () => {
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "x".repeat(400) } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "x".repeat(400) },
+    })
     const id = ((await res.json()) as { messages: { id: string; segments: number }[] }).messages[0]!
     expect(id.segments).toBe(3)
     const m = await waitFor(async () => {
@@ -80,7 +105,11 @@ describe("sending through the simulator", () => {
 
   test("the same Idempotency-Key and body returns the first answer; another body is a 409", async () => {
     const send = (message: string) =>
-      gw.api("/v1/messages", { method: "POST", headers: { "idempotency-key": "order-42" }, json: { to: "+233201234567", message } })
+      gw.api("/v1/messages", {
+        method: "POST",
+        headers: { "idempotency-key": "order-42" },
+        json: { to: "+233201234567", message },
+      })
     const first = await send("Your code is 1234")
     const again = await send("Your code is 1234")
     expect(first.status).toBe(202)
@@ -94,7 +123,10 @@ describe("sending through the simulator", () => {
 
   test("a scheduled message waits as scheduled and is released at its time", async () => {
     const at = new Date(Date.now() + 1500).toISOString()
-    const res = await gw.api("/v1/messages", { method: "POST", json: { to: "+233201234567", message: "later", scheduled_at: at } })
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233201234567", message: "later", scheduled_at: at },
+    })
     const m = ((await res.json()) as { messages: { id: string; status: string }[] }).messages[0]!
     expect(m.status).toBe("scheduled")
     expect((await detail(m.id)).status).toBe("scheduled")
@@ -102,17 +134,28 @@ describe("sending through the simulator", () => {
       const d = await detail(m.id)
       return d.status === "delivered" ? d : null
     })
-    expect(done.events.map((e) => e.status)).toEqual(["scheduled", "queued", "sending", "sent", "delivered"])
+    expect(done.events.map((e) => e.status)).toEqual([
+      "scheduled",
+      "queued",
+      "sending",
+      "sent",
+      "delivered",
+    ])
     expect(Date.parse(done.events[1]!.at)).toBeGreaterThanOrEqual(Date.parse(at))
   })
 
   test("lists filter by status and to, and page with a cursor without repeats", async () => {
     const to = "+447911123457"
-    for (let i = 0; i < 5; i++) await gw.api("/v1/messages", { method: "POST", json: { to, message: `n${i}` } })
+    for (let i = 0; i < 5; i++)
+      await gw.api("/v1/messages", { method: "POST", json: { to, message: `n${i}` } })
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page = (await (await gw.api(`/v1/messages?to=${encodeURIComponent(to)}&limit=2${cursor ? `&cursor=${cursor}` : ""}`)).json()) as {
+      const page = (await (
+        await gw.api(
+          `/v1/messages?to=${encodeURIComponent(to)}&limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        )
+      ).json()) as {
         data: { id: string; to: string }[]
         next_cursor: string | null
       }
@@ -122,7 +165,9 @@ describe("sending through the simulator", () => {
     } while (cursor)
     expect(seen).toHaveLength(5)
     expect(new Set(seen).size).toBe(5)
-    const queued = (await (await gw.api("/v1/messages?status=delivered&limit=1000")).json()) as { data: { status: string }[] }
+    const queued = (await (await gw.api("/v1/messages?status=delivered&limit=1000")).json()) as {
+      data: { status: string }[]
+    }
     expect(queued.data.every((m) => m.status === "delivered")).toBe(true)
   })
 })
@@ -132,13 +177,19 @@ describe("operations endpoints", () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200)
     const ready = await fetch(`${gw.url}/readyz`)
     expect(ready.status).toBe(200)
-    expect(((await ready.json()) as { connectors: { id: string; type: string; state: string; usable: boolean }[] }).connectors).toEqual([
-      { id: "sim", type: "simulator", state: "bound", usable: true },
-    ])
+    expect(
+      (
+        (await ready.json()) as {
+          connectors: { id: string; type: string; state: string; usable: boolean }[]
+        }
+      ).connectors,
+    ).toEqual([{ id: "sim", type: "simulator", state: "bound", usable: true }])
   })
 
   test("openapi.json describes POST /v1/messages with its body schema, and /docs serves offline assets", async () => {
-    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: unknown }>> }
+    const doc = (await (await fetch(`${gw.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>
+    }
     const post = doc.paths["/v1/messages"]?.post ?? doc.paths["/v1/messages/"]?.post
     expect(post?.requestBody).toBeDefined()
     const page = await (await fetch(`${gw.url}/docs`)).text()

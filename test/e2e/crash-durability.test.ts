@@ -23,7 +23,10 @@ describe("kill -9 during sends", () => {
           const res = await fetch(`${first.url}/v1/messages`, {
             method: "POST",
             headers,
-            body: JSON.stringify({ to: [`+2332012${String(c).padStart(2, "0")}${String(i % 1000).padStart(3, "0")}`], message: `crash test ${c}/${i}` }),
+            body: JSON.stringify({
+              to: [`+2332012${String(c).padStart(2, "0")}${String(i % 1000).padStart(3, "0")}`],
+              message: `crash test ${c}/${i}`,
+            }),
           })
           if (res.status === 202) {
             const body = (await res.json()) as { messages: { id: string }[] }
@@ -34,15 +37,27 @@ describe("kill -9 during sends", () => {
         }
       }
     })
-    await waitFor(() => acknowledged.length >= 300, { what: "300 acknowledged sends", timeoutMs: 20_000 })
+    await waitFor(() => acknowledged.length >= 300, {
+      what: "300 acknowledged sends",
+      timeoutMs: 20_000,
+    })
     first.proc.kill("SIGKILL")
     stop = true
     await first.proc.exited
     await Promise.all(clients)
 
     const db = new Database(join(dir.path, "signalbox.db"), { readonly: true })
-    const stored = new Set(db.query<{ id: string }, []>("SELECT id FROM messages").all().map((r) => r.id))
-    const statuses = db.query<{ status: string; n: number }, []>("SELECT status, count(*) AS n FROM messages GROUP BY status").all()
+    const stored = new Set(
+      db
+        .query<{ id: string }, []>("SELECT id FROM messages")
+        .all()
+        .map((r) => r.id),
+    )
+    const statuses = db
+      .query<{ status: string; n: number }, []>(
+        "SELECT status, count(*) AS n FROM messages GROUP BY status",
+      )
+      .all()
     db.close()
     const missing = acknowledged.filter((id) => !stored.has(id))
     expect(missing).toEqual([])
@@ -53,30 +68,48 @@ describe("kill -9 during sends", () => {
       await waitFor(
         () => {
           const check = new Database(join(dir.path, "signalbox.db"), { readonly: true })
-          const open = check.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')").get()!.n
-          const recoveredNotDelivered = check.query<{ n: number }, []>(
-            "SELECT count(*) AS n FROM messages WHERE status <> 'delivered' AND id IN (SELECT message_id FROM message_events WHERE detail LIKE 'recovered at start%')",
-          ).get()!.n
+          const open = check
+            .query<{ n: number }, []>(
+              "SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')",
+            )
+            .get()!.n
+          const recoveredNotDelivered = check
+            .query<{ n: number }, []>(
+              "SELECT count(*) AS n FROM messages WHERE status <> 'delivered' AND id IN (SELECT message_id FROM message_events WHERE detail LIKE 'recovered at start%')",
+            )
+            .get()!.n
           check.close()
           return open === 0 && recoveredNotDelivered === 0
         },
         { what: "every message final after restart", timeoutMs: 25_000, intervalMs: 200 },
       ).catch((e) => {
         const c = new Database(join(dir.path, "signalbox.db"), { readonly: true })
-        console.log(c.query("SELECT status, count(*) n FROM messages GROUP BY status").all(), second.output().slice(-3000))
+        console.log(
+          c.query("SELECT status, count(*) n FROM messages GROUP BY status").all(),
+          second.output().slice(-3000),
+        )
         c.close()
         throw e
-      }
-      )
+      })
       const check = new Database(join(dir.path, "signalbox.db"), { readonly: true })
       // `sent` before the crash: the simulator, unlike a carrier's SMSC, keeps pending receipts
       // only in memory, so those stay `sent`. Everything else must have been (re)submitted and
       // delivered; nothing may be failed or stuck.
-      const bad = check.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status NOT IN ('sent','delivered')").get()!.n
-      const recovered = check.query<{ n: number }, []>("SELECT count(DISTINCT message_id) AS n FROM message_events WHERE detail LIKE 'recovered at start%'").get()!.n
-      const recoveredDelivered = check.query<{ n: number }, []>(
-        "SELECT count(*) AS n FROM messages WHERE status = 'delivered' AND id IN (SELECT message_id FROM message_events WHERE detail LIKE 'recovered at start%')",
-      ).get()!.n
+      const bad = check
+        .query<{ n: number }, []>(
+          "SELECT count(*) AS n FROM messages WHERE status NOT IN ('sent','delivered')",
+        )
+        .get()!.n
+      const recovered = check
+        .query<{ n: number }, []>(
+          "SELECT count(DISTINCT message_id) AS n FROM message_events WHERE detail LIKE 'recovered at start%'",
+        )
+        .get()!.n
+      const recoveredDelivered = check
+        .query<{ n: number }, []>(
+          "SELECT count(*) AS n FROM messages WHERE status = 'delivered' AND id IN (SELECT message_id FROM message_events WHERE detail LIKE 'recovered at start%')",
+        )
+        .get()!.n
       check.close()
       expect(bad).toBe(0)
       // Every message caught in `sending` by the kill was submitted again and delivered.

@@ -17,7 +17,12 @@ const WINDOW = 10
 describe("repeated kill -9 under load over a real SMPP bind", () => {
   test("every acknowledged message reaches the SMSC at least once and ends sent or delivered", async () => {
     using dir = tempDir("signalbox-crash3-")
-    const smsc = await startFakeSmsc({ credentials: null, receipts: "auto", receiptDelayMs: 20, responseDelayMs: 2 })
+    const smsc = await startFakeSmsc({
+      credentials: null,
+      receipts: "auto",
+      receiptDelayMs: 20,
+      responseDelayMs: 2,
+    })
     const toml = `[[connectors]]
 id = "carrier-a"
 type = "smpp"
@@ -43,7 +48,11 @@ retry_cap_ms = 200
         const n = serial++
         const to = `+4915${String(n).padStart(9, "0")}`
         try {
-          const res = await fetch(`${gateway.url}/v1/messages`, { method: "POST", headers, body: JSON.stringify({ to, message: `crash ${n}` }) })
+          const res = await fetch(`${gateway.url}/v1/messages`, {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ to, message: `crash ${n}` }),
+          })
           if (res.status === 202) {
             const body = (await res.json()) as { messages: { id: string }[] }
             acknowledged.set(to.slice(1), body.messages[0]!.id)
@@ -57,31 +66,53 @@ retry_cap_ms = 200
     try {
       for (let k = 0; k < KILLS; k++) {
         const target = acknowledged.size + 200
-        await waitFor(() => acknowledged.size >= target, { what: `${target} acknowledged`, timeoutMs: 20_000 })
+        await waitFor(() => acknowledged.size >= target, {
+          what: `${target} acknowledged`,
+          timeoutMs: 20_000,
+        })
         gateway.proc.kill("SIGKILL")
         await gateway.proc.exited
         gateway = await spawnGateway(dir.path, toml)
       }
       const after = acknowledged.size + 200
-      await waitFor(() => acknowledged.size >= after, { what: "more load after the last restart", timeoutMs: 20_000 })
+      await waitFor(() => acknowledged.size >= after, {
+        what: "more load after the last restart",
+        timeoutMs: 20_000,
+      })
       running = false
       await Promise.all(clients)
 
       const dbPath = join(dir.path, "signalbox.db")
-      const settled = await waitFor(() => {
-        const db = new Database(dbPath, { readonly: true })
-        const open = db.query<{ n: number }, []>("SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')").get()!.n
-        db.close()
-        return open === 0
-      }, { what: "queue drained after the last restart", timeoutMs: 30_000, intervalMs: 200 })
+      const settled = await waitFor(
+        () => {
+          const db = new Database(dbPath, { readonly: true })
+          const open = db
+            .query<{ n: number }, []>(
+              "SELECT count(*) AS n FROM messages WHERE status IN ('queued','sending','scheduled')",
+            )
+            .get()!.n
+          db.close()
+          return open === 0
+        },
+        { what: "queue drained after the last restart", timeoutMs: 30_000, intervalMs: 200 },
+      )
       expect(settled).toBe(true)
 
       const db = new Database(dbPath, { readonly: true })
-      const rows = new Map(db.query<{ id: string; status: string }, []>("SELECT id, status FROM messages").all().map((r) => [r.id, r.status]))
+      const rows = new Map(
+        db
+          .query<{ id: string; status: string }, []>("SELECT id, status FROM messages")
+          .all()
+          .map((r) => [r.id, r.status]),
+      )
       db.close()
 
       const submitsPerDestination = new Map<string, number>()
-      for (const s of smsc.submits) submitsPerDestination.set(s.destination_addr, (submitsPerDestination.get(s.destination_addr) ?? 0) + 1)
+      for (const s of smsc.submits)
+        submitsPerDestination.set(
+          s.destination_addr,
+          (submitsPerDestination.get(s.destination_addr) ?? 0) + 1,
+        )
 
       const lost: string[] = []
       const notAtSmsc: string[] = []

@@ -2,7 +2,7 @@
 // SMPP binds to fake SMSCs over TCP, a real SQLite file.
 import { afterEach, describe, expect, test } from "bun:test"
 import { type FakeSmsc, type FakeSmscOptions, startFakeSmsc } from "../fakes/smsc.ts"
-import { type TestGateway, startGateway } from "../support/gateway.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 interface Detail {
@@ -22,7 +22,12 @@ afterEach(async () => {
 })
 
 async function smsc(options: FakeSmscOptions = {}): Promise<FakeSmsc> {
-  const s = await startFakeSmsc({ credentials: CREDENTIALS, receipts: "auto", receiptDelayMs: 5, ...options })
+  const s = await startFakeSmsc({
+    credentials: CREDENTIALS,
+    receipts: "auto",
+    receiptDelayMs: 5,
+    ...options,
+  })
   open.push(s)
   return s
 }
@@ -63,7 +68,9 @@ async function oneCarrier(a: FakeSmsc): Promise<TestGateway> {
 prefix = "*"
 connectors = ["carrier-a"]
 `)
-  await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "carrier-a bound" })
+  await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+    what: "carrier-a bound",
+  })
   return gw
 }
 
@@ -78,14 +85,22 @@ async function detail(gw: TestGateway, id: string): Promise<Detail> {
 }
 
 async function final(gw: TestGateway, id: string): Promise<Detail> {
-  return waitFor(async () => {
-    const d = await detail(gw, id)
-    return ["delivered", "failed", "expired", "canceled"].includes(d.status) ? d : null
-  }, { what: `final status of ${id}` })
+  return waitFor(
+    async () => {
+      const d = await detail(gw, id)
+      return ["delivered", "failed", "expired", "canceled"].includes(d.status) ? d : null
+    },
+    { what: `final status of ${id}` },
+  )
 }
 
-async function connectorState(gw: TestGateway, id: string): Promise<{ state: string; usable: boolean }> {
-  const body = (await (await gw.api("/v1/connectors")).json()) as { data: { id: string; state: string; usable: boolean }[] }
+async function connectorState(
+  gw: TestGateway,
+  id: string,
+): Promise<{ state: string; usable: boolean }> {
+  const body = (await (await gw.api("/v1/connectors")).json()) as {
+    data: { id: string; state: string; usable: boolean }[]
+  }
   return body.data.find((c) => c.id === id)!
 }
 
@@ -112,8 +127,12 @@ from = "ACME"
 connectors = ["sim", "carrier-a"]
 weights = [1, 1]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "carrier-a bound" })
-    const routes = (await (await gw.api("/v1/routes")).json()) as { data: { name: string; mode: string }[] }
+    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+      what: "carrier-a bound",
+    })
+    const routes = (await (await gw.api("/v1/routes")).json()) as {
+      data: { name: string; mode: string }[]
+    }
     expect(routes.data.map((r) => r.name)).toEqual(["+233 from=ACME", "+23320", "ghana", "*"])
     expect(routes.data[0]!.mode).toBe("weighted")
 
@@ -125,10 +144,15 @@ weights = [1, 1]
       }
     // The longer prefix beats the country; the country beats the catch-all.
     expect(await test({ to: "+233201234567" })).toMatchObject({ route: "+23320", connector: "sim" })
-    expect(await test({ to: "+233241234567" })).toMatchObject({ route: "ghana", connector: "carrier-a" })
+    expect(await test({ to: "+233241234567" })).toMatchObject({
+      route: "ghana",
+      connector: "carrier-a",
+    })
     expect(await test({ to: "+4915123456789" })).toMatchObject({ route: "*", connector: "sim" })
     // A sender-narrowed route wins over a longer prefix.
-    expect(await test({ to: "+233201234567", from: "ACME" })).toMatchObject({ route: "+233 from=ACME" })
+    expect(await test({ to: "+233201234567", from: "ACME" })).toMatchObject({
+      route: "+233 from=ACME",
+    })
     // A dry run leaves the weighted rotation alone: asking twice gives the same answer.
     const first = await test({ to: "+233201234567", from: "ACME" })
     expect((await test({ to: "+233201234567", from: "ACME" })).connector).toBe(first.connector)
@@ -141,14 +165,23 @@ weights = [1, 1]
   test("weights share traffic in proportion between usable connectors", async () => {
     const a = await smsc()
     const b = await smsc()
-    const gw = await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
+    const gw =
+      await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a", "carrier-b"]
 weights = [3, 1]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable && (await connectorState(gw, "carrier-b")).usable, { what: "both bound" })
-    const ids = await send(gw, { to: Array.from({ length: 40 }, (_, i) => `+23324${String(1000000 + i)}`), message: "share" })
+    await waitFor(
+      async () =>
+        (await connectorState(gw, "carrier-a")).usable &&
+        (await connectorState(gw, "carrier-b")).usable,
+      { what: "both bound" },
+    )
+    const ids = await send(gw, {
+      to: Array.from({ length: 40 }, (_, i) => `+23324${String(1000000 + i)}`),
+      message: "share",
+    })
     for (const id of ids) expect((await final(gw, id)).status).toBe("delivered")
     expect(a.counters.submits).toBe(30)
     expect(b.counters.submits).toBe(10)
@@ -159,18 +192,23 @@ describe("health and failover", () => {
   test("a connector that cannot bind is skipped; its route fails over and says so", async () => {
     const a = await smsc({ rejectBind: true })
     const b = await smsc()
-    const gw = await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
+    const gw =
+      await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a", "carrier-b"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-b")).usable, { what: "carrier-b bound" })
+    await waitFor(async () => (await connectorState(gw, "carrier-b")).usable, {
+      what: "carrier-b bound",
+    })
     expect((await connectorState(gw, "carrier-a")).usable).toBe(false)
     const [id] = await send(gw, { to: "+233241234567", message: "failover" })
     const m = await final(gw, id!)
     expect(m.status).toBe("delivered")
     expect(m.connector).toBe("carrier-b")
-    expect(m.events.find((e) => e.status === "sending")!.detail).toMatch(/→ carrier-b \(failover: carrier-a /)
+    expect(m.events.find((e) => e.status === "sending")!.detail).toMatch(
+      /→ carrier-b \(failover: carrier-a /,
+    )
     expect(a.counters.submits).toBe(0)
     expect(b.counters.submits).toBe(1)
   })
@@ -178,12 +216,18 @@ connectors = ["carrier-a", "carrier-b"]
   test("a temporary error retries on the next connector of the route", async () => {
     const a = await smsc({ errorOnSubmit: { status: 0x08 } })
     const b = await smsc()
-    const gw = await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
+    const gw =
+      await gateway(`${smppConnector("carrier-a", a.port)}${smppConnector("carrier-b", b.port)}
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a", "carrier-b"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable && (await connectorState(gw, "carrier-b")).usable, { what: "both bound" })
+    await waitFor(
+      async () =>
+        (await connectorState(gw, "carrier-a")).usable &&
+        (await connectorState(gw, "carrier-b")).usable,
+      { what: "both bound" },
+    )
     const [id] = await send(gw, { to: "+233241234567", message: "retry elsewhere" })
     const m = await final(gw, id!)
     expect(m.status).toBe("delivered")
@@ -192,31 +236,43 @@ connectors = ["carrier-a", "carrier-b"]
     const sending = m.events.filter((e) => e.status === "sending").map((e) => e.detail)
     expect(sending[0]).toMatch(/→ carrier-a/)
     expect(sending[1]).toMatch(/→ carrier-b .*retry after carrier-a failed: ESME_RSYSERR/)
-    expect(m.events.some((e) => e.status === "queued" && /ESME_RSYSERR/.test(e.detail ?? ""))).toBe(true)
+    expect(m.events.some((e) => e.status === "queued" && /ESME_RSYSERR/.test(e.detail ?? ""))).toBe(
+      true,
+    )
   })
 
   test("a connector that goes down loses its traffic to the next; once it rebinds it takes traffic again", async () => {
     let a = await smsc()
     const b = await smsc()
     const port = a.port
-    const gw = await gateway(`${smppConnector("carrier-a", port)}${smppConnector("carrier-b", b.port)}
+    const gw =
+      await gateway(`${smppConnector("carrier-a", port)}${smppConnector("carrier-b", b.port)}
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a", "carrier-b"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable && (await connectorState(gw, "carrier-b")).usable, { what: "both bound" })
+    await waitFor(
+      async () =>
+        (await connectorState(gw, "carrier-a")).usable &&
+        (await connectorState(gw, "carrier-b")).usable,
+      { what: "both bound" },
+    )
     const [first] = await send(gw, { to: "+233241234567", message: "one" })
     expect((await final(gw, first!)).connector).toBe("carrier-a")
 
     await a.close()
-    await waitFor(async () => !(await connectorState(gw, "carrier-a")).usable, { what: "carrier-a unusable" })
+    await waitFor(async () => !(await connectorState(gw, "carrier-a")).usable, {
+      what: "carrier-a unusable",
+    })
     const [second] = await send(gw, { to: "+233241234567", message: "two" })
     const m2 = await final(gw, second!)
     expect(m2.connector).toBe("carrier-b")
     expect(m2.events.find((e) => e.status === "sending")!.detail).toMatch(/failover: carrier-a/)
 
     a = await smsc({ port })
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "carrier-a bound again" })
+    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+      what: "carrier-a bound again",
+    })
     const [third] = await send(gw, { to: "+233241234567", message: "three" })
     expect((await final(gw, third!)).connector).toBe("carrier-a")
     expect(a.counters.submits).toBe(1)
@@ -229,16 +285,23 @@ connectors = ["carrier-a", "carrier-b"]
 prefix = "*"
 connectors = ["carrier-a"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "carrier-a bound" })
+    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+      what: "carrier-a bound",
+    })
     const to = Array.from({ length: 20 }, (_, i) => `+23324${String(2000000 + i)}`)
     const ids = await send(gw, { to, message: "drop" })
     // Receipts due on the dropped session come on the next bind (the SMSC stores them).
-    const settled = await waitFor(async () => {
-      const all = await Promise.all(ids.map((id) => detail(gw, id)))
-      return all.every((m) => m.status === "delivered") ? all : null
-    }, { what: "every message delivered" })
+    const settled = await waitFor(
+      async () => {
+        const all = await Promise.all(ids.map((id) => detail(gw, id)))
+        return all.every((m) => m.status === "delivered") ? all : null
+      },
+      { what: "every message delivered" },
+    )
     // The submits on the wire when the bind dropped were retried, not failed...
-    const retried = settled.filter((m) => m.events.some((e) => e.status === "queued" && /connection/.test(e.detail ?? "")))
+    const retried = settled.filter((m) =>
+      m.events.some((e) => e.status === "queued" && /connection/.test(e.detail ?? "")),
+    )
     expect(retried.length).toBeGreaterThan(0)
     for (const m of retried) expect(m.attempts).toBe(2)
     // ...and every destination reached the SMSC.
@@ -249,10 +312,15 @@ connectors = ["carrier-a"]
   test("throttling (ESME_RTHROTTLED) slows down and never fails a message or spends its retries", async () => {
     const a = await smsc({ throttleAbove: 20 })
     const gw = await oneCarrier(a)
-    const ids = await send(gw, { to: Array.from({ length: 60 }, (_, i) => `+23324${String(3000000 + i)}`), message: "throttle" })
+    const ids = await send(gw, {
+      to: Array.from({ length: 60 }, (_, i) => `+23324${String(3000000 + i)}`),
+      message: "throttle",
+    })
     const finals = await Promise.all(ids.map((id) => final(gw, id)))
     expect(finals.every((m) => m.status === "delivered")).toBe(true)
-    const throttled = finals.filter((m) => m.events.some((e) => /ESME_RTHROTTLED/.test(e.detail ?? "")))
+    const throttled = finals.filter((m) =>
+      m.events.some((e) => /ESME_RTHROTTLED/.test(e.detail ?? "")),
+    )
     expect(throttled.length).toBeGreaterThan(0)
     // max_attempts is 3, yet a throttled message may have been throttled more often than that.
     for (const m of throttled) expect(m.attempts).toBeLessThanOrEqual(3)
@@ -283,15 +351,27 @@ connectors = ["carrier-a"]
 describe("priority, expiry and cancel", () => {
   test("an OTP at priority 10 jumps a bulk backlog at priority 1", async () => {
     const a = await smsc()
-    const gw = await gateway(smppConnector("carrier-a", a.port, "tps = 50").replace("tps = 1000\n", ""))
+    const gw = await gateway(
+      smppConnector("carrier-a", a.port, "tps = 50").replace("tps = 1000\n", ""),
+    )
     await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "bound" })
-    const bulk = await send(gw, { to: Array.from({ length: 100 }, (_, i) => `+23324${String(4000000 + i)}`), message: "bulk", priority: 1 })
-    const [otp] = await send(gw, { to: "+233201111111", message: "Your code is 123456", priority: 10 })
+    const bulk = await send(gw, {
+      to: Array.from({ length: 100 }, (_, i) => `+23324${String(4000000 + i)}`),
+      message: "bulk",
+      priority: 1,
+    })
+    const [otp] = await send(gw, {
+      to: "+233201111111",
+      message: "Your code is 123456",
+      priority: 10,
+    })
     const o = await final(gw, otp!)
     expect(o.status).toBe("delivered")
     const otpSent = Date.parse(o.sent_at!)
     const bulkDetails = await Promise.all(bulk.map((id) => detail(gw, id)))
-    const bulkBefore = bulkDetails.filter((m) => m.sent_at !== null && Date.parse(m.sent_at) < otpSent).length
+    const bulkBefore = bulkDetails.filter(
+      (m) => m.sent_at !== null && Date.parse(m.sent_at) < otpSent,
+    ).length
     // Only what was already claimed or in the connector's own queue (window × 2) went first.
     expect(bulkBefore).toBeLessThan(30)
   })
@@ -308,7 +388,10 @@ connectors = ["carrier-a"]
     expect(m.status).toBe("expired")
     expect(m.error!.code).toBe("expired")
     expect(m.events.map((e) => e.status)).toEqual(["queued", "expired"])
-    const bad = await gw.api("/v1/messages", { method: "POST", json: { to: "+233241234567", message: "x", validity: 0 } })
+    const bad = await gw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+233241234567", message: "x", validity: 0 },
+    })
     expect(bad.status).toBe(422)
   })
 
@@ -334,8 +417,16 @@ describe("observability", () => {
     const gw = await oneCarrier(a)
     const [id] = await send(gw, { to: "+233241234567", message: "count me" })
     expect((await final(gw, id!)).status).toBe("delivered")
-    const list = (await (await gw.api("/v1/connectors")).json()) as { data: Record<string, unknown>[] }
-    expect(list.data[0]).toMatchObject({ id: "carrier-a", type: "smpp", state: "bound", usable: true, counters: { sent: 1 } })
+    const list = (await (await gw.api("/v1/connectors")).json()) as {
+      data: Record<string, unknown>[]
+    }
+    expect(list.data[0]).toMatchObject({
+      id: "carrier-a",
+      type: "smpp",
+      state: "bound",
+      usable: true,
+      counters: { sent: 1 },
+    })
     const metrics = await gw.api("/metrics")
     expect(metrics.headers.get("content-type")).toContain("text/plain")
     const text = await metrics.text()

@@ -3,7 +3,6 @@
 // simulator (never the carrier), move no credits, and are invisible to live keys (and back).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
-import { startReceiver } from "../support/webhook-receiver.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import {
   balanceOf,
@@ -17,6 +16,7 @@ import {
   type Tenant,
 } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
+import { startReceiver } from "../support/webhook-receiver.ts"
 
 let smsc: FakeSmsc
 let gw: TestGateway
@@ -101,9 +101,16 @@ describe("sandbox keys", () => {
     const receiver = startReceiver()
     try {
       const ids: Record<string, string> = {}
-      for (const [mode, key] of [["test", sandbox], ["live", live]] as const) {
+      for (const [mode, key] of [
+        ["test", sandbox],
+        ["live", live],
+      ] as const) {
         const sent = await body<Sent>(
-          await sendAs(gw, key, { to: "+233201234567", message: `as ${mode}`, callback_url: receiver.url(`/${mode}`) }),
+          await sendAs(gw, key, {
+            to: "+233201234567",
+            message: `as ${mode}`,
+            callback_url: receiver.url(`/${mode}`),
+          }),
           202,
         )
         ids[mode] = sent.messages[0]!.id

@@ -1,7 +1,7 @@
 // REST → outbox → SMPP bind → fake SMSC → deliver_sm receipt → `delivered`, over real TCP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
-import { type TestGateway, startGateway } from "../support/gateway.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 let smsc: FakeSmsc
@@ -17,7 +17,11 @@ interface Detail {
 }
 
 beforeAll(async () => {
-  smsc = await startFakeSmsc({ credentials: [{ system_id: "gw", password: "secret" }], receipts: "auto", receiptDelayMs: 10 })
+  smsc = await startFakeSmsc({
+    credentials: [{ system_id: "gw", password: "secret" }],
+    receipts: "auto",
+    receiptDelayMs: 10,
+  })
   gw = await startGateway(`
 [[connectors]]
 id = "carrier-a"
@@ -55,16 +59,23 @@ async function send(json: Record<string, unknown>): Promise<string> {
 }
 
 async function final(id: string): Promise<Detail> {
-  return waitFor(async () => {
-    const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
-    return ["delivered", "failed", "expired"].includes(d.status) ? d : null
-  }, { what: `final status of ${id}` })
+  return waitFor(
+    async () => {
+      const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
+      return ["delivered", "failed", "expired"].includes(d.status) ? d : null
+    },
+    { what: `final status of ${id}` },
+  )
 }
 
 describe("sending over a real SMPP bind", () => {
   test("plain text arrives as data_coding 0 GSM-7 with international TON/NPI and is delivered", async () => {
     const before = smsc.submits.length
-    const id = await send({ to: "+233201234567", message: "Hello @ Signalbox £5 {ok}", from: "ACME" })
+    const id = await send({
+      to: "+233201234567",
+      message: "Hello @ Signalbox £5 {ok}",
+      from: "ACME",
+    })
     const m = await final(id)
     expect(m.status).toBe("delivered")
     const pdu = smsc.submits.slice(before).find((s) => s.destination_addr === "233201234567")!
@@ -100,7 +111,9 @@ describe("sending over a real SMPP bind", () => {
     expect(parts.map((p) => p.udh?.sequence)).toEqual([1, 2, 3])
     expect(parts.every((p) => p.udh?.total === 3)).toBe(true)
     expect(new Set(parts.map((p) => p.udh?.reference)).size).toBe(1)
-    expect(parts.every((p) => (p.esm_class & 0x40) === 0x40 && (p.registered_delivery & 1) === 1)).toBe(true)
+    expect(
+      parts.every((p) => (p.esm_class & 0x40) === 0x40 && (p.registered_delivery & 1) === 1),
+    ).toBe(true)
     expect(parts.map((p) => p.text).join("")).toBe(text)
     expect(m.parts.map((p) => p.status)).toEqual(["delivered", "delivered", "delivered"])
     expect(m.parts.map((p) => p.carrier_message_id)).toEqual(parts.map((p) => p.message_id))
@@ -145,10 +158,15 @@ describe("sending over a real SMPP bind", () => {
     let id = ""
     try {
       id = await send({ to: "+233201234573", message: "retry me" })
-      await waitFor(async () => {
-        const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
-        return d.events.some((e) => e.status === "queued" && e.detail?.includes("ESME_RTHROTTLED"))
-      }, { what: "a retry event naming ESME_RTHROTTLED" })
+      await waitFor(
+        async () => {
+          const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
+          return d.events.some(
+            (e) => e.status === "queued" && e.detail?.includes("ESME_RTHROTTLED"),
+          )
+        },
+        { what: "a retry event naming ESME_RTHROTTLED" },
+      )
     } finally {
       smsc.setBehaviour({ errorOnSubmit: null })
     }

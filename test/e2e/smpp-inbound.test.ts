@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { InboundView } from "../../src/core/inbound.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
-import { type TestGateway, startGateway } from "../support/gateway.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 let smsc: FakeSmsc
@@ -34,7 +34,9 @@ afterAll(async () => {
   await smsc?.close()
 })
 
-async function inboundAfter(cursor: string | null): Promise<{ data: Inbound[]; next_cursor: string }> {
+async function inboundAfter(
+  cursor: string | null,
+): Promise<{ data: Inbound[]; next_cursor: string }> {
   const res = await gw.api(`/v1/inbound${cursor ? `?since=${cursor}` : ""}`)
   expect(res.status).toBe(200)
   return (await res.json()) as { data: Inbound[]; next_cursor: string }
@@ -44,18 +46,36 @@ describe("inbound SMS over SMPP", () => {
   let cursor: string | null = null
 
   test("a single MO is answered 0 only once stored, and listed", async () => {
-    const statuses = await smsc.sendMo({ from: "+233241111111", to: "+233200000001", text: "STATUS?" })
+    const statuses = await smsc.sendMo({
+      from: "+233241111111",
+      to: "+233200000001",
+      text: "STATUS?",
+    })
     expect(statuses).toEqual([0])
     const page = await inboundAfter(cursor)
     expect(page.data).toEqual([
-      expect.objectContaining({ from: "+233241111111", to: "+233200000001", message: "STATUS?", encoding: "gsm7", parts: 1, connector: "carrier-a" }),
+      expect.objectContaining({
+        from: "+233241111111",
+        to: "+233200000001",
+        message: "STATUS?",
+        encoding: "gsm7",
+        parts: 1,
+        connector: "carrier-a",
+      }),
     ])
     cursor = page.next_cursor
   })
 
   test("UCS-2 parts sent out of order with SAR TLVs are reassembled into one message", async () => {
     const text = "Merci beaucoup 🙏 — à demain! ".repeat(6)
-    const statuses = await smsc.sendMo({ from: "+233241111112", to: "+233200000001", text, encoding: "ucs2", split: "sar", order: [1, 2, 0] })
+    const statuses = await smsc.sendMo({
+      from: "+233241111112",
+      to: "+233200000001",
+      text,
+      encoding: "ucs2",
+      split: "sar",
+      order: [1, 2, 0],
+    })
     expect(statuses.every((s) => s === 0)).toBe(true)
     const page = await inboundAfter(cursor)
     expect(page.data.length).toBe(1)
@@ -64,7 +84,12 @@ describe("inbound SMS over SMPP", () => {
   })
 
   test("a data_sm MO with message_payload is stored too", async () => {
-    const statuses = await smsc.sendMo({ from: "+233241111113", to: "+233200000001", text: "via data_sm", dataSm: true })
+    const statuses = await smsc.sendMo({
+      from: "+233241111113",
+      to: "+233200000001",
+      text: "via data_sm",
+      dataSm: true,
+    })
     expect(statuses).toEqual([0])
     const page = await inboundAfter(cursor)
     expect(page.data.map((m) => m.message)).toEqual(["via data_sm"])
@@ -72,7 +97,12 @@ describe("inbound SMS over SMPP", () => {
   })
 
   test("a redelivered MO (same SMSC message id) is answered 0 again but stored once", async () => {
-    const spec = { from: "+233241111114", to: "+233200000001", text: "only once", messageId: "mo-77" }
+    const spec = {
+      from: "+233241111114",
+      to: "+233200000001",
+      text: "only once",
+      messageId: "mo-77",
+    }
     expect(await smsc.sendMo(spec)).toEqual([0])
     expect(await smsc.sendMo(spec)).toEqual([0])
     const page = await inboundAfter(cursor)
@@ -81,7 +111,9 @@ describe("inbound SMS over SMPP", () => {
   })
 
   test("the connector counts inbound messages", async () => {
-    const body = (await (await gw.api("/v1/connectors")).json()) as { data: { counters: { inbound: number } }[] }
+    const body = (await (await gw.api("/v1/connectors")).json()) as {
+      data: { counters: { inbound: number } }[]
+    }
     expect(body.data[0]!.counters.inbound).toBeGreaterThanOrEqual(4)
   })
 })

@@ -395,21 +395,31 @@ describe("opt-outs through the API", () => {
     const who = "+233241000015"
     const later = new Date(Date.now() + 3_600_000).toISOString()
     const accepted = await body<{ messages: { id: string }[] }>(
-      await send({ to: [who, "+233241000016"], message: "Reminder: your appointment", scheduled_at: later }),
+      await send({
+        to: [who, "+233241000016"],
+        message: "Reminder: your appointment",
+        scheduled_at: later,
+      }),
       202,
     )
     const [toWho, toOther] = accepted.messages.map((m) => m.id)
     expect(await smscA.sendMo({ from: who, to: OUR, text: "STOP" })).toEqual([0])
     await hook("optout.created", (d) => d.number === who)
 
-    const withdrawn = await body<{ status: string; error: { code: string } | null; events: { status: string; detail: string | null }[] }>(
-      await gw.api(`/v1/messages/${toWho}`),
-      200,
-    )
+    const withdrawn = await body<{
+      status: string
+      error: { code: string } | null
+      events: { status: string; detail: string | null }[]
+    }>(await gw.api(`/v1/messages/${toWho}`), 200)
     expect(withdrawn.status).toBe("canceled")
     expect(withdrawn.error?.code).toBe("recipient_opted_out")
-    expect(withdrawn.events.at(-1)).toMatchObject({ status: "canceled", detail: "recipient opted out (STOP)" })
-    expect((await body<{ status: string }>(await gw.api(`/v1/messages/${toOther}`), 200)).status).toBe("scheduled")
+    expect(withdrawn.events.at(-1)).toMatchObject({
+      status: "canceled",
+      detail: "recipient opted out (STOP)",
+    })
+    expect(
+      (await body<{ status: string }>(await gw.api(`/v1/messages/${toOther}`), 200)).status,
+    ).toBe("scheduled")
   })
 
   test("a number that is not a phone number answers invalid_phone_number", async () => {

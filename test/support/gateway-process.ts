@@ -1,5 +1,5 @@
-import type { Subprocess } from "bun"
 import { join } from "node:path"
+import type { Subprocess } from "bun"
 import { writeTestConfig } from "./gateway.ts"
 
 const ROOT = join(import.meta.dir, "..", "..")
@@ -15,13 +15,16 @@ export async function spawnGateway(dataDir: string, toml = ""): Promise<GatewayP
   const file = join(dataDir, "signalbox.toml")
   // info level: the "signalbox listening" line carries the URL this helper waits for.
   writeTestConfig(file, join(dataDir, "signalbox.db"), toml, "info")
-  const proc = Bun.spawn([process.execPath, join(ROOT, "src", "main.ts"), "serve", "--config", file], {
-    cwd: dataDir,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
-  })
+  const proc = Bun.spawn(
+    [process.execPath, join(ROOT, "src", "main.ts"), "serve", "--config", file],
+    {
+      cwd: dataDir,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    },
+  )
   let text = ""
   const reader = proc.stdout.getReader()
   const decoder = new TextDecoder()
@@ -32,7 +35,11 @@ export async function spawnGateway(dataDir: string, toml = ""): Promise<GatewayP
         const { value, done } = await reader.read()
         if (done) {
           clearTimeout(timer)
-          reject(new Error(`gateway exited before listening:\n${text}\n${await new Response(proc.stderr).text()}`))
+          reject(
+            new Error(
+              `gateway exited before listening:\n${text}\n${await new Response(proc.stderr).text()}`,
+            ),
+          )
           return
         }
         text += decoder.decode(value)

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { type Gateway, type GatewayOptions, createGateway } from "../../src/app.ts"
+import { createGateway, type Gateway, type GatewayOptions } from "../../src/app.ts"
 import { loadConfig } from "../../src/config/load.ts"
 import { createLogger } from "../../src/lib/logger.ts"
 import { tempDir } from "./temp-dir.ts"
@@ -8,7 +8,12 @@ import { tempDir } from "./temp-dir.ts"
 export const TEST_ADMIN_KEY = "sk_live_test_admin_key_0123456789abcdef"
 
 /** The config every test gateway starts from: loopback port 0, its own database, a known key. */
-export function writeTestConfig(file: string, dbPath: string, toml: string, logLevel?: string): void {
+export function writeTestConfig(
+  file: string,
+  dbPath: string,
+  toml: string,
+  logLevel?: string,
+): void {
   const log = logLevel ? `[log]\nlevel = "${logLevel}"\n` : ""
   writeFileSync(
     file,
@@ -32,7 +37,10 @@ export interface TestGateway {
  * Starts the real gateway in this process on 127.0.0.1 port 0 with a temp data folder, from a
  * TOML text run through the real config loader. `toml` is appended to the test defaults.
  */
-export async function startGateway(toml = "", opts: { dataDir?: string; webhooks?: GatewayOptions["webhooks"] } = {}): Promise<TestGateway> {
+export async function startGateway(
+  toml = "",
+  opts: { dataDir?: string; webhooks?: GatewayOptions["webhooks"] } = {},
+): Promise<TestGateway> {
   const dir = opts.dataDir ? null : tempDir("signalbox-gw-")
   const dataDir = opts.dataDir ?? dir!.path
   const dbPath = join(dataDir, "signalbox.db")
@@ -60,7 +68,8 @@ export async function startGateway(toml = "", opts: { dataDir?: string; webhooks
     api(path, init = {}) {
       const headers = new Headers(init.headers)
       const key = init.key === undefined ? TEST_ADMIN_KEY : init.key
-      if (key !== null && !headers.has("authorization")) headers.set("authorization", `Bearer ${key}`)
+      if (key !== null && !headers.has("authorization"))
+        headers.set("authorization", `Bearer ${key}`)
       let body = init.body
       if (init.json !== undefined) {
         headers.set("content-type", "application/json")

@@ -10,7 +10,10 @@ import type { HttpDeps } from "../deps.ts"
  */
 export function authPlugin(deps: HttpDeps) {
   return new Elysia({ name: "auth" }).resolve({ as: "scoped" }, ({ request, set }) => {
-    const principal = deps.authenticate(request.headers.get("authorization"), request.headers.get("x-api-key"))
+    const principal = deps.authenticate(
+      request.headers.get("authorization"),
+      request.headers.get("x-api-key"),
+    )
     const rate = deps.rateLimit?.(principal)
     if (rate) {
       set.headers["x-ratelimit-limit"] = String(rate.limit)
@@ -18,9 +21,13 @@ export function authPlugin(deps: HttpDeps) {
       set.headers["x-ratelimit-reset"] = String(rate.reset)
       if (!rate.allowed) {
         set.headers["retry-after"] = String(rate.retryAfter)
-        throw new AppError("rate_limit_exceeded", `this key's limit of ${rate.limit} requests is used up; retry in ${rate.retryAfter} s`, {
-          extra: { retry_after: rate.retryAfter },
-        })
+        throw new AppError(
+          "rate_limit_exceeded",
+          `this key's limit of ${rate.limit} requests is used up; retry in ${rate.retryAfter} s`,
+          {
+            extra: { retry_after: rate.retryAfter },
+          },
+        )
       }
     }
     return { principal }

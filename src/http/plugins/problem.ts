@@ -28,11 +28,17 @@ export function problemPlugin(logger: Logger) {
       // Elysia wraps what a parse hook throws in a ParseError; our parser throws AppErrors.
       const cause = (error as { cause?: unknown }).cause
       if (code === "PARSE" && isAppError(cause)) {
-        return problemResponse({ code: cause.code, detail: cause.message, extra: cause.extra, ...base }, { "x-request-id": requestId })
+        return problemResponse(
+          { code: cause.code, detail: cause.message, extra: cause.extra, ...base },
+          { "x-request-id": requestId },
+        )
       }
       if (isAppError(error)) {
         const headers: Record<string, string> = { "x-request-id": requestId }
-        return problemResponse({ code: error.code, detail: error.message, extra: error.extra, ...base }, headers)
+        return problemResponse(
+          { code: error.code, detail: error.message, extra: error.extra, ...base },
+          headers,
+        )
       }
       const plain = (c: AppErrorCode, detail: string, extra?: Record<string, unknown>) =>
         problemResponse({ code: c, detail, extra, ...base }, { "x-request-id": requestId })
@@ -43,7 +49,9 @@ export function problemPlugin(logger: Logger) {
             message: issue.summary ?? issue.message ?? "invalid",
           }))
           const first = all[0]
-          const detail = first ? `${first.path || "request"}: ${first.message}` : "request failed validation"
+          const detail = first
+            ? `${first.path || "request"}: ${first.message}`
+            : "request failed validation"
           return plain("validation_failed", detail, { errors: all })
         }
         case "PARSE":
@@ -54,7 +62,10 @@ export function problemPlugin(logger: Logger) {
           const status = (error as { status?: number }).status
           if (status === 413) return plain("payload_too_large", "request body too large")
           logger.error({ err: error, request_id: requestId, path }, "unhandled error in request")
-          return plain("internal_error", `internal error; quote request id ${requestId} when reporting it`)
+          return plain(
+            "internal_error",
+            `internal error; quote request id ${requestId} when reporting it`,
+          )
         }
       }
     })

@@ -7,7 +7,10 @@ import { PROBLEMS } from "../problems.ts"
 
 function errorsPage(): string {
   const rows = Object.entries(PROBLEMS)
-    .map(([code, p]) => `<tr id="${code}"><td><code>${code}</code></td><td>${p.status}</td><td>${p.title}</td></tr>`)
+    .map(
+      ([code, p]) =>
+        `<tr id="${code}"><td><code>${code}</code></td><td>${p.status}</td><td>${p.title}</td></tr>`,
+    )
     .join("\n")
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signalbox errors</title>
 <style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}td,th{padding:.3rem .8rem;text-align:left}tr:target{background:#fff3c4}</style>
@@ -38,14 +41,30 @@ export function docsRoutes(version: string) {
           },
           security: [{ bearer: [] }, { apiKey: [] }],
         },
-        swagger: { theme: "/docs/assets/swagger-ui.css", cdn: "/docs/assets/swagger-ui-bundle.js", autoDarkMode: false },
-        exclude: { paths: ["/docs/assets/swagger-ui.css", "/docs/assets/swagger-ui-bundle.js", "/docs/errors"] },
+        swagger: {
+          theme: "/docs/assets/swagger-ui.css",
+          cdn: "/docs/assets/swagger-ui-bundle.js",
+          autoDarkMode: false,
+        },
+        exclude: {
+          paths: [
+            "/docs/assets/swagger-ui.css",
+            "/docs/assets/swagger-ui-bundle.js",
+            "/docs/errors",
+          ],
+        },
       }),
     )
-    .get("/docs/assets/swagger-ui.css", () => new Response(Bun.file(swaggerCss), { headers: { "content-type": "text/css" } }))
+    .get(
+      "/docs/assets/swagger-ui.css",
+      () => new Response(Bun.file(swaggerCss), { headers: { "content-type": "text/css" } }),
+    )
     .get(
       "/docs/assets/swagger-ui-bundle.js",
       () => new Response(Bun.file(swaggerJs), { headers: { "content-type": "text/javascript" } }),
     )
-    .get("/docs/errors", () => new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } }))
+    .get(
+      "/docs/errors",
+      () => new Response(page, { headers: { "content-type": "text/html; charset=utf-8" } }),
+    )
 }

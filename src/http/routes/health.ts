@@ -16,9 +16,19 @@ export function healthRoutes(deps: HttpDeps) {
         return {
           status: ready ? "ready" : "not_ready",
           storage: storage ? "ok" : "unavailable",
-          connectors: connectors.map((c) => ({ id: c.id, type: c.type, state: c.state, usable: c.usable })),
+          connectors: connectors.map((c) => ({
+            id: c.id,
+            type: c.type,
+            state: c.state,
+            usable: c.usable,
+          })),
         }
       },
-      { detail: { summary: "Readiness: storage open and at least one connector usable", tags: ["Operations"] } },
+      {
+        detail: {
+          summary: "Readiness: storage open and at least one connector usable",
+          tags: ["Operations"],
+        },
+      },
     )
 }

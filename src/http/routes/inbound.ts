@@ -14,28 +14,42 @@ export const InboundView = t.Object({
   encoding: t.String(),
   parts: t.Integer(),
   connector: t.String(),
-  sent_at: Nullable(t.String({ description: "Service-centre timestamp, when the network gave one" })),
+  sent_at: Nullable(
+    t.String({ description: "Service-centre timestamp, when the network gave one" }),
+  ),
   received_at: t.String(),
-  conversation_id: Nullable(t.String({ description: "The conversation it was threaded into (GET /v1/conversations/{id})" })),
+  conversation_id: Nullable(
+    t.String({ description: "The conversation it was threaded into (GET /v1/conversations/{id})" }),
+  ),
 })
 
 export function inboundRoutes(deps: HttpDeps) {
-  return new Elysia({ name: "routes.inbound", prefix: "/v1/inbound" })
-    .use(authPlugin(deps))
-    .get("/", ({ query, principal }) => {
+  return new Elysia({ name: "routes.inbound", prefix: "/v1/inbound" }).use(authPlugin(deps)).get(
+    "/",
+    ({ query, principal }) => {
       requireScope(principal, "sms.read")
       return deps.listInbound(principal, query)
-    }, {
+    },
+    {
       query: t.Object({
-        since: t.Optional(t.String({ description: "The `next_cursor` of the previous page; absent: from the first message" })),
+        since: t.Optional(
+          t.String({
+            description: "The `next_cursor` of the previous page; absent: from the first message",
+          }),
+        ),
         limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
       }),
-      response: { 200: t.Object({ data: t.Array(InboundView), next_cursor: t.String() }), 401: Problem, 422: Problem },
+      response: {
+        200: t.Object({ data: t.Array(InboundView), next_cursor: t.String() }),
+        401: Problem,
+        422: Problem,
+      },
       detail: {
         summary: "Inbound messages in arrival order",
         description:
           "Pass `next_cursor` back as `since` to get what arrived after: the cursor never skips or repeats a message, even while messages arrive. `next_cursor` is returned even on an empty page.",
         tags: ["Inbound"],
       },
-    })
+    },
+  )
 }

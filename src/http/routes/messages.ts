@@ -3,7 +3,15 @@ import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { ListQuery, MessageDetail, MessageList, Problem, SEND_FIELDS, SendBody, SendResponse } from "../schemas.ts"
+import {
+  ListQuery,
+  MessageDetail,
+  MessageList,
+  Problem,
+  SEND_FIELDS,
+  SendBody,
+  SendResponse,
+} from "../schemas.ts"
 
 export function messageRoutes(deps: HttpDeps) {
   return new Elysia({ name: "routes.messages", prefix: "/v1/messages" })
@@ -32,7 +40,17 @@ export function messageRoutes(deps: HttpDeps) {
       {
         parse: jsonBody(SEND_FIELDS, deps.maxBodyBytes),
         body: SendBody,
-        response: { 202: SendResponse, 400: Problem, 401: Problem, 402: Problem, 403: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem },
+        response: {
+          202: SendResponse,
+          400: Problem,
+          401: Problem,
+          402: Problem,
+          403: Problem,
+          409: Problem,
+          413: Problem,
+          422: Problem,
+          429: Problem,
+        },
         detail: {
           summary: "Send a message to one or many recipients",
           description:
@@ -41,33 +59,45 @@ export function messageRoutes(deps: HttpDeps) {
         },
       },
     )
-    .get("/:id", ({ params, principal }) => {
-      requireScope(principal, "sms.read")
-      return deps.getMessage(principal, params.id)
-    }, {
-      params: t.Object({ id: t.String() }),
-      response: { 200: MessageDetail, 401: Problem, 404: Problem },
-      detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
-    })
-    .post("/:id/cancel", ({ params, principal }) => {
-      requireScope(principal, "sms.send")
-      return deps.cancelMessage(principal, params.id)
-    }, {
-      params: t.Object({ id: t.String() }),
-      response: { 200: MessageDetail, 401: Problem, 404: Problem, 409: Problem },
-      detail: {
-        summary: "Cancel a queued or scheduled message",
-        description:
-          "Ends the message `canceled` if it has not been handed to a connector yet. A message already sending or sent cannot be called back: 409 `message_not_cancellable`.",
-        tags: ["Messages"],
+    .get(
+      "/:id",
+      ({ params, principal }) => {
+        requireScope(principal, "sms.read")
+        return deps.getMessage(principal, params.id)
       },
-    })
-    .get("/", ({ query, principal }) => {
-      requireScope(principal, "sms.read")
-      return deps.listMessages(principal, query)
-    }, {
-      query: ListQuery,
-      response: { 200: MessageList, 401: Problem, 422: Problem },
-      detail: { summary: "List messages, newest first", tags: ["Messages"] },
-    })
+      {
+        params: t.Object({ id: t.String() }),
+        response: { 200: MessageDetail, 401: Problem, 404: Problem },
+        detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
+      },
+    )
+    .post(
+      "/:id/cancel",
+      ({ params, principal }) => {
+        requireScope(principal, "sms.send")
+        return deps.cancelMessage(principal, params.id)
+      },
+      {
+        params: t.Object({ id: t.String() }),
+        response: { 200: MessageDetail, 401: Problem, 404: Problem, 409: Problem },
+        detail: {
+          summary: "Cancel a queued or scheduled message",
+          description:
+            "Ends the message `canceled` if it has not been handed to a connector yet. A message already sending or sent cannot be called back: 409 `message_not_cancellable`.",
+          tags: ["Messages"],
+        },
+      },
+    )
+    .get(
+      "/",
+      ({ query, principal }) => {
+        requireScope(principal, "sms.read")
+        return deps.listMessages(principal, query)
+      },
+      {
+        query: ListQuery,
+        response: { 200: MessageList, 401: Problem, 422: Problem },
+        detail: { summary: "List messages, newest first", tags: ["Messages"] },
+      },
+    )
 }

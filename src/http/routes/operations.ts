@@ -16,15 +16,33 @@ const ConnectorView = t.Object({
   window: t.Object({ size: t.Integer(), used: t.Integer() }),
   tps: t.Number(),
   queue_depth: t.Integer({ description: "Messages handed to it and not yet settled" }),
-  counters: t.Object({ sent: t.Integer(), failed: t.Integer(), throttled: t.Integer(), receipts: t.Integer(), inbound: t.Integer() }),
+  counters: t.Object({
+    sent: t.Integer(),
+    failed: t.Integer(),
+    throttled: t.Integer(),
+    receipts: t.Integer(),
+    inbound: t.Integer(),
+  }),
   last_error: Nullable(t.String()),
   details: t.Record(t.String(), t.Union([t.String(), t.Number(), t.Boolean(), t.Null()])),
 })
 
 const RouteView = t.Object({
   name: t.String(),
-  match: t.Object({ prefix: Nullable(t.String()), country: Nullable(t.String()), account: Nullable(t.String()), from: Nullable(t.String()) }),
-  connectors: t.Array(t.Object({ id: t.String(), weight: Nullable(t.Integer()), state: t.String(), usable: t.Boolean() })),
+  match: t.Object({
+    prefix: Nullable(t.String()),
+    country: Nullable(t.String()),
+    account: Nullable(t.String()),
+    from: Nullable(t.String()),
+  }),
+  connectors: t.Array(
+    t.Object({
+      id: t.String(),
+      weight: Nullable(t.Integer()),
+      state: t.String(),
+      usable: t.Boolean(),
+    }),
+  ),
   mode: t.Union([t.Literal("failover"), t.Literal("weighted")]),
 })
 
@@ -40,9 +58,18 @@ const RouteTestResult = t.Object({
   to: t.String(),
   from: Nullable(t.String()),
   route: Nullable(t.String()),
-  connector: Nullable(t.String({ description: "null: nothing usable now; the message would wait in the queue" })),
+  connector: Nullable(
+    t.String({ description: "null: nothing usable now; the message would wait in the queue" }),
+  ),
   reason: t.String(),
-  candidates: t.Array(t.Object({ id: t.String(), state: t.String(), usable: t.Boolean(), skipped: Nullable(t.String()) })),
+  candidates: t.Array(
+    t.Object({
+      id: t.String(),
+      state: t.String(),
+      usable: t.Boolean(),
+      skipped: Nullable(t.String()),
+    }),
+  ),
 })
 
 /** Connectors, routes and metrics: the operator's view of the gateway. Admin scope only. */
@@ -57,7 +84,10 @@ export function operationsRoutes(deps: HttpDeps) {
       },
       {
         response: { 200: t.Object({ data: t.Array(ConnectorView) }), 401: Problem, 403: Problem },
-        detail: { summary: "Connectors with their live state, window, tps, queue and counters", tags: ["Operations"] },
+        detail: {
+          summary: "Connectors with their live state, window, tps, queue and counters",
+          tags: ["Operations"],
+        },
       },
     )
     .get(
@@ -83,7 +113,8 @@ export function operationsRoutes(deps: HttpDeps) {
         response: { 200: RouteTestResult, 400: Problem, 401: Problem, 403: Problem, 422: Problem },
         detail: {
           summary: "Which connector a message would take now, and why",
-          description: "Matches the routes and reads every candidate connector's live state, without sending anything.",
+          description:
+            "Matches the routes and reads every candidate connector's live state, without sending anything.",
           tags: ["Operations"],
         },
       },
