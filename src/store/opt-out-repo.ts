@@ -21,6 +21,13 @@ export class OptOutRepo {
     page: Statement<OptOutRow, [string, number, string, number]>
   }
 
+  /**
+   * Accounts known to have opt-outs (true) or none (false). This process is the database's only
+   * writer, so `add` and `remove` keep it right; an add that is rolled back leaves `true`, which
+   * only costs the per-recipient lookups. Saves a read outside any transaction per send request.
+   */
+  private readonly hasAny = new Map<string, boolean>()
+
   constructor(db: Database) {
     this.q = {
       any: db.query("SELECT 1 AS one FROM opt_outs WHERE account_id = ? LIMIT 1"),
@@ -41,7 +48,12 @@ export class OptOutRepo {
 
   /** Whether the account has any opt-out at all: one index seek, the common answer being no. */
   any(accountId: string): boolean {
-    return this.q.any.get(accountId) !== null
+    const known = this.hasAny.get(accountId)
+    if (known !== undefined) return known
+    if (this.hasAny.size >= 100_000) this.hasAny.clear()
+    const found = this.q.any.get(accountId) !== null
+    this.hasAny.set(accountId, found)
+    return found
   }
 
   get(accountId: string, number: string): OptOutRow | null {
@@ -50,11 +62,13 @@ export class OptOutRepo {
 
   /** The new row, or null when the number was already opted out. */
   add(r: OptOutRow): OptOutRow | null {
+    this.hasAny.set(r.account_id, true)
     return this.q.add.get(r.account_id, r.number, r.source, r.keyword, r.created_at)
   }
 
   /** The removed row, or null when the number was not opted out. */
   remove(accountId: string, number: string): OptOutRow | null {
+    this.hasAny.delete(accountId) // asked again next time: other numbers may remain
     return this.q.remove.get(accountId, number)
   }
 
