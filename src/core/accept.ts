@@ -151,6 +151,19 @@ function requestHash(req: SendRequest): string {
   return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
 }
 
+/** The stored answer for a repeated Idempotency-Key; 409 if the body differs; null if new. */
+function replayOf(store: Store, account: string, key: string, hash: string): AcceptResult | null {
+  const previous = store.idempotency.get(account, key)
+  if (!previous) return null
+  if (previous.request_hash !== hash) {
+    throw new AppError(
+      "idempotency_conflict",
+      `Idempotency-Key "${key}" was already used with a different request body`,
+    )
+  }
+  return { status: previous.status, body: JSON.parse(previous.response), replayed: true }
+}
+
 export interface AcceptDeps {
   store: Store
   clock: Clock
@@ -168,6 +181,15 @@ export interface AcceptDeps {
  */
 export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promise<AcceptResult> {
   const now = deps.clock.now()
+  // Sandbox requests have idempotency keys of their own.
+  const idempotencyAccount = req.mode === "test" ? `${req.accountId}/test` : req.accountId
+  const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
+  // A retry gets its first answer even if what was checked then (sender approval, opt-outs,
+  // credits) has changed since. Checked again inside the transaction for concurrent retries.
+  if (req.idempotencyKey !== undefined) {
+    const replay = replayOf(deps.store, idempotencyAccount, req.idempotencyKey, hash)
+    if (replay) return replay
+  }
   const recipients = Array.isArray(req.to) ? req.to : [req.to]
   if (recipients.length === 0) {
     throw new AppError("validation_failed", "to must name at least one recipient", {
@@ -203,7 +225,6 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
       { extra: { invalid: invalid.slice(0, 100) } },
     )
   }
-  assertNotOptedOut(deps.store, req.accountId, numbers, req.idempotencyKey)
 
   let segmented: ReturnType<typeof segmentText>
   try {
@@ -255,26 +276,17 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     messages: rows.map((r) => ({ id: r.id, to: r.to_number, status, segments, encoding })),
     ...(pricing ? { credits: pricing.total } : {}),
   }
-  // Sandbox requests have idempotency keys of their own.
-  const idempotencyAccount = req.mode === "test" ? `${req.accountId}/test` : req.accountId
-  const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
   const detail =
     status === "scheduled" ? `scheduled for ${new Date(scheduledAt!).toISOString()}` : "accepted"
 
   const result = await deps.store.batcher.run((): AcceptResult => {
     const { messages, idempotency } = deps.store
     if (req.idempotencyKey !== undefined) {
-      const previous = idempotency.get(idempotencyAccount, req.idempotencyKey)
-      if (previous) {
-        if (previous.request_hash !== hash) {
-          throw new AppError(
-            "idempotency_conflict",
-            `Idempotency-Key "${req.idempotencyKey}" was already used with a different request body`,
-          )
-        }
-        return { status: previous.status, body: JSON.parse(previous.response), replayed: true }
-      }
+      const replay = replayOf(deps.store, idempotencyAccount, req.idempotencyKey, hash)
+      if (replay) return replay
     }
+    // In the transaction, so a STOP committed just before cannot be overtaken.
+    assertNotOptedOut(deps.store, req.accountId, numbers)
     messages.insertBatch(batchId, req.accountId, rows.length, now)
     for (const row of rows) {
       messages.insertMessage(row)
@@ -286,15 +298,18 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
           now,
         )
       messages.addEvent(row.id, status, now, detail)
-      if (status === "queued")
-        deps.notifier?.notify(
+    }
+    // Reserves the batch's credits (402 rolls the batch back) or marks it sandbox traffic.
+    if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
+    // After the commit step, so the events show the message's mode as stored.
+    if (status === "queued" && deps.notifier) {
+      for (const row of rows)
+        deps.notifier.notify(
           { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
           "message.queued",
           now,
         )
     }
-    // Reserves the batch's credits (402 rolls the batch back) or marks it sandbox traffic.
-    if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
     if (req.idempotencyKey !== undefined) {
       idempotency.put({
         account_id: idempotencyAccount,

@@ -4,9 +4,11 @@ import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
+import { silentLogger } from "../lib/logger.ts"
 import { openStore, type Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import { moveBalance, reserveBatch, settleCharge, transfer } from "./ledger.ts"
+import { applyReceipt } from "./receipts.ts"
 
 function withStore(fn: (store: Store, path: string) => void): void {
   using dir = tempDir()
@@ -211,6 +213,54 @@ describe("settleCharge", () => {
       })
       // 1 of 3 parts sent: 2 credits charged, 4 released.
       expect(store.ledger.balance("acc_a")).toMatchObject({ sms_credits: 8, reserved: 0 })
+      expect(drift(store, "acc_a")).toEqual(NO_DRIFT)
+    })
+  })
+})
+
+describe("a receipt that fails a message before all its parts were sent", () => {
+  test("charges the parts sent and releases the rest, so no credit stays reserved", () => {
+    withStore((store) => {
+      account(store, "acc_a", 10)
+      message(store, "msg_1", "acc_a", 2)
+      store.transaction(() => reserveBatch(store.ledger, "acc_a", "b", ["msg_1"], [2], 2, 5))
+      // Part 1 was accepted, part 2 hit a temporary error: the message waits for a retry.
+      store.transaction(() => {
+        store.messages.upsertPart({
+          message_id: "msg_1",
+          part_index: 0,
+          connector_id: "c",
+          carrier_id: "abc",
+          carrier_id_raw: "abc",
+          status: "sent",
+          error: null,
+          submitted_at: 3,
+        })
+        store.messages.setStatus({ id: "msg_1", status: "queued", at: 3, notBefore: 60_000 })
+      })
+      // Then part 1's receipt says UNDELIV.
+      store.transaction(() =>
+        applyReceipt(
+          store.messages,
+          {
+            connectorId: "c",
+            carrierId: "abc",
+            state: "failed",
+            stat: "UNDELIV",
+            error: null,
+            doneAt: null,
+            raw: "id:abc stat:UNDELIV",
+          },
+          4,
+          silentLogger,
+          undefined,
+          store.ledger,
+        ),
+      )
+      expect(store.messages.get("msg_1")?.status).toBe("failed")
+      // 1 of 2 parts sent: 1 credit charged, 1 released, nothing left reserved.
+      expect(store.ledger.balance("acc_a")).toMatchObject({ sms_credits: 9, reserved: 0 })
+      expect(store.ledger.openCharge("msg_1")).toBeNull()
       expect(drift(store, "acc_a")).toEqual(NO_DRIFT)
     })
   })

@@ -105,32 +105,6 @@ describe("assertNotOptedOut", () => {
       expect(() => assertNotOptedOut(store, "acc_b", numbers)).not.toThrow()
     })
   })
-
-  test("an idempotent replay is let through to get its first answer", () => {
-    withStore((store) => {
-      store.transaction(() => {
-        store.optOuts.add({
-          account_id: "acc_a",
-          number: "+233241111111",
-          source: "api",
-          keyword: null,
-          created_at: 1,
-        })
-        store.idempotency.put({
-          account_id: "acc_a",
-          key: "k1",
-          request_hash: "h",
-          status: 202,
-          response: "{}",
-          created_at: 1,
-        })
-      })
-      expect(() => assertNotOptedOut(store, "acc_a", ["+233241111111"], "k1")).not.toThrow()
-      expect(refusal(() => assertNotOptedOut(store, "acc_a", ["+233241111111"], "k2")).code).toBe(
-        "recipient_opted_out",
-      )
-    })
-  })
 })
 
 describe("opt-out keywords in inbound messages", () => {

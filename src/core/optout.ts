@@ -100,15 +100,14 @@ function withdrawQueued(
 
 /**
  * Refuses a send when any recipient opted out of this account, naming each (up to 100), like
- * `invalid_phone_number`: the batch is all or nothing. An account without opt-outs costs one
- * index seek per request, one with opt-outs one seek per recipient. An idempotent replay still
- * gets its first answer, even if a recipient opted out since.
+ * `invalid_phone_number`: the batch is all or nothing. Runs inside the accepting transaction.
+ * An account without opt-outs costs a map lookup, one with opt-outs one seek per recipient.
+ * (An idempotent replay gets its first answer before this runs: core/accept.ts.)
  */
 export function assertNotOptedOut(
   store: Store,
   accountId: string,
   numbers: readonly string[],
-  idempotencyKey?: string,
 ): void {
   const repo = store.optOuts
   if (!repo.any(accountId)) return
@@ -117,7 +116,6 @@ export function assertNotOptedOut(
     if (repo.get(accountId, numbers[i]!)) optedOut.push({ index: i, to: numbers[i]! })
   }
   if (optedOut.length === 0) return
-  if (idempotencyKey !== undefined && store.idempotency.get(accountId, idempotencyKey)) return
   const first = optedOut[0]!
   throw new AppError(
     "recipient_opted_out",

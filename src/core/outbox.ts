@@ -10,9 +10,11 @@ import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Lane, MessageRow, Store } from "../store/index.ts"
+import { FINAL_STATUSES } from "../store/message-repo.ts"
 import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import type { GatewayMetrics } from "./metrics.ts"
+import { OPT_OUT_CONFIRMATION } from "./optout.ts"
 import { applyParkedReceipts } from "./receipts.ts"
 import type { Router } from "./router.ts"
 import { sandboxDecision } from "./sandbox.ts"
@@ -35,6 +37,8 @@ export interface OutboxDeps {
   /** Where sandbox (sk_test_) messages go instead of a route (core/sandbox.ts). */
   sandbox?: Connector
 }
+
+const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
 const CLAIM_BATCH = 500
@@ -277,6 +281,21 @@ export class Outbox {
             failure = { index: part.index, error: part.error }
           }
         }
+        // A receipt saying an earlier part failed may have ended the message while these parts
+        // were in flight: keep their carrier ids (later receipts match them), change nothing else.
+        if (multipart) {
+          const status = repo.get(row.id)?.status
+          if (status !== undefined && FINAL.has(status)) {
+            const sent = stored.map((p) => p.part_index + 1).join(", ")
+            repo.addEvent(
+              row.id,
+              status,
+              now,
+              `${sent ? `part ${sent} accepted by ${connector.id} ` : ""}after the message had ended ${status}; status unchanged`,
+            )
+            return
+          }
+        }
         if (!failure && outcome.parts.length === 0) {
           failure = {
             index: 0,
@@ -313,13 +332,29 @@ export class Outbox {
           settleCharge(store.ledger, row.id, now)
           // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
           for (const p of stored)
-            applyParkedReceipts(repo, { ...p, receipt_at: null }, now, this.deps.notifier)
+            applyParkedReceipts(
+              repo,
+              { ...p, receipt_at: null },
+              now,
+              this.deps.notifier,
+              store.ledger,
+            )
           return
         }
         this.recordFailure(row, connector, failure, now)
         settleCharge(store.ledger, row.id, now) // releases only if that failure was final
       },
       { savepoint: false },
+    )
+  }
+
+  /** Opted out since it was accepted (the STOP confirmation itself is meant for them). */
+  private optedOut(row: MessageRow): boolean {
+    const optOuts = this.deps.store.optOuts
+    return (
+      optOuts.any(row.account_id) &&
+      row.body !== OPT_OUT_CONFIRMATION &&
+      optOuts.get(row.account_id, row.to_number) !== null
     )
   }
 
@@ -339,6 +374,23 @@ export class Outbox {
     const what = `${where}${connector.id}: ${code}: ${error.message}`
     const { max_attempts, retry_base_ms, retry_cap_ms } = this.deps.retry
     const metrics = this.deps.metrics
+    if (error.temporary && this.optedOut(row)) {
+      // The recipient opted out while this attempt was in flight: no retry.
+      const why = `${what}; not retried: the recipient has opted out`
+      repo.setStatus({
+        id: row.id,
+        status: "canceled",
+        at: now,
+        connectorId: connector.id,
+        errorCode: "recipient_opted_out",
+        errorDetail: why,
+        finalAt: now,
+      })
+      repo.addEvent(row.id, "canceled", now, why)
+      this.deps.notifier?.notify(subject(row), "message.canceled", now)
+      metrics?.submitted.inc({ connector: connector.id, result: "failed" })
+      return
+    }
     if (error.temporary) {
       const free = BACKPRESSURE.has(error.code)
       const attempts = free ? row.attempts - 1 : row.attempts

@@ -1,7 +1,9 @@
 import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
+import type { LedgerRepo } from "../store/ledger-repo.ts"
 import { FINAL_STATUSES, type MessageRepo, type PartRow } from "../store/message-repo.ts"
+import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
@@ -22,6 +24,7 @@ export function applyReceipt(
   now: number,
   log: Logger,
   notifier?: MessageNotifier,
+  ledger?: LedgerRepo,
 ): string | null {
   let part: PartRow | null = null
   const candidates = r.exactId
@@ -48,7 +51,7 @@ export function applyReceipt(
     )
     return null
   }
-  applyToPart(repo, part, r, now, notifier)
+  applyToPart(repo, part, r, now, notifier, ledger)
   return part.message_id
 }
 
@@ -58,6 +61,7 @@ export function applyParkedReceipts(
   part: PartRow,
   now: number,
   notifier?: MessageNotifier,
+  ledger?: LedgerRepo,
 ): void {
   if (!part.carrier_id || !repo.mayHaveParkedReceipts()) return
   for (const candidate of carrierIdCandidates(part.carrier_id)) {
@@ -77,6 +81,7 @@ export function applyParkedReceipts(
         },
         now,
         notifier,
+        ledger,
       )
       return
     }
@@ -89,6 +94,7 @@ function applyToPart(
   r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
   at: number,
   notifier?: MessageNotifier,
+  ledger?: LedgerRepo,
 ): void {
   const message = repo.get(part.message_id)
   if (!message) return
@@ -134,6 +140,9 @@ function applyToPart(
       r.state === "failed" ? "message.failed" : "message.expired",
       at,
     )
+    // A part can fail while later parts still wait for a retry (the message is queued or
+    // sending, its credits reserved): charge the parts sent, release the rest.
+    if (ledger) settleCharge(ledger, message.id, at)
     return
   }
   const delivered =

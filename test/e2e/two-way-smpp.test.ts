@@ -422,6 +422,49 @@ describe("opt-outs through the API", () => {
     ).toBe("scheduled")
   })
 
+  test("a retry with the same Idempotency-Key gets its first answer after the recipient opted out", async () => {
+    const who = "+233241000017"
+    const request = { to: who, message: "Your code is 1234" }
+    const headers = { "idempotency-key": "otp-17" }
+    const first = await body<{ batch_id: string }>(
+      await gw.api("/v1/messages", { method: "POST", json: request, headers }),
+      202,
+    )
+    await body(await gw.api("/v1/opt-outs", { method: "POST", json: { number: who } }), 201)
+    const retry = await gw.api("/v1/messages", { method: "POST", json: request, headers })
+    expect((await body<{ batch_id: string }>(retry, 202)).batch_id).toBe(first.batch_id)
+    // A new request (no key) is refused.
+    expect((await body<Problem>(await send(request), 422)).code).toBe("recipient_opted_out")
+  })
+
+  test("a message in flight when its recipient opts out is not retried after a temporary error", async () => {
+    const who = "+233241000018"
+    smscB.setBehaviour({ responseDelayMs: 300, errorOnSubmit: { status: 0x58 } })
+    try {
+      const sent = await body<{ messages: { id: string }[] }>(
+        await send({ to: who, message: "Flash sale!" }),
+        202,
+      )
+      const id = sent.messages[0]!.id
+      await waitFor(() => submitsTo(smscB, who).length > 0, { what: "submit_sm in flight" })
+      await body(await gw.api("/v1/opt-outs", { method: "POST", json: { number: who } }), 201)
+      const ended = await waitFor(
+        async () => {
+          const d = await body<{ status: string; error: { code: string } | null }>(
+            await gw.api(`/v1/messages/${id}`),
+            200,
+          )
+          return d.status === "canceled" ? d : null
+        },
+        { what: "canceled after the throttled answer" },
+      )
+      expect(ended.error?.code).toBe("recipient_opted_out")
+      expect(submitsTo(smscB, who).length).toBe(1)
+    } finally {
+      smscB.setBehaviour({ responseDelayMs: 0, errorOnSubmit: null })
+    }
+  })
+
   test("a number that is not a phone number answers invalid_phone_number", async () => {
     const res = await gw.api("/v1/opt-outs", { method: "POST", json: { number: "12" } })
     expect((await body<Problem>(res, 422)).code).toBe("invalid_phone_number")
