@@ -146,7 +146,7 @@ export const ListQuery = t.Object({
   status: t.Optional(t.Union(STATUSES.map((s) => t.Literal(s)))),
   to: t.Optional(t.String()),
   batch_id: t.Optional(t.String()),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
 })
 

@@ -204,3 +204,76 @@ describe("unknown routes", () => {
     expect((await problem(res)).code).toBe("not_found")
   })
 })
+
+describe("authentication comes before the body and the query are read", () => {
+  test("a missing or wrong key is 401 whatever the body or query", async () => {
+    const cases: [string, RequestInit & { key?: string | null; json?: unknown }][] = [
+      ["/v1/messages", { method: "POST", key: null, json: { to: "+233201234567" } }],
+      [
+        "/v1/messages",
+        {
+          method: "POST",
+          key: null,
+          body: '{"to": ',
+          headers: { "content-type": "application/json" },
+        },
+      ],
+      ["/v1/keys", { method: "POST", key: "sk_live_not_a_key", json: { scopes: "x" } }],
+      ["/v1/ledger?limit=0", { key: null }],
+    ]
+    for (const [path, init] of cases) {
+      const res = await gw.api(path, init)
+      expect({ path, status: res.status, code: (await problem(res)).code }).toEqual({
+        path,
+        status: 401,
+        code: "authentication_failed",
+      })
+    }
+  })
+})
+
+describe("list routes", () => {
+  test("a fractional or out-of-range limit is 422, never a 500", async () => {
+    for (const path of [
+      "/v1/messages",
+      "/v1/customers",
+      "/v1/keys",
+      "/v1/sender-ids",
+      "/v1/ledger",
+      "/v1/inbound",
+      "/v1/opt-outs",
+      "/v1/conversations",
+      "/v1/numbers",
+      "/v1/webhooks",
+    ]) {
+      for (const limit of ["1.5", "0", "100000", "abc"]) {
+        const res = await gw.api(`${path}?limit=${limit}`)
+        expect({ path, limit, status: res.status }).toEqual({ path, limit, status: 422 })
+        expect((await problem(res)).code).toBe("validation_failed")
+      }
+      expect((await gw.api(`${path}?limit=2`)).status).toBe(200)
+    }
+  })
+})
+
+describe("numbers beyond any sensible amount", () => {
+  test("opening balances and rate limits of 1e20 are 422, never a 500", async () => {
+    const customer = await gw.api("/v1/customers", {
+      method: "POST",
+      json: {
+        full_name: "X",
+        phone: "+233201234567",
+        country_code: "GH",
+        initial_sms_credits: 1e20,
+      },
+    })
+    expect(customer.status).toBe(422)
+    expect((await problem(customer)).code).toBe("validation_failed")
+    const key = await gw.api("/v1/keys", {
+      method: "POST",
+      json: { scopes: ["sms.send"], mode: "live", label: "x", rate_limit: { per_second: 1e20 } },
+    })
+    expect(key.status).toBe(422)
+    expect((await problem(key)).code).toBe("validation_failed")
+  })
+})

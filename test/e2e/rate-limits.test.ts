@@ -42,6 +42,31 @@ describe("rate limits", () => {
     })
     expect(invalid.status).toBe(422)
     expect(limitHeaders(invalid).limit).toBe("100")
+    // Schema failures, malformed JSON and bad queries too: they are counted before they are
+    // answered. An hourly limit, so the per-second bucket's refill does not blur the count.
+    const hourly = await createKey(
+      gw,
+      { scopes: ["sms.send", "wallet.read"], rate_limit: { per_hour: 50 } },
+      shop.key,
+    )
+    const wrongShape = await gw.api("/v1/messages", {
+      method: "POST",
+      key: hourly.key,
+      json: { to: "+233201234567" },
+    })
+    const malformed = await gw.api("/v1/messages", {
+      method: "POST",
+      key: hourly.key,
+      body: '{"to": ',
+      headers: { "content-type": "application/json" },
+    })
+    const badQuery = await gw.api("/v1/ledger?limit=0", { key: hourly.key })
+    expect([wrongShape.status, malformed.status, badQuery.status]).toEqual([422, 400, 422])
+    expect([wrongShape, malformed, badQuery].map((r) => limitHeaders(r).remaining)).toEqual([
+      "49",
+      "48",
+      "47",
+    ])
   })
 
   test("over the hourly limit: 429 rate_limit_exceeded with Retry-After; other keys go on", async () => {

@@ -116,15 +116,51 @@ describe("sandbox keys", () => {
         ids[mode] = sent.messages[0]!.id
       }
       for (const mode of ["test", "live"]) {
-        const event = await waitFor(
+        await waitFor(
           () => receiver.at(`/${mode}`).find((r) => r.payload.type === "message.delivered"),
           { what: `${mode} message.delivered` },
         )
-        expect(event.payload.data).toMatchObject({ id: ids[mode], mode })
+        const events = receiver.at(`/${mode}`).map((r) => r.payload)
+        expect(events.map((e) => e.type)).toEqual(
+          expect.arrayContaining(["message.queued", "message.sent", "message.delivered"]),
+        )
+        for (const e of events) expect(e.data).toMatchObject({ id: ids[mode], mode })
       }
     } finally {
       await receiver.stop()
     }
+  })
+
+  test("may list webhook endpoints but not change them, ping them or read the callback secret", async () => {
+    const create = await gw.api("/v1/webhooks", {
+      method: "POST",
+      key: sandbox,
+      json: { url: "https://example.com/hooks", events: ["message.sent"] },
+    })
+    expect(create.status).toBe(403)
+    expect((await gw.api("/v1/webhooks/callback-secret", { key: sandbox })).status).toBe(403)
+    expect((await gw.api("/v1/webhooks", { key: sandbox })).status).toBe(200)
+    const made = await body<{ id: string }>(
+      await gw.api("/v1/webhooks", {
+        method: "POST",
+        key: live,
+        json: { url: "https://example.com/hooks", events: ["message.sent"] },
+      }),
+      201,
+    )
+    for (const [method, path] of [
+      ["PATCH", `/v1/webhooks/${made.id}`],
+      ["DELETE", `/v1/webhooks/${made.id}`],
+      ["POST", `/v1/webhooks/${made.id}/ping`],
+    ] as const) {
+      const res = await gw.api(path, {
+        method,
+        key: sandbox,
+        ...(method === "PATCH" ? { json: { description: "x" } } : {}),
+      })
+      expect({ method, status: res.status }).toEqual({ method, status: 403 })
+    }
+    await gw.api(`/v1/webhooks/${made.id}`, { method: "DELETE", key: live })
   })
 
   test("answer with the same shapes as live keys, and live ones reach the carrier", async () => {

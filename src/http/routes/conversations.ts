@@ -63,7 +63,7 @@ const ReplyResponse = t.Object({
 })
 
 const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
 })
 

@@ -11,6 +11,9 @@ import {
   PageQuery,
 } from "./tenancy-schemas.ts"
 
+/** Largest opening balance: far beyond any real one, well inside exact integer arithmetic. */
+const MAX_AMOUNT = 1_000_000_000_000
+
 const AccountView = t.Object({
   id: t.String({ examples: ["acc_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),
   kind: t.Union([t.Literal("root"), t.Literal("partner"), t.Literal("customer")]),
@@ -65,11 +68,16 @@ const CreateBody = t.Object(
     initial_sms_credits: t.Optional(
       t.Integer({
         minimum: 0,
+        maximum: MAX_AMOUNT,
         description: "Funded by the caller: a partner pays from its own credits",
       }),
     ),
     initial_wallet_balance: t.Optional(
-      t.Integer({ minimum: 0, description: "Minor units of the currency (cents)" }),
+      t.Integer({
+        minimum: 0,
+        maximum: MAX_AMOUNT,
+        description: "Minor units of the currency (cents)",
+      }),
     ),
     currency: t.Optional(
       t.String({ minLength: 3, maxLength: 3, description: "ISO 4217; default: the caller's" }),

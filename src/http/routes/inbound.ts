@@ -37,7 +37,7 @@ export function inboundRoutes(deps: HttpDeps) {
             description: "The `next_cursor` of the previous page; absent: from the first message",
           }),
         ),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
       }),
       response: {
         200: t.Object({ data: t.Array(InboundView), next_cursor: t.String() }),

@@ -24,8 +24,8 @@ const CreateBody = t.Object(
     rate_limit: t.Optional(
       t.Object(
         {
-          per_second: t.Optional(Nullable(t.Integer({ minimum: 1 }))),
-          per_hour: t.Optional(Nullable(t.Integer({ minimum: 1 }))),
+          per_second: t.Optional(Nullable(t.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
+          per_hour: t.Optional(Nullable(t.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
         },
         {
           additionalProperties: false,
@@ -43,7 +43,7 @@ const ListQuery = t.Object({
   account_id: t.Optional(
     t.String({ description: "A customer's id or external_ref; default: your own account" }),
   ),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
 })
 

@@ -35,7 +35,7 @@ export function moneyRoutes(deps: HttpDeps) {
     .get("/ledger", ({ query, principal }) => deps.accounts.ledger(principal, query), {
       query: t.Object({
         account_id: t.Optional(t.String()),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
         cursor: t.Optional(t.String()),
       }),
       response: {

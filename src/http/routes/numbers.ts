@@ -90,7 +90,7 @@ export function numberRoutes(deps: HttpDeps) {
           account_id: t.Optional(
             t.String({ description: "Operator only: one account's assignments" }),
           ),
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200 })),
+          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200, multipleOf: 1 })),
           cursor: t.Optional(t.String()),
         }),
         response: {

@@ -45,7 +45,7 @@ export function optOutRoutes(deps: HttpDeps) {
       },
       {
         query: t.Object({
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000 })),
+          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
           cursor: t.Optional(t.String()),
         }),
         response: {

@@ -88,7 +88,7 @@ export function senderIdRoutes(deps: HttpDeps) {
           t.String({ description: "Only this customer's (id or external_ref)" }),
         ),
         status: t.Optional(Status),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
         cursor: t.Optional(t.String()),
       }),
       response: {

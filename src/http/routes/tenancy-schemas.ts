@@ -5,7 +5,7 @@ export const Nullable = <T extends TSchema>(s: T, options: { description?: strin
   t.Union([s, t.Null()], options)
 
 export const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
 })
 

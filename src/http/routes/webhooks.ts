@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia"
 import type { Principal } from "../../core/auth.ts"
+import { requireLive, requireScope } from "../../core/scopes.ts"
 import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.ts"
-import { AppError } from "../../lib/app-error.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
@@ -88,12 +88,12 @@ const DeliveryView = t.Object({
 })
 
 const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
 })
 
 const DeliveryQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
   cursor: t.Optional(t.String()),
   status: t.Optional(
     t.Union(
@@ -106,11 +106,15 @@ const DeliveryQuery = t.Object({
 
 const IdParams = t.Object({ id: t.String() })
 
-/** Managing webhooks needs `webhooks.write` (design.md §7); the admin key has every scope. */
-function requireWebhookScope(principal: Principal): void {
-  if (!principal.scopes.includes("admin") && !principal.scopes.includes("webhooks.write")) {
-    throw new AppError("forbidden", "managing webhooks needs the webhooks.write scope")
-  }
+/**
+ * Managing webhooks needs `webhooks.write` (design.md §7); the admin key has every scope. The
+ * endpoints are the account's live configuration: a sandbox key may list them but not change
+ * them, ping them, or read the callback signing secret.
+ */
+function requireWebhookAccess(principal: Principal, request: Request): void {
+  requireScope(principal, "webhooks.write")
+  if (request.method !== "GET" || new URL(request.url).pathname.endsWith("/callback-secret"))
+    requireLive(principal, "change webhooks or read their secrets")
 }
 
 const tags = ["Webhooks"]
@@ -118,7 +122,7 @@ const tags = ["Webhooks"]
 export function webhookRoutes(deps: HttpDeps) {
   return new Elysia({ name: "routes.webhooks", prefix: "/v1/webhooks" })
     .use(authPlugin(deps))
-    .onBeforeHandle(({ principal }) => requireWebhookScope(principal))
+    .onBeforeHandle(({ principal, request }) => requireWebhookAccess(principal, request))
     .post(
       "/",
       async ({ body, principal, set }) => {
