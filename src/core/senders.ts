@@ -176,7 +176,8 @@ export class SenderService {
         row = store.senders.get(id)!
         created = true
       }
-      if (input.set_default) store.senders.makeDefault(account, row.id)
+      // A pending default takes over at approval: until then the current one keeps working.
+      if (input.set_default && row.status === "approved") store.senders.makeDefault(account, row.id)
       return { created, row }
     })
     this.changed()
@@ -228,6 +229,8 @@ export class SenderService {
       s.reviewed_at = now
       s.updated_at = now
       store.senders.save(s)
+      if (decision === "approved" && s.is_default === 1)
+        store.senders.makeDefault(s.account_id, s.id)
       return s
     })
     this.changed()

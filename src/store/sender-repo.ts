@@ -53,7 +53,7 @@ export class SenderRepo {
         "SELECT id FROM sender_ids WHERE account_id = ? AND value = ? AND status = 'approved' LIMIT 1",
       ),
       defaultOf: db.query(
-        "SELECT value FROM sender_ids WHERE account_id = ? AND is_default = 1 AND status = 'approved' LIMIT 1",
+        "SELECT value FROM sender_ids WHERE account_id = ? AND is_default = 1 AND status = 'approved' ORDER BY updated_at DESC LIMIT 1",
       ),
       clearDefault: db.prepare(
         "UPDATE sender_ids SET is_default = 0 WHERE account_id = ?1 AND is_default = 1 AND id <> ?2",

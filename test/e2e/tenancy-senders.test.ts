@@ -158,8 +158,20 @@ describe("sender IDs", () => {
         )
       ).from,
     ).toBe("DEFAULTCO")
-    // A new default replaces the old one.
+    // A new default replaces the old one when it is approved, not before.
     const second = await register(shop, { value: "NEWCO", set_default: true })
+    const meanwhile = await body<{ messages: { id: string }[] }>(
+      await sendAs(gw, shop.key, { to: "+233201234567", message: "c" }),
+      202,
+    )
+    expect(
+      (
+        await body<{ from: string | null }>(
+          await gw.api(`/v1/messages/${meanwhile.messages[0]!.id}`, { key: shop.key }),
+          200,
+        )
+      ).from,
+    ).toBe("DEFAULTCO")
     await review(second.id, "approve")
     const list: { data: SenderId[] } = await body(
       await gw.api("/v1/sender-ids", { key: shop.key }),
