@@ -98,7 +98,10 @@ describe("modem connector receiving", () => {
     const b2 = rig.modem.receive(beeline[0]!)
     const p2 = rig.modem.receive(pygsm[1]!)
     const yo = rig.modem.receive(stored(PYGSM_YO))
-    await waitFor(() => rig.inbound.length === 1, { what: "the single-part message" })
+    // Stored first, deleted from the SIM after: wait for both.
+    await waitFor(() => rig.inbound.length === 1 && rig.modem.deleted.length === 1, {
+      what: "the single-part message stored and deleted",
+    })
     expect(rig.inbound[0]!.text).toBe("Yo")
     // The partial parts stay on the SIM.
     expect(rig.modem.deleted).toEqual([yo])
