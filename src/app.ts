@@ -16,7 +16,12 @@ import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
 import { ConversationService } from "./core/conversations.ts"
-import { encodeInboundCursor, listInbound, storeInbound } from "./core/inbound.ts"
+import {
+  encodeInboundCursor,
+  inboundPartEvents,
+  listInbound,
+  storeInbound,
+} from "./core/inbound.ts"
 import { MessageNotifier } from "./core/message-notifier.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
@@ -119,6 +124,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored",
     )
   }
+  // Parts of multipart MOs are committed before they are answered (docs/smpp.md#reassembly).
+  const inboundParts = inboundPartEvents({
+    store,
+    clock,
+    logger,
+    notifier,
+    onConfirmation: () => outbox.wake(),
+  })
   const connectors = new Map<string, Connector>()
   for (const c of config.connectors) {
     const connectorLogger = logger.child({ connector: c.id })
@@ -127,7 +140,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       createConnector(c, {
         logger: connectorLogger,
         clock,
-        events: { receipt: onReceipt, inbound: onInbound },
+        events: { receipt: onReceipt, inbound: onInbound, ...inboundParts },
       }),
     )
   }

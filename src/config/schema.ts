@@ -332,7 +332,7 @@ export const SmppConnectorSchema = Type.Object(
       minimum: 1,
       default: DEFAULT_MO_REASSEMBLY_MAX_PARTS,
       description:
-        "Most inbound parts held in memory for reassembly; beyond it the oldest set is dropped.",
+        "Most inbound parts held (in the database, per connector) for reassembly; beyond it the oldest set is dropped.",
     }),
   },
   { additionalProperties: false },

@@ -122,6 +122,73 @@ export interface InboundMessage {
   receivedAt: number
   /** Connector-specific identity to de-duplicate a redelivered MO (e.g. SIM index list or SMSC message id); may be null. */
   externalId: string | null
+  /**
+   * Without an externalId: a hash of the PDU (SMPP) that recognises a redelivery within
+   * MO_REDELIVERY_WINDOW_MS (core/inbound.ts, docs/two-way.md#redelivery).
+   */
+  fingerprint?: string | null
+}
+
+/** One part of a multipart MO, held durably (mo_parts) until its set completes. */
+export interface InboundPart {
+  connectorId: string
+  /** The connector's key of the set: (scheme, source, destination, reference, total). */
+  setKey: string
+  total: number
+  /** 1-based. */
+  sequence: number
+  from: string
+  to: string
+  dataCoding: number
+  encoding: string
+  /** User data after any UDH. */
+  octets: Uint8Array
+  externalId: string | null
+  fingerprint: string
+  receivedAt: number
+}
+
+/** A set the store dropped: how many of its parts had arrived. */
+export interface DroppedPartSet {
+  setKey: string
+  received: number
+  total: number
+}
+
+export type InboundPartResult =
+  /** Committed, the set still incomplete (`duplicate`: that part was held already). */
+  | {
+      kind: "held"
+      duplicate: boolean
+      /** When the set's first part arrived: the reassembly timeout runs from it. */
+      firstAt: number
+      heldParts: number
+      /** Sets dropped to keep the connector's held parts within `maxHeldParts`. */
+      evicted: DroppedPartSet[]
+    }
+  /** It completed its set: the message is stored and the parts are gone. */
+  | { kind: "stored"; heldParts: number }
+  /** A part of a message stored within the redelivery window: nothing was written. */
+  | { kind: "redelivered"; heldParts: number }
+
+export interface InboundPartOptions {
+  /** The connector joins its parts (in sequence order) into the message. */
+  assemble(parts: InboundPart[]): InboundMessage
+  /** Beyond this many parts held for the connector, its oldest other sets are dropped. */
+  maxHeldParts: number
+}
+
+/**
+ * What the gateway adds to a connector's events to hold MO parts durably (core/inbound.ts
+ * inboundPartEvents, wired in src/app.ts). Both resolve only after their commit.
+ */
+export interface InboundPartEvents {
+  inboundPart(part: InboundPart, options: InboundPartOptions): Promise<InboundPartResult>
+  /** Drops the connector's sets whose first part arrived at or before `before`. */
+  expireInboundParts(
+    connectorId: string,
+    before: number,
+  ): Promise<{ expired: DroppedPartSet[]; heldParts: number; oldestFirstAt: number | null }>
 }
 
 export interface ConnectorEvents {
@@ -132,6 +199,9 @@ export interface ConnectorEvents {
    * stored": keep it and try again later.
    */
   inbound(message: InboundMessage): Promise<void>
+  /** Durable multipart reassembly; without it a connector holds parts in memory. */
+  inboundPart?: InboundPartEvents["inboundPart"]
+  expireInboundParts?: InboundPartEvents["expireInboundParts"]
 }
 
 export interface ConnectorDeps {

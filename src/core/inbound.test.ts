@@ -2,10 +2,16 @@
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
-import type { InboundMessage } from "../connectors/connector.ts"
+import type { InboundMessage, InboundPart, InboundPartOptions } from "../connectors/connector.ts"
 import { openStore, type Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
-import { listInbound, storeInbound } from "./inbound.ts"
+import {
+  expireInboundParts,
+  listInbound,
+  MO_REDELIVERY_WINDOW_MS,
+  storeInbound,
+  storeInboundPart,
+} from "./inbound.ts"
 
 function mo(over: Partial<InboundMessage> = {}): InboundMessage {
   return {
@@ -228,6 +234,146 @@ describe("ownership by numbers and keywords, and threading", () => {
         our_number: "+4917600000001",
         connector_id: "modem-1",
       })
+    })
+  })
+})
+
+describe("redelivery without an external id", () => {
+  test("the same fingerprint within the window is the stored message again; after it, a new one", () => {
+    withStore((store) => {
+      const at = 1_000_000
+      const m = mo({ text: "Yes", fingerprint: "fp-1" } as Partial<InboundMessage>)
+      const a = store.transaction(() => storeInbound(store, m, at))
+      const b = store.transaction(() => storeInbound(store, m, at + MO_REDELIVERY_WINDOW_MS - 1))
+      expect(a.duplicate).toBe(false)
+      expect(b).toMatchObject({ duplicate: true, confirmationId: null })
+      expect(b.row.id).toBe(a.row.id)
+      const c = store.transaction(() => storeInbound(store, m, at + 2 * MO_REDELIVERY_WINDOW_MS))
+      expect(c.duplicate).toBe(false)
+      expect(listInbound(store, ROOT_ACCOUNT, {}).data.map((r) => r.message)).toEqual([
+        "Yes",
+        "Yes",
+      ])
+    })
+  })
+
+  test("is kept per connector, and messages without a fingerprint are never matched", () => {
+    withStore((store) => {
+      const fp = { fingerprint: "fp-1" } as Partial<InboundMessage>
+      store.transaction(() => storeInbound(store, mo(fp), 1))
+      const other = store.transaction(() =>
+        storeInbound(store, mo({ ...fp, connectorId: "carrier-b" }), 2),
+      )
+      const plain = store.transaction(() => storeInbound(store, mo(), 3))
+      const plainAgain = store.transaction(() => storeInbound(store, mo(), 4))
+      expect([other.duplicate, plain.duplicate, plainAgain.duplicate]).toEqual([
+        false,
+        false,
+        false,
+      ])
+    })
+  })
+})
+
+describe("multipart MO parts held in the store", () => {
+  const part = (sequence: number, over: Partial<InboundPart> = {}): InboundPart => ({
+    connectorId: "carrier-a",
+    setKey: "set-1",
+    total: 3,
+    sequence,
+    from: "+233241234567",
+    to: "+233200000001",
+    dataCoding: 0,
+    encoding: "gsm7",
+    octets: new TextEncoder().encode(`<${sequence}>`),
+    externalId: null,
+    fingerprint: `fp-${over.setKey ?? "set-1"}-${sequence}`,
+    receivedAt: 100 + sequence,
+    ...over,
+  })
+  const options: InboundPartOptions = {
+    assemble: (parts) =>
+      mo({
+        text: parts.map((p) => new TextDecoder().decode(p.octets)).join(""),
+        parts: parts.length,
+      }),
+    maxHeldParts: 100,
+  }
+  const hold = (store: Store, p: InboundPart, o = options, now = 1000) =>
+    store.transaction(() => storeInboundPart(store, p, o, now))
+
+  test("each part is committed on its own; the last one stores the message and deletes the set", () => {
+    withStore((store) => {
+      expect(hold(store, part(3))).toMatchObject({ kind: "held", duplicate: false, heldParts: 1 })
+      expect(hold(store, part(1))).toMatchObject({ kind: "held", firstAt: 103, heldParts: 2 })
+      const done = hold(store, part(2))
+      expect(done).toMatchObject({ kind: "stored", heldParts: 0, duplicate: false })
+      expect(listInbound(store, ROOT_ACCOUNT, {}).data).toEqual([
+        expect.objectContaining({ message: "<1><2><3>", parts: 3 }),
+      ])
+      expect(store.moParts.held("carrier-a")).toBe(0)
+    })
+  })
+
+  test("a part held twice is kept once; a part of a stored message writes nothing", () => {
+    withStore((store) => {
+      hold(store, part(1))
+      expect(hold(store, part(1))).toMatchObject({ kind: "held", duplicate: true, heldParts: 1 })
+      hold(store, part(2))
+      hold(store, part(3))
+      expect(hold(store, part(3))).toMatchObject({ kind: "redelivered", heldParts: 0 })
+      expect(hold(store, part(1))).toMatchObject({ kind: "redelivered", heldParts: 0 })
+      expect(listInbound(store, ROOT_ACCOUNT, {}).data).toHaveLength(1)
+      // After the window the same part starts a set again.
+      const later = 1000 + MO_REDELIVERY_WINDOW_MS + 1
+      expect(hold(store, part(1), options, later)).toMatchObject({ kind: "held" })
+    })
+  })
+
+  test("a failing store keeps nothing of the completing part, so its redelivery completes the set", () => {
+    withStore((store) => {
+      hold(store, part(1))
+      hold(store, part(2))
+      const failing = {
+        ...options,
+        assemble: () => {
+          throw new Error("disk full")
+        },
+      }
+      expect(() => hold(store, part(3), failing)).toThrow("disk full")
+      expect(store.moParts.held("carrier-a")).toBe(2)
+      expect(hold(store, part(3))).toMatchObject({ kind: "stored" })
+    })
+  })
+
+  test("keeps sets of different keys apart and drops the oldest other sets beyond maxHeldParts", () => {
+    withStore((store) => {
+      const small = { ...options, maxHeldParts: 2 }
+      hold(store, part(1, { setKey: "old", receivedAt: 1 }), small)
+      hold(store, part(1, { setKey: "mid", receivedAt: 2 }), small)
+      const result = hold(store, part(1, { setKey: "new", receivedAt: 3 }), small)
+      expect(result).toMatchObject({
+        kind: "held",
+        heldParts: 2,
+        evicted: [{ setKey: "old", received: 1, total: 3 }],
+      })
+      expect(store.moParts.parts("carrier-a", "mid")).toHaveLength(1)
+    })
+  })
+
+  test("expires sets from their first part, whenever their parts arrived", () => {
+    withStore((store) => {
+      hold(store, part(1, { setKey: "a", receivedAt: 10 }))
+      hold(store, part(2, { setKey: "a", receivedAt: 50 }))
+      hold(store, part(1, { setKey: "b", receivedAt: 40 }))
+      hold(store, part(1, { setKey: "x", connectorId: "carrier-b", receivedAt: 1 }))
+      const result = store.transaction(() => expireInboundParts(store, "carrier-a", 30))
+      expect(result).toEqual({
+        expired: [{ setKey: "a", received: 2, total: 3 }],
+        heldParts: 1,
+        oldestFirstAt: 40,
+      })
+      expect(store.moParts.held("carrier-b")).toBe(1)
     })
   })
 })

@@ -1,12 +1,20 @@
 /**
  * Inbound (MO) messages: stored once per arrival, owned by an account, listed in arrival order
- * with a cursor that never skips or repeats.
+ * with a cursor that never skips or repeats. Parts of multipart MOs are held durably until their
+ * set completes (docs/smpp.md#reassembly); redeliveries are recognised by the peer's id or, for
+ * SMPP PDUs without one, by a fingerprint (docs/two-way.md#redelivery).
  */
-import type { InboundMessage } from "../connectors/connector.ts"
+import type {
+  InboundMessage,
+  InboundPart,
+  InboundPartEvents,
+  InboundPartOptions,
+} from "../connectors/connector.ts"
 import { AppError } from "../lib/app-error.ts"
-import { toIso } from "../lib/clock.ts"
+import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
-import type { InboundRow, Store } from "../store/index.ts"
+import type { Logger } from "../lib/logger.ts"
+import type { DroppedMoSet, InboundRow, MoPartRow, Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { bestAssignment } from "./numbers.ts"
@@ -76,10 +84,20 @@ export interface StoredInbound {
 }
 
 /**
+ * How long a fingerprinted MO (an SMPP PDU without an SMSC id) is remembered: the same PDU again
+ * within it is a redelivery (the deliver_sm_resp was lost after the commit) and is not stored.
+ * 10 minutes covers an SMSC that redelivers on rebind or after its first retry interval; the
+ * price is that one person's identical single-part text sent twice within it is kept once
+ * (docs/two-way.md#redelivery).
+ */
+export const MO_REDELIVERY_WINDOW_MS = 10 * 60 * 1000
+
+/**
  * Stores an MO inside the caller's transaction: threads it into its conversation, emits
- * `message.received`, and applies an opt-out/opt-in keyword. A redelivery with the same
- * connector and external id returns the stored row and does nothing else (the peer is answered
- * OK again, nothing is duplicated).
+ * `message.received`, and applies an opt-out/opt-in keyword. A redelivery (the same connector
+ * and external id; without an external id, the same fingerprint within MO_REDELIVERY_WINDOW_MS)
+ * returns the stored row and does nothing else (the peer is answered OK again, nothing is
+ * duplicated).
  */
 export function storeInbound(
   store: Store,
@@ -87,8 +105,13 @@ export function storeInbound(
   now: number,
   deps: { notifier?: MessageNotifier } = {},
 ): StoredInbound {
+  const fingerprint = m.externalId === null ? (m.fingerprint ?? null) : null
   if (m.externalId !== null) {
     const earlier = store.inbound.byExternalId(m.connectorId, m.externalId)
+    if (earlier) return { row: earlier, duplicate: true, confirmationId: null }
+  } else if (fingerprint !== null) {
+    const id = store.moParts.seen(m.connectorId, fingerprint, now - MO_REDELIVERY_WINDOW_MS)
+    const earlier = id === null ? null : store.inbound.get(id)
     if (earlier) return { row: earlier, duplicate: true, confirmationId: null }
   }
   const { accountId, ourNumber } = inboundOwner(store, m)
@@ -115,6 +138,10 @@ export function storeInbound(
     created_at: now,
     conversation_id: conversation.id,
   })
+  if (fingerprint !== null) {
+    const forget = now - MO_REDELIVERY_WINDOW_MS
+    store.moParts.remember(m.connectorId, fingerprint, row.id, now, forget)
+  }
   enqueueEvent(store, { accountId, type: "message.received", data: inboundView(row), at: now })
   const confirmationId = applyOptKeyword(
     store,
@@ -123,6 +150,146 @@ export function storeInbound(
     deps.notifier,
   )
   return { row, duplicate: false, confirmationId }
+}
+
+export type StoredInboundPart =
+  | {
+      kind: "held"
+      duplicate: boolean
+      firstAt: number
+      heldParts: number
+      evicted: DroppedMoSet[]
+    }
+  | ({ kind: "stored"; heldParts: number } & StoredInbound)
+  | { kind: "redelivered"; heldParts: number; inboundId: string }
+
+/**
+ * Holds one part of a multipart MO inside the caller's transaction. The part that completes its
+ * set (whichever run of the gateway stored the others) has the message assembled, stored through
+ * storeInbound, the parts' fingerprints remembered and the parts deleted, all in that
+ * transaction. A part already held is kept once; a part of a message stored within
+ * MO_REDELIVERY_WINDOW_MS (its deliver_sm_resp was lost) writes nothing.
+ */
+export function storeInboundPart(
+  store: Store,
+  part: InboundPart,
+  options: InboundPartOptions,
+  now: number,
+  deps: { notifier?: MessageNotifier } = {},
+): StoredInboundPart {
+  const parts = store.moParts
+  const { connectorId, setKey } = part
+  const since = now - MO_REDELIVERY_WINDOW_MS
+  const stored = parts.seen(connectorId, part.fingerprint, since)
+  if (stored !== null)
+    return { kind: "redelivered", heldParts: parts.held(connectorId), inboundId: stored }
+
+  const firstAt = parts.setFirstAt(connectorId, setKey) ?? part.receivedAt
+  const fresh = parts.hold(partRow(part, firstAt))
+  if (parts.heldOfSet(connectorId, setKey) < part.total) {
+    const evicted: DroppedMoSet[] = []
+    let held = parts.held(connectorId)
+    while (held > options.maxHeldParts) {
+      const dropped = parts.evictOldest(connectorId, setKey)
+      if (dropped === null) break
+      evicted.push(dropped)
+      held -= dropped.received
+    }
+    return { kind: "held", duplicate: !fresh, firstAt, heldParts: held, evicted }
+  }
+
+  const rows = parts.parts(connectorId, setKey)
+  const result = storeInbound(store, options.assemble(rows.map(inboundPartOf)), now, deps)
+  for (const row of rows) parts.remember(connectorId, row.fingerprint, result.row.id, now, since)
+  parts.deleteSet(connectorId, setKey)
+  return { kind: "stored", heldParts: parts.held(connectorId), ...result }
+}
+
+/**
+ * Deletes the connector's incomplete sets whose first part arrived at or before `before` (the
+ * connector's reassembly timeout): what arrived of them is dropped, as docs/smpp.md describes.
+ */
+export function expireInboundParts(store: Store, connectorId: string, before: number) {
+  return {
+    expired: store.moParts.expire(connectorId, before),
+    heldParts: store.moParts.held(connectorId),
+    oldestFirstAt: store.moParts.oldestFirstAt(connectorId),
+  }
+}
+
+/**
+ * The events a connector uses to hold MO parts durably (src/smpp/mo-receiver.ts
+ * InboundPartEvents), each one write job through the batcher that resolves after its commit.
+ */
+export function inboundPartEvents(deps: {
+  store: Store
+  clock: Clock
+  logger: Logger
+  notifier?: MessageNotifier
+  /** An opt-out/opt-in confirmation was queued: wake the outbox. */
+  onConfirmation?: () => void
+}): InboundPartEvents {
+  const { store, clock, logger } = deps
+  return {
+    async inboundPart(part: InboundPart, options: InboundPartOptions): Promise<StoredInboundPart> {
+      const result = await store.batcher.run(() =>
+        storeInboundPart(store, part, options, clock.now(), { notifier: deps.notifier }),
+      )
+      if (result.kind === "stored") {
+        if (result.confirmationId) deps.onConfirmation?.()
+        logger.info(
+          {
+            inbound_id: result.row.id,
+            connector: part.connectorId,
+            parts: result.row.parts,
+            duplicate: result.duplicate,
+          },
+          result.duplicate
+            ? "inbound message redelivered; kept the stored copy"
+            : "inbound message stored",
+        )
+      }
+      return result
+    },
+    expireInboundParts(connectorId: string, before: number) {
+      return store.batcher.run(() => expireInboundParts(store, connectorId, before))
+    },
+  }
+}
+
+function partRow(p: InboundPart, firstAt: number): MoPartRow {
+  return {
+    connector_id: p.connectorId,
+    set_key: p.setKey,
+    sequence: p.sequence,
+    total: p.total,
+    from_addr: p.from,
+    to_addr: p.to,
+    data_coding: p.dataCoding,
+    encoding: p.encoding,
+    octets: p.octets,
+    external_id: p.externalId,
+    fingerprint: p.fingerprint,
+    first_at: firstAt,
+    received_at: p.receivedAt,
+  }
+}
+
+function inboundPartOf(r: MoPartRow): InboundPart {
+  return {
+    connectorId: r.connector_id,
+    setKey: r.set_key,
+    total: r.total,
+    sequence: r.sequence,
+    from: r.from_addr,
+    to: r.to_addr,
+    dataCoding: r.data_coding,
+    encoding: r.encoding,
+    octets: r.octets,
+    externalId: r.external_id,
+    fingerprint: r.fingerprint,
+    receivedAt: r.received_at,
+  }
 }
 
 export const DEFAULT_INBOUND_PAGE = 50

@@ -4,6 +4,15 @@ import { afterEach, describe, expect, test } from "bun:test"
 import smpp from "smpp"
 import { type FakeSmsc, type MoSpec, startFakeSmsc } from "../../test/fakes/smsc.ts"
 import { waitFor } from "../../test/support/wait-for.ts"
+import type {
+  ConnectorEvents,
+  InboundMessage,
+  InboundPart,
+  InboundPartEvents,
+  InboundPartResult,
+} from "../connectors/connector.ts"
+import { silentLogger } from "../lib/logger.ts"
+import { createSmppConnector } from "./connector.ts"
 import type { SmppConnectorOptions } from "./options.ts"
 import { type ConnectorHarness, connectorFor, smppOptions } from "./test-harness.ts"
 
@@ -62,7 +71,7 @@ describe("SmppConnector MO", () => {
 
     held.resolve()
     expect(await first).toEqual([0])
-    expect(h.inbound[0]).toEqual({
+    expect(h.inbound[0] as InboundMessage).toEqual({
       connectorId: "carrier-a",
       from: FROM,
       to: "12345",
@@ -72,6 +81,7 @@ describe("SmppConnector MO", () => {
       sentAt: null,
       receivedAt: expect.any(Number),
       externalId: null,
+      fingerprint: expect.any(String),
     })
     expect(h.connector.health().counters.inbound).toBe(2)
   })
@@ -263,5 +273,120 @@ describe("SmppConnector MO", () => {
     expect(await single).toEqual([0])
     expect([[0x64], [-1]]).toContainEqual(await late)
     expect(h.inbound).toHaveLength(1)
+  })
+})
+
+describe("SmppConnector MO with durable parts (events.inboundPart)", () => {
+  /** Part events that record what they are given and answer as the test says. */
+  type Expiry = Awaited<ReturnType<InboundPartEvents["expireInboundParts"]>>
+  async function durable(
+    overrides: Partial<SmppConnectorOptions> = {},
+    expire: () => Promise<Expiry> = async () => ({
+      expired: [],
+      heldParts: 0,
+      oldestFirstAt: null,
+    }),
+  ) {
+    const smsc = await startFakeSmsc()
+    cleanups.push(() => smsc.close())
+    const parts: InboundPart[] = []
+    const messages: InboundMessage[] = []
+    const expiries: number[] = []
+    const control = {
+      answer: (
+        part: InboundPart,
+        assemble: (parts: InboundPart[]) => InboundMessage,
+      ): Promise<InboundPartResult> => {
+        const set = parts.filter((p) => p.setKey === part.setKey)
+        if (set.length < part.total)
+          return Promise.resolve({
+            kind: "held",
+            duplicate: false,
+            firstAt: part.receivedAt,
+            heldParts: set.length,
+            evicted: [],
+          })
+        messages.push(assemble(set.sort((a, b) => a.sequence - b.sequence)))
+        return Promise.resolve({ kind: "stored", heldParts: 0 })
+      },
+    }
+    const events: ConnectorEvents & InboundPartEvents = {
+      receipt: () => {},
+      inbound: async (message) => {
+        messages.push(message)
+      },
+      inboundPart: (part, options) => {
+        parts.push(part)
+        return control.answer(part, options.assemble)
+      },
+      expireInboundParts: (_, before) => {
+        expiries.push(before)
+        return expire()
+      },
+    }
+    const connector = createSmppConnector(smppOptions(smsc.port, overrides), {
+      logger: silentLogger,
+      clock: { now: () => Date.now() },
+      events,
+    })
+    cleanups.push(() => connector.stop())
+    await connector.start()
+    await waitFor(() => connector.health().sessions.bound === 1, { what: "bind" })
+    return { smsc, connector, parts, messages, expiries, control }
+  }
+
+  test("answers each part only once inboundPart resolved, and the assembled set is the text", async () => {
+    const d = await durable()
+    let release!: () => void
+    const answer = d.control.answer
+    d.control.answer = (part, assemble) =>
+      new Promise((resolve) => {
+        release = () => resolve(answer(part, assemble))
+      })
+    const [p1, p2, p3] = d.smsc.moPdus(mo({ text: LONG, split: "sar" }))
+    const first = d.smsc.sendPdus([p1!])
+    await waitFor(() => d.parts.length === 1, { what: "part handed over" })
+    // A single MO on the same connection is answered while the part's commit is pending.
+    expect(await d.smsc.sendMo(mo({ text: "meanwhile" }))).toEqual([0])
+    expect(d.smsc.counters.moResps).toEqual({ 0: 1 })
+    release()
+    expect(await first).toEqual([0])
+
+    d.control.answer = answer
+    expect(await d.smsc.sendPdus([p3!, p2!])).toEqual([0, 0])
+    expect(d.messages.map((m) => [m.text, m.parts])).toEqual([
+      ["meanwhile", 1],
+      [LONG, 3],
+    ])
+    expect(d.parts.map((p) => [p.sequence, p.total])).toEqual([
+      [1, 3],
+      [3, 3],
+      [2, 3],
+    ])
+    expect(new Set(d.parts.map((p) => p.setKey)).size).toBe(1)
+    expect(d.connector.stats()).toMatchObject({ inbound: 2, moHeldParts: 0 })
+  })
+
+  test("answers ESME_RX_T_APPN when the part cannot be stored, and 0 to its redelivery", async () => {
+    const d = await durable()
+    const answer = d.control.answer
+    d.control.answer = () => Promise.reject(new Error("database is locked"))
+    const [p1] = d.smsc.moPdus(mo({ text: LONG }))
+    expect(await d.smsc.sendPdus([p1!])).toEqual([0x64])
+    d.control.answer = answer
+    expect(await d.smsc.sendPdus([p1!])).toEqual([0])
+    expect(d.parts).toHaveLength(2)
+    expect(d.connector.stats()).toMatchObject({ inboundRejected: 1, moParts: 2 })
+  })
+
+  test("asks the store at its first sweep for sets an earlier run left, and counts what expired", async () => {
+    const d = await durable({}, async () => ({
+      expired: [{ setKey: "earlier", received: 2, total: 3 }],
+      heldParts: 0,
+      oldestFirstAt: null,
+    }))
+    await waitFor(() => d.connector.stats().expiredSets === 1, { what: "first expiry" })
+    expect(d.connector.stats()).toMatchObject({ expiredParts: 2, moHeldParts: 0 })
+    expect(d.expiries).toHaveLength(1)
   })
 })

@@ -11,6 +11,7 @@
  * ESME_RINVSRCADR.
  */
 
+import { createHash } from "node:crypto"
 import { type DefaultEncoding, decodeShortMessage } from "../codec/charset.ts"
 import { decodeGsm7 } from "../codec/gsm7.ts"
 import { normalizePhone } from "../codec/phone.ts"
@@ -75,6 +76,8 @@ export interface MoPart {
   concat: MoConcat | null
   /** The SMSC's id for it (receipted_message_id TLV), or null. */
   externalId: string | null
+  /** The PDU's identity when the SMSC gives none (see moFingerprint). */
+  fingerprint: string
 }
 
 export type MoDecoded = { ok: true; part: MoPart } | { ok: false; status: number; reason: string }
@@ -125,8 +128,34 @@ export function decodeMoPdu(pdu: MoPdu, defaultEncoding: DefaultEncoding): MoDec
       octets,
       concat,
       externalId: externalId === "" ? null : externalId,
+      fingerprint: moFingerprint(source, destination, dataCoding, concat, userData),
     },
   }
+}
+
+/**
+ * What makes a redelivered MO PDU recognisable when the SMSC sends no id with it: the addresses
+ * as decoded, data_coding, the concatenation values (SAR TLVs are not in the user data) and the
+ * user data octets, UDH included, hashed (SHA-256 cut to 128 bits, base64url: 22 characters).
+ * The connector is the store's half of the key. A person who sends the same single-part text
+ * twice produces the same fingerprint (docs/two-way.md#redelivery); the parts of two long
+ * messages differ by their concatenation reference.
+ */
+export function moFingerprint(
+  from: string,
+  to: string,
+  dataCoding: number,
+  concat: MoConcat | null,
+  userData: Uint8Array,
+): string {
+  const set =
+    concat === null ? "" : `${concat.scheme}:${concat.reference}:${concat.total}:${concat.sequence}`
+  return createHash("sha256")
+    .update(`${from}\u0000${to}\u0000${dataCoding}\u0000${set}\u0000`)
+    .update(userData)
+    .digest()
+    .subarray(0, 16)
+    .toString("base64url")
 }
 
 /**

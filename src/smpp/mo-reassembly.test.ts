@@ -16,6 +16,7 @@ function piece(
     octets: Uint8Array.of(0x40 + sequence),
     concat,
     externalId: null,
+    fingerprint: `${from} ${scheme} ${reference} ${sequence}/${total}`,
   }
   return [part, concat]
 }

@@ -1,5 +1,7 @@
 /**
- * Holds the parts of multipart MO messages until every part has arrived. Bounded, in memory.
+ * Holds the parts of multipart MO messages until every part has arrived, in memory. Used only
+ * when the connector's events cannot hold parts durably (mo-receiver.ts): the gateway stores
+ * them in SQLite (mo_parts) instead, keyed by the same `moSetKey`.
  *
  * - A set is keyed by (scheme, source, destination, reference, total): parts of one message
  *   share all five (TS 23.040 §9.2.3.24.1; SMPP 3.4 §5.3.2.22–24), and the scheme keeps an 8-bit
@@ -36,6 +38,14 @@ export type Offer =
 
 export type DropReason = "expired" | "evicted"
 
+/**
+ * The set a part belongs to: (scheme, source, destination, reference, total), as JSON so that no
+ * address can make two keys meet. Different senders sharing a reference stay apart.
+ */
+export function moSetKey(part: Pick<MoPart, "from" | "to">, concat: MoConcat): string {
+  return JSON.stringify([concat.scheme, part.from, part.to, concat.reference, concat.total])
+}
+
 export interface ReassemblyCounters {
   duplicates: number
   expiredSets: number
@@ -71,7 +81,7 @@ export class MoReassembler {
   }
 
   offer(part: MoPart, concat: MoConcat, now: number): Offer {
-    const key = `${concat.scheme}\u0000${part.from}\u0000${part.to}\u0000${concat.reference}\u0000${concat.total}`
+    const key = moSetKey(part, concat)
     let set = this.sets.get(key)
     if (set?.delivering) return { kind: "busy", delivering: set.delivering }
     if (set === undefined) {

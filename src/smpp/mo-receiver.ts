@@ -1,23 +1,44 @@
 /**
  * The connector's MO side: decodes each deliver_sm / data_sm that is not a receipt, reassembles
  * multipart messages, hands whole messages to `events.inbound`, and says which command_status
- * the PDU is to be answered with. The answer is the acknowledgement the SMSC relies on:
+ * the PDU is to be answered with. The answer is the acknowledgement the SMSC relies on, so
+ * nothing is answered 0 before it is committed:
  *
- * - a single part, or the part that completes a set: 0 only once `events.inbound` resolved
- *   (the message is durably stored); if it rejects, ESME_RX_T_APPN (0x64), so the SMSC keeps
- *   the message and delivers it again (Kannel answers the same when its store refuses);
- * - any other part of a set: 0 as soon as it is held in memory. If the gateway dies before the
- *   set completes, those parts are gone and the SMSC will not send them again: at most once
- *   for incomplete sets, the price of not holding the SMSC's window open for minutes;
+ * - a single part: 0 only once `events.inbound` resolved (the message is durably stored); if it
+ *   rejects, ESME_RX_T_APPN (0x64), so the SMSC keeps the message and delivers it again (Kannel
+ *   answers the same when its store refuses). When the PDU has no SMSC id it carries a
+ *   fingerprint (mo-pdu.ts moFingerprint) that lets the store recognise a redelivery;
+ * - any part of a set: 0 once `events.inboundPart` resolved: the part is committed (mo_parts),
+ *   and if it completed its set, the message is stored and the parts deleted in that same
+ *   transaction. A restart in the middle of a set loses nothing: the parts that arrive after it
+ *   complete the set with those stored before. ESME_RX_T_APPN when it rejects;
  * - a PDU that cannot be an MO (see mo-pdu.ts): its error status, counted as malformed;
  * - anything while the connector stops: ESME_RX_T_APPN.
+ *
+ * Events without `inboundPart` (a test harness) get the old in-memory reassembly
+ * (mo-reassembly.ts), where a part that does not complete its set is answered 0 while held in
+ * memory only.
  */
 import type { DefaultEncoding } from "../codec/charset.ts"
-import type { ConnectorDeps, InboundMessage } from "../connectors/connector.ts"
+import type {
+  ConnectorDeps,
+  ConnectorEvents,
+  InboundMessage,
+  InboundPart,
+  InboundPartEvents,
+  InboundPartResult,
+} from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import { commandStatusName, ESME_ROK, ESME_RX_T_APPN } from "./command-status.ts"
-import { assembleMo, decodeMoPdu, type MoPart, type MoPdu } from "./mo-pdu.ts"
-import { type HeldSet, MoReassembler, type ReassemblyCounters } from "./mo-reassembly.ts"
+import {
+  assembleMo,
+  decodeMoPdu,
+  type MoConcat,
+  type MoEncoding,
+  type MoPart,
+  type MoPdu,
+} from "./mo-pdu.ts"
+import { type HeldSet, MoReassembler, moSetKey, type ReassemblyCounters } from "./mo-reassembly.ts"
 
 export interface MoReceiverOptions {
   connectorId: string
@@ -39,11 +60,22 @@ export interface MoCounters extends ReassemblyCounters {
   moHeldParts: number
 }
 
+/** After a failed expiry job, when to try again. */
+const EXPIRY_RETRY_MS = 1000
+
 export class MoReceiver {
   private readonly reassembler: MoReassembler
+  /** Durable part storage, when the events offer it; else the in-memory reassembler. */
+  private readonly parts: InboundPartEvents | null
   private readonly log: Logger
   private readonly counts = { moParts: 0, inbound: 0, inboundRejected: 0, moMalformed: 0 }
   private stopped = false
+  /** Parts held in the store, as its last answer said. */
+  private storedParts = 0
+  /** When the oldest stored set is due; 0 until the store was asked (parts of an earlier run). */
+  private nextExpiryAt = 0
+  /** Set while an expiry job runs: the earliest deadline of the parts held meanwhile. */
+  private dueDuringExpiry: number | null = null
 
   constructor(
     private readonly options: MoReceiverOptions,
@@ -51,17 +83,14 @@ export class MoReceiver {
     logger: Logger,
   ) {
     this.log = logger
+    this.parts = durablePartsOf(deps.events)
     this.reassembler = new MoReassembler(
       options.reassemblyTimeoutMs,
       options.reassemblyMaxParts,
-      (set, reason) =>
-        this.log.warn(
-          { received: set.received, total: set.total, reason },
-          reason === "expired"
-            ? "incomplete mo message dropped after the reassembly timeout"
-            : "incomplete mo message dropped: reassembly buffer full",
-        ),
+      (set, reason) => this.logDropped(set.received, set.total, reason),
     )
+    if (this.parts === null)
+      this.log.warn("multipart mo parts are held in memory only: a restart loses incomplete sets")
   }
 
   get inbound(): number {
@@ -69,14 +98,14 @@ export class MoReceiver {
   }
 
   get heldParts(): number {
-    return this.reassembler.heldParts
+    return this.parts === null ? this.reassembler.heldParts : this.storedParts
   }
 
   counters(): MoCounters {
     return {
       ...this.counts,
       ...this.reassembler.counters,
-      moHeldParts: this.reassembler.heldParts,
+      moHeldParts: this.heldParts,
     }
   }
 
@@ -86,7 +115,32 @@ export class MoReceiver {
 
   /** Drops incomplete sets whose time is up; called by the connector's sweep timer. */
   sweep(now: number): void {
-    this.reassembler.expire(now)
+    if (this.parts === null) {
+      this.reassembler.expire(now)
+      return
+    }
+    if (this.stopped || this.dueDuringExpiry !== null || now < this.nextExpiryAt) return
+    this.dueDuringExpiry = Number.POSITIVE_INFINITY
+    const timeout = this.options.reassemblyTimeoutMs
+    this.parts.expireInboundParts(this.options.connectorId, now - timeout).then(
+      (result) => {
+        for (const set of result.expired) {
+          this.reassembler.counters.expiredSets++
+          this.reassembler.counters.expiredParts += set.received
+          this.logDropped(set.received, set.total, "expired")
+        }
+        this.storedParts = result.heldParts
+        const due =
+          result.oldestFirstAt === null ? Number.POSITIVE_INFINITY : result.oldestFirstAt + timeout
+        this.nextExpiryAt = Math.min(due, this.dueDuringExpiry ?? Number.POSITIVE_INFINITY)
+        this.dueDuringExpiry = null
+      },
+      (error: unknown) => {
+        this.log.warn({ err: error }, "expiring stored mo parts failed; trying again")
+        this.nextExpiryAt = now + EXPIRY_RETRY_MS
+        this.dueDuringExpiry = null
+      },
+    )
   }
 
   /** The command_status to answer this deliver_sm / data_sm with, now or once stored. */
@@ -103,7 +157,8 @@ export class MoReceiver {
       return decoded.status
     }
     const { part } = decoded
-    if (part.concat === null) return this.deliver([part], null, 0)
+    if (part.concat === null) return this.deliver([part], null, 0, part.fingerprint)
+    if (this.parts !== null) return this.storePart(this.parts, part, part.concat)
     const offer = this.reassembler.offer(part, part.concat, this.deps.clock.now())
     switch (offer.kind) {
       case "held":
@@ -111,15 +166,86 @@ export class MoReceiver {
       case "busy":
         return offer.delivering
       case "complete": {
-        const delivering = this.deliver(offer.parts, offer.set, part.concat.sequence)
+        const delivering = this.deliver(offer.parts, offer.set, part.concat.sequence, null)
         offer.set.delivering = delivering
         return delivering
       }
     }
   }
 
-  private async deliver(parts: MoPart[], set: HeldSet | null, sequence: number): Promise<number> {
-    const message = assembleMo(parts, this.options.connectorId, this.deps.clock.now())
+  private async storePart(
+    parts: InboundPartEvents,
+    part: MoPart,
+    concat: MoConcat,
+  ): Promise<number> {
+    const now = this.deps.clock.now()
+    const { connectorId, reassemblyTimeoutMs, reassemblyMaxParts } = this.options
+    const record: InboundPart = {
+      connectorId,
+      setKey: moSetKey(part, concat),
+      total: concat.total,
+      sequence: concat.sequence,
+      from: part.from,
+      to: part.to,
+      dataCoding: part.dataCoding,
+      encoding: part.encoding,
+      octets: part.octets,
+      externalId: part.externalId,
+      fingerprint: part.fingerprint,
+      receivedAt: now,
+    }
+    let result: InboundPartResult
+    try {
+      result = await parts.inboundPart(record, {
+        assemble: (held) => assembleMo(held.map(moPartOf), connectorId, now),
+        maxHeldParts: reassemblyMaxParts,
+      })
+    } catch (error) {
+      this.counts.inboundRejected++
+      this.log.warn(
+        { err: error, sequence: concat.sequence, total: concat.total },
+        "mo part not stored; answered ESME_RX_T_APPN for the SMSC to redeliver",
+      )
+      return ESME_RX_T_APPN
+    }
+    this.storedParts = result.heldParts
+    switch (result.kind) {
+      case "held": {
+        if (result.duplicate) this.reassembler.counters.duplicates++
+        for (const set of result.evicted) {
+          this.reassembler.counters.evictedSets++
+          this.reassembler.counters.evictedParts += set.received
+          this.logDropped(set.received, set.total, "evicted")
+        }
+        const due = result.firstAt + reassemblyTimeoutMs
+        this.nextExpiryAt = Math.min(this.nextExpiryAt, due)
+        if (this.dueDuringExpiry !== null)
+          this.dueDuringExpiry = Math.min(this.dueDuringExpiry, due)
+        break
+      }
+      case "redelivered":
+        this.reassembler.counters.duplicates++
+        this.log.debug({ sequence: concat.sequence }, "mo part of a stored message redelivered")
+        break
+      case "stored":
+        this.counts.inbound++
+        this.log.debug({ parts: concat.total, encoding: part.encoding }, "mo stored")
+        break
+    }
+    return ESME_ROK
+  }
+
+  private async deliver(
+    parts: MoPart[],
+    set: HeldSet | null,
+    sequence: number,
+    fingerprint: string | null,
+  ): Promise<number> {
+    const assembled = assembleMo(parts, this.options.connectorId, this.deps.clock.now())
+    const message: InboundMessage = {
+      ...assembled,
+      fingerprint: assembled.externalId === null ? fingerprint : null,
+    }
     try {
       await store(this.deps.events, message)
     } catch (error) {
@@ -135,6 +261,36 @@ export class MoReceiver {
     if (set !== null) this.reassembler.delivered(set)
     this.log.debug({ parts: message.parts, encoding: message.encoding }, "mo stored")
     return ESME_ROK
+  }
+
+  private logDropped(received: number, total: number, reason: "expired" | "evicted"): void {
+    this.log.warn(
+      { received, total, reason },
+      reason === "expired"
+        ? "incomplete mo message dropped after the reassembly timeout"
+        : "incomplete mo message dropped: reassembly buffer full",
+    )
+  }
+}
+
+/** The durable part events, when the gateway wired them (see InboundPartEvents). */
+function durablePartsOf(events: ConnectorEvents): InboundPartEvents | null {
+  const { inboundPart, expireInboundParts } = events
+  if (inboundPart === undefined || expireInboundParts === undefined) return null
+  return { inboundPart, expireInboundParts }
+}
+
+/** A stored part as assembleMo reads it (its concatenation info is the set's, no longer needed). */
+function moPartOf(p: InboundPart): MoPart {
+  return {
+    from: p.from,
+    to: p.to,
+    dataCoding: p.dataCoding,
+    encoding: p.encoding as MoEncoding,
+    octets: p.octets,
+    concat: null,
+    externalId: p.externalId,
+    fingerprint: p.fingerprint,
   }
 }
 

@@ -37,7 +37,7 @@ export interface SmppConnectorOptions {
    * first part; then the held parts are dropped (counted and logged). Default 600.
    */
   mo_reassembly_timeout_s?: number
-  /** Most MO parts held in memory for reassembly; beyond it the oldest set is dropped. Default 10000. */
+  /** Most MO parts held (in the database, per connector) for reassembly; beyond it the oldest set is dropped. Default 10000. */
   mo_reassembly_max_parts?: number
 }
 

@@ -11,6 +11,7 @@ import { InboundRepo } from "./inbound-repo.ts"
 import { KeyRepo } from "./key-repo.ts"
 import { LedgerRepo } from "./ledger-repo.ts"
 import { MessageRepo } from "./message-repo.ts"
+import { MoPartRepo } from "./mo-part-repo.ts"
 import { NumberRepo } from "./number-repo.ts"
 import { openDatabase, type SynchronousMode } from "./open.ts"
 import { OptOutRepo } from "./opt-out-repo.ts"
@@ -23,6 +24,7 @@ export type { ConversationRow } from "./conversation-repo.ts"
 export type { InboundRow } from "./inbound-repo.ts"
 export type { EventRow, Lane, MessageRow, MessageStatus, PartRow } from "./message-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
+export type { DroppedMoSet, MoPartRow } from "./mo-part-repo.ts"
 export type { NumberRow } from "./number-repo.ts"
 export { StoreError } from "./open.ts"
 export type { OptOutRow } from "./opt-out-repo.ts"
@@ -33,6 +35,8 @@ export interface Store {
   readonly messages: MessageRepo
   readonly idempotency: IdempotencyRepo
   readonly inbound: InboundRepo
+  /** MO parts held until their set completes, and MO fingerprints (0008). */
+  readonly moParts: MoPartRepo
   readonly settings: SettingsRepo
   readonly webhooks: WebhookRepo
   /** Two-way messaging (0007): numbers and keywords, conversations, opt-outs. */
@@ -59,6 +63,7 @@ export function openStore(path: string, synchronous: SynchronousMode = "normal")
     messages: new MessageRepo(db),
     idempotency: new IdempotencyRepo(db),
     inbound: new InboundRepo(db),
+    moParts: new MoPartRepo(db),
     settings: new SettingsRepo(db),
     webhooks: new WebhookRepo(db),
     numbers: new NumberRepo(db),

@@ -1,13 +1,19 @@
 // MO over a real SMPP bind: the fake SMSC sends deliver_sm / data_sm, the real server stores
-// them before answering, and GET /v1/inbound lists them in arrival order.
+// them before answering, and GET /v1/inbound lists them in arrival order. Nothing answered 0 is
+// lost (parts of a long MO survive a restart) and nothing redelivered is stored twice.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import type { InboundView } from "../../src/core/inbound.ts"
+import type { SmppConnector } from "../../src/smpp/connector.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { tempDir } from "../support/temp-dir.ts"
 import { waitFor } from "../support/wait-for.ts"
+import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
 let smsc: FakeSmsc
 let gw: TestGateway
+let receiver: Receiver
+let webhookId: string
 
 type Inbound = InboundView
 
@@ -27,12 +33,40 @@ prefix = "*"
 connectors = ["carrier-a"]
 `)
   await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "bound" })
+  receiver = startReceiver()
+  webhookId = await subscribe(gw, receiver)
 })
 
 afterAll(async () => {
   await gw?.stop()
   await smsc?.close()
+  await receiver?.stop()
 })
+
+/** A webhook endpoint for message.received: its delivery log shows each event stored. */
+async function subscribe(g: TestGateway, r: Receiver): Promise<string> {
+  const res = await g.api("/v1/webhooks", {
+    method: "POST",
+    json: { url: r.url("/hooks"), events: ["message.received"] },
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { id: string }).id
+}
+
+/**
+ * The message.received events stored for MOs from `from`. They are committed with the message,
+ * before the SMSC is answered, so once an MO is answered its events are all listed here.
+ */
+async function receivedEvents(g: TestGateway, endpoint: string, from: string): Promise<unknown[]> {
+  const res = await g.api(`/v1/webhooks/${endpoint}/deliveries?limit=100`)
+  expect(res.status).toBe(200)
+  const page = (await res.json()) as {
+    data: { event_type: string; payload: { data: { from: string } } }[]
+  }
+  return page.data.filter(
+    (d) => d.event_type === "message.received" && d.payload.data.from === from,
+  )
+}
 
 async function inboundAfter(
   cursor: string | null,
@@ -110,10 +144,138 @@ describe("inbound SMS over SMPP", () => {
     cursor = page.next_cursor
   })
 
+  test("the same MO PDU delivered twice without an SMSC id is answered 0 twice and stored once", async () => {
+    // The SMSC redelivers when the connection dropped after the commit but before the
+    // deliver_sm_resp went out; SMSCs almost never put an id on an MO.
+    const from = "+233241111115"
+    const [pdu] = smsc.moPdus({ from, to: "+233200000001", text: "Yes please" })
+    expect(await smsc.sendPdus([pdu!])).toEqual([0])
+    expect(await smsc.sendPdus([pdu!])).toEqual([0])
+    const page = await inboundAfter(cursor)
+    expect(page.data.map((m) => [m.from, m.message])).toEqual([[from, "Yes please"]])
+    expect(await receivedEvents(gw, webhookId, from)).toHaveLength(1)
+    cursor = page.next_cursor
+  })
+
+  test("another text, or the same text to another number, from that sender is a new message", async () => {
+    const from = "+233241111115"
+    expect(await smsc.sendMo({ from, to: "+233200000001", text: "Yes please!" })).toEqual([0])
+    expect(await smsc.sendMo({ from, to: "+233200000002", text: "Yes please" })).toEqual([0])
+    const page = await inboundAfter(cursor)
+    expect(page.data.map((m) => [m.to, m.message])).toEqual([
+      ["+233200000001", "Yes please!"],
+      ["+233200000002", "Yes please"],
+    ])
+    cursor = page.next_cursor
+  })
+
+  test("a redelivered part of a long MO already stored is answered 0 and stores nothing", async () => {
+    const from = "+233241111116"
+    const text = "Please call me back about the order, it has not arrived yet. ".repeat(4)
+    const pdus = smsc.moPdus({ from, to: "+233200000001", text })
+    expect(pdus).toHaveLength(2)
+    expect(await smsc.sendPdus(pdus)).toEqual([0, 0])
+    // The completing part again (its answer was lost), then the first one.
+    expect(await smsc.sendPdus([pdus[1]!, pdus[0]!])).toEqual([0, 0])
+    const page = await inboundAfter(cursor)
+    expect(page.data.map((m) => [m.message, m.parts])).toEqual([[text, 2]])
+    expect(await receivedEvents(gw, webhookId, from)).toHaveLength(1)
+    const health = (await (await gw.api("/v1/connectors")).json()) as {
+      data: { details: { mo_held_parts: number } }[]
+    }
+    expect(health.data[0]!.details.mo_held_parts).toBe(0)
+    cursor = page.next_cursor
+  })
+
   test("the connector counts inbound messages", async () => {
     const body = (await (await gw.api("/v1/connectors")).json()) as {
       data: { counters: { inbound: number } }[]
     }
     expect(body.data[0]!.counters.inbound).toBeGreaterThanOrEqual(4)
+  })
+})
+
+describe("a long MO across a gateway restart", () => {
+  const connector = (port: number, extra = "") => `
+[[connectors]]
+id = "carrier-a"
+type = "smpp"
+host = "127.0.0.1"
+port = ${port}
+system_id = "gw"
+reconnect_min_s = 0.05
+reconnect_max_s = 0.2
+${extra}
+`
+  const LONG = Array.from({ length: 40 }, (_, i) => `part${String(i).padStart(4, "0")} `).join("")
+
+  async function gatewayOn(dataDir: string, fake: FakeSmsc, extra = ""): Promise<TestGateway> {
+    const g = await startGateway(connector(fake.port, extra), { dataDir })
+    await waitFor(() => fake.boundSessions() === 1, { what: "bound" })
+    return g
+  }
+
+  test("parts answered before a restart complete with the part after it: stored once, one message.received", async () => {
+    await using dir = tempDir("signalbox-restart-")
+    const fake = await startFakeSmsc({ credentials: null })
+    const r = startReceiver()
+    try {
+      const from = "+233241111120"
+      const [p1, p2, p3] = fake.moPdus({ from, to: "+233200000001", text: LONG, split: "sar" })
+
+      const first = await gatewayOn(dir.path, fake)
+      const endpoint = await subscribe(first, r)
+      expect(await fake.sendPdus([p1!, p2!])).toEqual([0, 0])
+      await first.stop()
+      await waitFor(() => fake.boundSessions() === 0, { what: "unbound" })
+
+      const second = await gatewayOn(dir.path, fake)
+      try {
+        expect(await fake.sendPdus([p3!])).toEqual([0])
+        const res = await second.api("/v1/inbound")
+        const page = (await res.json()) as { data: Inbound[] }
+        expect(page.data.map((m) => [m.from, m.message, m.parts])).toEqual([[from, LONG, 3]])
+        expect(await receivedEvents(second, endpoint, from)).toHaveLength(1)
+
+        // The SMSC redelivers the completing part (its answer lost): nothing more is stored.
+        expect(await fake.sendPdus([p3!])).toEqual([0])
+        const again = (await (await second.api("/v1/inbound")).json()) as { data: Inbound[] }
+        expect(again.data).toHaveLength(1)
+        expect(await receivedEvents(second, endpoint, from)).toHaveLength(1)
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      await fake.close()
+      await r.stop()
+    }
+  })
+
+  test("a set left incomplete by an earlier run is dropped after the reassembly timeout", async () => {
+    await using dir = tempDir("signalbox-restart-")
+    const fake = await startFakeSmsc({ credentials: null })
+    try {
+      const from = "+233241111121"
+      const [p1, p2] = fake.moPdus({ from, to: "+233200000001", text: LONG.slice(0, 250) })
+      const first = await gatewayOn(dir.path, fake)
+      expect(await fake.sendPdus([p1!])).toEqual([0])
+      await first.stop()
+      await waitFor(() => fake.boundSessions() === 0, { what: "unbound" })
+
+      const second = await gatewayOn(dir.path, fake, "mo_reassembly_timeout_s = 0.05")
+      try {
+        const smpp = second.gateway.connectors.get("carrier-a") as SmppConnector
+        await waitFor(() => smpp.stats().expiredSets === 1, { what: "expiry" })
+        expect(smpp.stats()).toMatchObject({ expiredParts: 1, moHeldParts: 0 })
+        // The late part starts a set of its own; nothing is stored.
+        expect(await fake.sendPdus([p2!])).toEqual([0])
+        const page = (await (await second.api("/v1/inbound")).json()) as { data: Inbound[] }
+        expect(page.data).toEqual([])
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      await fake.close()
+    }
   })
 })
