@@ -51,13 +51,20 @@ export type NewDelivery = Omit<
   "seq" | "attempts" | "last_status_code" | "last_error" | "updated_at"
 >
 
-/** A due delivery with what sending it needs from its endpoint (NULLs for a callback URL). */
-export interface DueDeliveryRow extends WebhookDeliveryRow {
-  ep_url: string | null
-  ep_secret: string | null
-  ep_status: WebhookEndpointStatus | null
-  ep_consecutive_failures: number | null
-  ep_retry_at: number | null
+/** An active endpoint with pending deliveries whose retry time (if failing) has come. */
+export interface ClaimableEndpoint {
+  id: string
+  url: string
+  secret: string
+  consecutive_failures: number
+  retry_at: number | null
+}
+
+/** A pending callback delivery seen by the worker's scan; `due`: its retry time has come. */
+export interface CallbackCandidate {
+  seq: number
+  callback_url: string
+  due: 0 | 1
 }
 
 export interface WebhookAttemptRow {
@@ -81,9 +88,31 @@ export interface ActiveEndpoint {
 // verbatim (it does not infer `status IN (…)` from `status = 'pending'`).
 const OPEN = "status IN ('pending', 'delivering', 'paused')"
 
+// Per-message order: a delivery goes only when no earlier delivery of the same message to the
+// same destination is still open.
+const NEXT_IN_ORDER = `(d.order_key IS NULL OR NOT EXISTS (
+  SELECT 1 FROM webhook_deliveries p INDEXED BY webhook_deliveries_order
+  WHERE p.order_key = d.order_key AND p.seq < d.seq AND p.${OPEN}))`
+
+// An endpoint's state lives on its own row, not on each of its deliveries (a backlog can hold a
+// million rows): a pending delivery reads `paused` while the endpoint is suspended or disabled,
+// and its next attempt is the endpoint's retry time (the next probe) while it is failing.
+const DELIVERY_VIEW = `d.seq, d.id, d.endpoint_id, d.callback_url, d.account_id, d.event_type,
+  d.message_id, d.order_key, d.payload,
+  CASE WHEN d.status = 'pending' AND e.status <> 'active' THEN 'paused' ELSE d.status END AS status,
+  d.attempts,
+  CASE WHEN d.status = 'pending' AND e.consecutive_failures > 0 AND e.retry_at IS NOT NULL
+    THEN e.retry_at ELSE d.next_attempt_at END AS next_attempt_at,
+  d.last_status_code, d.last_error, d.created_at, d.updated_at`
+
 /**
  * Webhook endpoints, deliveries and attempts. Synchronous: callers own transactions (the event
  * path calls it inside the transaction that changes a message; the worker through the batcher).
+ *
+ * The worker claims per destination, never by walking one global queue: endpoint by endpoint
+ * (skipping those at their concurrency cap, waiting to retry, suspended or disabled), and the
+ * callback URLs in a bounded window. So a slow or dead receiver's backlog is never read again and
+ * again ahead of the others, and a change of endpoint health writes one row.
  */
 export class WebhookRepo {
   private readonly q: {
@@ -100,16 +129,17 @@ export class WebhookRepo {
     deliveryBySeq: Statement<WebhookDeliveryRow, [number]>
     deliveriesOf: Statement<WebhookDeliveryRow, [string, number, number]>
     deliveriesOfStatus: Statement<WebhookDeliveryRow, [string, number, string, number]>
+    waitingCount: Statement<{ n: number }, [string]>
     attempts: Statement<WebhookAttemptRow, [number]>
     addAttempt: Statement
-    due: Statement<DueDeliveryRow, [number, number]>
+    nextEndpoint: Statement<ClaimableEndpoint, [string, number, string]>
+    endpointQueue: Statement<WebhookDeliveryRow, [string, number, number]>
+    endpointNewest: Statement<WebhookDeliveryRow, [string]>
+    callbackWindow: Statement<CallbackCandidate, [number, number, number]>
+    earlierOpen: Statement<{ seq: number }, [string, number]>
     markDelivering: Statement
-    setNext: Statement
     unclaim: Statement
     settle: Statement
-    pushEndpoint: Statement
-    releaseEndpoint: Statement
-    pauseEndpoint: Statement
     resumeEndpoint: Statement
     pushSuccessors: Statement
     releaseSuccessors: Statement
@@ -154,35 +184,79 @@ export class WebhookRepo {
       delivery: db.query("SELECT * FROM webhook_deliveries WHERE id = ?"),
       deliveryBySeq: db.query("SELECT * FROM webhook_deliveries WHERE seq = ?"),
       deliveriesOf: db.query(
-        "SELECT * FROM webhook_deliveries WHERE endpoint_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
+        `SELECT ${DELIVERY_VIEW}
+         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+         WHERE d.endpoint_id = ?1 AND d.seq < ?2 ORDER BY d.seq DESC LIMIT ?3`,
       ),
       deliveriesOfStatus: db.query(
-        `SELECT * FROM webhook_deliveries WHERE endpoint_id = ?1 AND seq < ?2 AND status = ?3
-         ORDER BY seq DESC LIMIT ?4`,
+        `SELECT * FROM (
+           SELECT ${DELIVERY_VIEW}
+           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+           WHERE d.endpoint_id = ?1 AND d.seq < ?2)
+         WHERE status = ?3 ORDER BY seq DESC LIMIT ?4`,
+      ),
+      waitingCount: db.query(
+        `SELECT count(*) AS n FROM webhook_deliveries INDEXED BY webhook_deliveries_open
+         WHERE endpoint_id = ? AND status IN ('pending', 'paused') AND ${OPEN}`,
       ),
       attempts: db.query("SELECT * FROM webhook_attempts WHERE delivery_seq = ? ORDER BY attempt"),
       addAttempt: db.prepare(
         `INSERT INTO webhook_attempts (delivery_seq, attempt, at, status_code, duration_ms, error)
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
-      // Due pending rows, oldest first, skipping any whose message has an earlier open delivery
-      // to the same destination (per-message order). Only the partial indexes are walked.
-      due: db.query(
-        `SELECT d.*, e.url AS ep_url, e.secret AS ep_secret, e.status AS ep_status,
-           e.consecutive_failures AS ep_consecutive_failures, e.retry_at AS ep_retry_at
-         FROM webhook_deliveries d INDEXED BY webhook_deliveries_due
-         LEFT JOIN webhook_endpoints e ON e.id = d.endpoint_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
-           AND (d.order_key IS NULL OR NOT EXISTS (
-             SELECT 1 FROM webhook_deliveries p INDEXED BY webhook_deliveries_order
-             WHERE p.order_key = d.order_key AND p.seq < d.seq AND p.${OPEN}))
-         ORDER BY d.next_attempt_at, d.seq LIMIT ?2`,
+      // The first endpoint after ?1 (by id) that may be sent to now: active, past its retry time,
+      // not in the JSON list ?3 (at its cap), with a pending delivery. The CTE hops from one
+      // endpoint with open deliveries to the next in the open index (one seek each), so an
+      // endpoint's backlog costs one step however long it is.
+      nextEndpoint: db.query(
+        `WITH RECURSIVE ids(id) AS (
+           SELECT (SELECT endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_open
+                   WHERE endpoint_id > ?1 AND ${OPEN} ORDER BY endpoint_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_open
+                   WHERE endpoint_id > ids.id AND ${OPEN} ORDER BY endpoint_id LIMIT 1)
+           FROM ids WHERE ids.id IS NOT NULL)
+         SELECT e.id, e.url, e.secret, e.consecutive_failures, e.retry_at
+         FROM ids CROSS JOIN webhook_endpoints e ON e.id = ids.id
+         WHERE e.status = 'active'
+           AND (e.consecutive_failures = 0 OR e.retry_at IS NULL OR e.retry_at <= ?2)
+           AND e.id NOT IN (SELECT value FROM json_each(?3))
+           AND EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+                       WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.${OPEN})
+         LIMIT 1`,
+      ),
+      // An endpoint's deliveries that may go now, oldest first from seq ?2. Their own
+      // next_attempt_at is not consulted: the endpoint row holds its retry time.
+      endpointQueue: db.query(
+        `SELECT d.* FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+         WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.${OPEN} AND d.seq > ?2
+           AND ${NEXT_IN_ORDER}
+         ORDER BY d.seq LIMIT ?3`,
+      ),
+      endpointNewest: db.query(
+        `SELECT d.* FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+         WHERE d.endpoint_id = ?1 AND d.status = 'pending' AND d.${OPEN} AND ${NEXT_IN_ORDER}
+         ORDER BY d.seq DESC LIMIT 1`,
+      ),
+      // Up to ?2 pending callback deliveries after seq ?1, oldest first, each marked due at ?3.
+      // Bounded, so a slow host's backlog costs each claim at most one window (there is no index
+      // by host: see delivery-worker.ts).
+      callbackWindow: db.query(
+        `SELECT d.seq, d.callback_url, d.next_attempt_at <= ?3 AS due
+         FROM (SELECT seq FROM webhook_deliveries INDEXED BY webhook_deliveries_open
+               WHERE endpoint_id IS NULL AND status = 'pending' AND ${OPEN} AND seq > ?1
+               ORDER BY seq LIMIT ?2) w
+         CROSS JOIN webhook_deliveries d ON d.seq = w.seq
+         ORDER BY w.seq`,
+      ),
+      earlierOpen: db.query(
+        `SELECT seq FROM webhook_deliveries INDEXED BY webhook_deliveries_order
+         WHERE order_key = ?1 AND seq < ?2 AND ${OPEN} LIMIT 1`,
       ),
       // While in flight, next_attempt_at is the lease end (attempt start + timeout).
       markDelivering: db.prepare(
         "UPDATE webhook_deliveries SET status = 'delivering', updated_at = ?2, next_attempt_at = ?3 WHERE seq = ?1",
       ),
-      setNext: db.prepare("UPDATE webhook_deliveries SET next_attempt_at = ?2 WHERE seq = ?1"),
       unclaim: db.prepare(
         `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
          WHERE seq = ?1 AND status = 'delivering'`,
@@ -192,18 +266,7 @@ export class WebhookRepo {
            last_status_code = ?5, last_error = ?6, updated_at = ?7
          WHERE seq = ?1`,
       ),
-      pushEndpoint: db.prepare(
-        `UPDATE webhook_deliveries SET next_attempt_at = ?2
-         WHERE endpoint_id = ?1 AND ${OPEN} AND status = 'pending' AND seq <> ?3`,
-      ),
-      releaseEndpoint: db.prepare(
-        `UPDATE webhook_deliveries SET next_attempt_at = ?2
-         WHERE endpoint_id = ?1 AND ${OPEN} AND status = 'pending' AND next_attempt_at > ?2`,
-      ),
-      pauseEndpoint: db.prepare(
-        `UPDATE webhook_deliveries SET status = 'paused', updated_at = ?2
-         WHERE endpoint_id = ?1 AND ${OPEN} AND status = 'pending'`,
-      ),
+      // Only rows paused by an earlier version (which wrote `paused` on every pending delivery).
       resumeEndpoint: db.prepare(
         `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
          WHERE endpoint_id = ?1 AND ${OPEN} AND status = 'paused'`,
@@ -221,7 +284,12 @@ export class WebhookRepo {
          WHERE ${OPEN} AND status = 'delivering'`,
       ),
       nextDue: db.query(
-        "SELECT min(next_attempt_at) AS at FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at > ?",
+        `SELECT min(at) AS at FROM (
+           SELECT min(next_attempt_at) AS at FROM webhook_deliveries
+           WHERE status = 'pending' AND next_attempt_at > ?1
+           UNION ALL
+           SELECT min(retry_at) FROM webhook_endpoints
+           WHERE status = 'active' AND consecutive_failures > 0 AND retry_at > ?1)`,
       ),
     }
   }
@@ -306,6 +374,7 @@ export class WebhookRepo {
     )
   }
 
+  /** The stored row (a pending row of a suspended endpoint reads `pending` here). */
   delivery(id: string): WebhookDeliveryRow | null {
     return this.q.delivery.get(id)
   }
@@ -314,7 +383,11 @@ export class WebhookRepo {
     return this.q.deliveryBySeq.get(seq)
   }
 
-  /** An endpoint's deliveries newest first; `beforeSeq` pages. */
+  /**
+   * An endpoint's deliveries newest first, as the delivery log shows them: `paused` while the
+   * endpoint is suspended or disabled, and a failing endpoint's retry time as next_attempt_at.
+   * `beforeSeq` pages; `status` filters on the status shown.
+   */
   deliveriesOf(
     endpointId: string,
     beforeSeq: number | null,
@@ -327,6 +400,11 @@ export class WebhookRepo {
       : this.q.deliveriesOf.all(endpointId, before, limit)
   }
 
+  /** Deliveries of the endpoint waiting to be sent (pending or paused). Reads the whole backlog. */
+  waitingCount(endpointId: string): number {
+    return this.q.waitingCount.get(endpointId)?.n ?? 0
+  }
+
   attempts(deliverySeq: number): WebhookAttemptRow[] {
     return this.q.attempts.all(deliverySeq)
   }
@@ -335,16 +413,37 @@ export class WebhookRepo {
     this.q.addAttempt.run(a.delivery_seq, a.attempt, a.at, a.status_code, a.duration_ms, a.error)
   }
 
-  due(now: number, limit: number): DueDeliveryRow[] {
-    return this.q.due.all(now, limit)
+  /** The first endpoint after `afterId` (by id) that may be sent to at `now`; none in `exclude`. */
+  nextClaimableEndpoint(
+    afterId: string,
+    now: number,
+    exclude: Iterable<string>,
+  ): ClaimableEndpoint | null {
+    return this.q.nextEndpoint.get(afterId, now, JSON.stringify([...exclude]))
+  }
+
+  /** Up to `limit` of the endpoint's deliveries that may go now, oldest first after `afterSeq`. */
+  endpointQueue(endpointId: string, afterSeq: number, limit: number): WebhookDeliveryRow[] {
+    return this.q.endpointQueue.all(endpointId, afterSeq, limit)
+  }
+
+  /** The endpoint's newest delivery that may go now (per-message order respected). */
+  endpointNewest(endpointId: string): WebhookDeliveryRow | null {
+    return this.q.endpointNewest.get(endpointId)
+  }
+
+  /** Up to `limit` pending callback deliveries after `afterSeq`, oldest first (see the query). */
+  callbackWindow(afterSeq: number, now: number, limit: number): CallbackCandidate[] {
+    return this.q.callbackWindow.all(afterSeq, limit, now)
+  }
+
+  /** True unless an earlier delivery of the same message to the same destination is still open. */
+  isNextInOrder(d: Pick<WebhookDeliveryRow, "seq" | "order_key">): boolean {
+    return d.order_key === null || this.q.earlierOpen.get(d.order_key, d.seq) === null
   }
 
   markDelivering(seq: number, now: number, leaseEnd: number): void {
     this.q.markDelivering.run(seq, now, leaseEnd)
-  }
-
-  setNextAttempt(seq: number, at: number): void {
-    this.q.setNext.run(seq, at)
   }
 
   /** Hands a claimed delivery back untried (the worker stopped before sending it). */
@@ -366,20 +465,11 @@ export class WebhookRepo {
     this.q.settle.run(seq, s.status, s.attempts, s.nextAttemptAt, s.statusCode, s.error, s.at)
   }
 
-  /** Holds the endpoint's other pending deliveries until `at` (its next probe). */
-  pushEndpoint(endpointId: string, at: number, exceptSeq = 0): void {
-    this.q.pushEndpoint.run(endpointId, at, exceptSeq)
-  }
-
-  /** Makes every pending delivery of the endpoint due now. */
-  releaseEndpoint(endpointId: string, now: number): void {
-    this.q.releaseEndpoint.run(endpointId, now)
-  }
-
-  pauseEndpoint(endpointId: string, now: number): number {
-    return this.q.pauseEndpoint.run(endpointId, now).changes
-  }
-
+  /**
+   * Makes deliveries that an earlier version marked `paused` pending again; returns how many.
+   * Current versions keep them pending (a non-active endpoint's status holds them), so this
+   * usually touches no row.
+   */
   resumeEndpoint(endpointId: string, now: number): number {
     return this.q.resumeEndpoint.run(endpointId, now).changes
   }
@@ -398,7 +488,7 @@ export class WebhookRepo {
     return this.q.delivering.all()
   }
 
-  /** The earliest retry time after `now` (rows due already are claimed or waiting their turn). */
+  /** The earliest retry time after `now`: of a callback delivery, or of a failing endpoint. */
   nextDueAfter(now: number): number | null {
     return this.q.nextDue.get(now)?.at ?? null
   }

@@ -7,6 +7,7 @@
 import type { Clock } from "../../lib/clock.ts"
 import type { Logger } from "../../lib/logger.ts"
 import type { Store } from "../../store/index.ts"
+import { type Claimed, DeliveryClaimer } from "./claim.ts"
 import { type AttemptOutcome, recordOutcome } from "./outcome.ts"
 import {
   DEFAULT_WEBHOOK_WORKER_OPTIONS,
@@ -31,11 +32,6 @@ export {
 
 /** Bytes of a failed answer kept in the attempt's error, for the delivery log. */
 const ERROR_BODY_CHARS = 200
-/** Most passes over the due index per claim (rows held back by a probe leave the index). */
-const CLAIM_ROUNDS = 8
-/** Due rows read per free slot: rows of receivers at their concurrency cap are skipped. */
-const CLAIM_LOOKAHEAD = 4
-
 async function readSnippet(res: Response): Promise<string> {
   if (!res.body) return ""
   const reader = res.body.getReader()
@@ -56,19 +52,6 @@ async function readSnippet(res: Response): Promise<string> {
     .replace(/\s+/g, " ")
     .trim()
     .slice(0, ERROR_BODY_CHARS)
-}
-
-interface Claimed {
-  seq: number
-  id: string
-  /** The endpoint id, or the callback URL: the unit of per-receiver concurrency. */
-  target: string
-  url: string
-  secret: string
-  payload: string
-  endpointId: string | null
-  /** The single delivery allowed in flight for a failing endpoint. */
-  probe: boolean
 }
 
 const STOPPING = new Error("the gateway is stopping")
@@ -95,11 +78,13 @@ export class WebhookDeliveryWorker {
   private readonly aborts = new Set<AbortController>()
   /** Failing endpoints with their one probe in flight. */
   private readonly probing = new Set<string>()
-  /** Requests in flight per endpoint id or callback URL. */
+  /** Requests in flight per endpoint id or callback origin. */
   private readonly perTarget = new Map<string, number>()
+  private readonly claimer: DeliveryClaimer
 
   constructor(private readonly deps: WebhookWorkerDeps) {
     this.options = { ...DEFAULT_WEBHOOK_WORKER_OPTIONS, ...deps.options }
+    this.claimer = new DeliveryClaimer(deps.store.webhooks, this.options)
   }
 
   get inFlight(): number {
@@ -197,7 +182,9 @@ export class WebhookDeliveryWorker {
     while (!this.stopped) {
       const room = this.options.concurrency - this.inflight.size
       if (room <= 0) return
-      const { claimed, probes } = await store.batcher.run(() => this.claim(clock.now(), room))
+      const { claimed, probes } = await store.batcher.run(() =>
+        this.claimer.claim(clock.now(), room, { perTarget: this.perTarget, probing: this.probing }),
+      )
       if (this.stopped) {
         // stop() came while claiming: hand them back untried rather than start requests now.
         await store.batcher.run(() => {
@@ -225,85 +212,6 @@ export class WebhookDeliveryWorker {
       this.dueAt = Number.POSITIVE_INFINITY
       this.wake()
     }, at - now)
-  }
-
-  /** One transaction: marks up to `room` due deliveries `delivering`. */
-  private claim(now: number, room: number): { claimed: Claimed[]; probes: string[] } {
-    const repo = this.deps.store.webhooks
-    const claimed: Claimed[] = []
-    const probes = new Set<string>()
-    const lease = now + this.options.timeoutMs
-    const taken = new Map<string, number>()
-    const busy = (target: string) => (this.perTarget.get(target) ?? 0) + (taken.get(target) ?? 0)
-    for (let round = 0; round < CLAIM_ROUNDS && claimed.length < room; round++) {
-      const rows = repo.due(now, (room - claimed.length) * CLAIM_LOOKAHEAD)
-      if (rows.length === 0) break
-      let held = 0
-      for (const r of rows) {
-        if (claimed.length >= room) break
-        const target = r.endpoint_id ?? r.callback_url ?? ""
-        // At its cap: left due, taken when one of its requests finishes (that wakes the worker).
-        if (busy(target) >= this.options.perEndpointConcurrency) continue
-        let probe = false
-        if (r.endpoint_id !== null) {
-          if (r.ep_status !== "active") {
-            // Enqueued while the endpoint was being suspended or disabled: wait with the rest.
-            repo.settle(r.seq, {
-              status: "paused",
-              attempts: r.attempts,
-              nextAttemptAt: r.next_attempt_at,
-              statusCode: r.last_status_code,
-              error: r.last_error,
-              at: now,
-            })
-            held++
-            continue
-          }
-          if ((r.ep_consecutive_failures ?? 0) > 0) {
-            // Circuit breaker: a failing endpoint gets one request at a time, at its retry time.
-            if (r.ep_retry_at !== null && r.ep_retry_at > now) {
-              repo.setNextAttempt(r.seq, r.ep_retry_at)
-              held++
-              continue
-            }
-            if (this.probing.has(r.endpoint_id) || probes.has(r.endpoint_id)) {
-              repo.setNextAttempt(r.seq, lease)
-              held++
-              continue
-            }
-            probes.add(r.endpoint_id)
-            probe = true
-          }
-        }
-        const secret = r.ep_secret ?? repo.accountSecret(r.account_id)
-        const url = r.ep_url ?? r.callback_url
-        if (!secret || !url) {
-          repo.settle(r.seq, {
-            status: "abandoned",
-            attempts: r.attempts,
-            nextAttemptAt: r.next_attempt_at,
-            statusCode: null,
-            error: "no URL or signing secret",
-            at: now,
-          })
-          continue
-        }
-        repo.markDelivering(r.seq, now, lease)
-        taken.set(target, (taken.get(target) ?? 0) + 1)
-        claimed.push({
-          seq: r.seq,
-          id: r.id,
-          target,
-          url,
-          secret,
-          payload: r.payload,
-          endpointId: r.endpoint_id,
-          probe,
-        })
-      }
-      if (held === 0) break
-    }
-    return { claimed, probes: [...probes] }
   }
 
   private send(d: Claimed): void {
@@ -379,7 +287,12 @@ export class WebhookDeliveryWorker {
           outcome,
         ),
       )
-      for (const n of notices) logger[n.level](n.fields, n.msg)
+      for (const n of notices) {
+        // Counted after the commit: it reads the endpoint's whole backlog.
+        if (n.countWaitingOf)
+          n.fields.paused_deliveries = store.webhooks.waitingCount(n.countWaitingOf)
+        logger[n.level](n.fields, n.msg)
+      }
     } catch (error) {
       // The row stays `delivering`; the next start puts it back (at-least-once).
       logger.error({ err: error, delivery: d.id }, "recording a webhook attempt failed")

@@ -103,18 +103,15 @@ export function enqueueEvent(target: Store | WebhookRepo, event: WebhookEvent): 
   }
   for (const endpoint of endpoints) {
     const id = newId("whd", event.at)
-    // A failing endpoint is probed at its retry time, not hammered with each new event.
-    const due =
-      endpoint.consecutive_failures > 0 && endpoint.retry_at !== null
-        ? Math.max(event.at, endpoint.retry_at)
-        : event.at
+    // A failing endpoint's deliveries wait on its own retry time (the endpoint row), not on
+    // each delivery's: it is probed, not hammered with each new event.
     repo.insertDelivery({
       ...base,
       id,
       endpoint_id: endpoint.id,
       callback_url: null,
       order_key: messageId ? `${messageId} ${endpoint.id}` : null,
-      next_attempt_at: due,
+      next_attempt_at: event.at,
     })
     ids.push(id)
   }

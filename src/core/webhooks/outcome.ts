@@ -2,6 +2,10 @@
  * What one attempt's result does to the store, in one transaction: the attempt row, the
  * delivery's next state, the per-message order, and the endpoint's health (circuit breaker and
  * suspension). docs/webhooks.md describes the rules; this is their single implementation.
+ *
+ * Endpoint health lives on the endpoint row only: failing, recovering, suspending write that row
+ * and the delivery attempted, never the endpoint's other deliveries, however many are waiting
+ * (the worker reads the endpoint's retry time and status when it claims).
  */
 import type { WebhookEndpointRow, WebhookRepo } from "../../store/webhook-repo.ts"
 import { retryWait, type WebhookWorkerOptions } from "./retry-policy.ts"
@@ -20,6 +24,8 @@ export interface Notice {
   level: "info" | "warn"
   fields: Record<string, unknown>
   msg: string
+  /** Add `paused_deliveries`, this endpoint's waiting count, after the commit (it reads all). */
+  countWaitingOf?: string
 }
 
 /** The URL without credentials, for logs. */
@@ -34,7 +40,7 @@ function loggableUrl(value: string): string {
   }
 }
 
-/** Suspends the endpoint and pauses its pending deliveries (they resume when it is re-enabled). */
+/** Suspends the endpoint: its pending deliveries wait, `paused`, until it is re-enabled. */
 function suspend(
   repo: WebhookRepo,
   endpoint: WebhookEndpointRow,
@@ -46,7 +52,6 @@ function suspend(
   endpoint.retry_at = null
   endpoint.updated_at = now
   repo.saveEndpoint(endpoint)
-  const paused = repo.pauseEndpoint(endpoint.id, now)
   return {
     level: "warn",
     fields: {
@@ -57,9 +62,9 @@ function suspend(
       consecutive_failures: endpoint.consecutive_failures,
       failing_since:
         endpoint.failing_since === null ? null : new Date(endpoint.failing_since).toISOString(),
-      paused_deliveries: paused,
     },
     msg: "webhook endpoint suspended; its deliveries are paused until it is re-enabled",
+    countWaitingOf: endpoint.id,
   }
 }
 
@@ -112,8 +117,8 @@ export function recordOutcome(
       endpoint.last_failure_at = null
       endpoint.retry_at = null
       endpoint.updated_at = now
+      // Its held deliveries wait on this row alone: clearing the streak releases them all.
       repo.saveEndpoint(endpoint)
-      if (endpoint.status === "active") repo.releaseEndpoint(endpoint.id, now)
       notices.push({
         level: "info",
         fields: { webhook: endpoint.id, failures },
@@ -126,9 +131,8 @@ export function recordOutcome(
   let next: number
   if (endpoint) {
     if (endpoint.status !== "active") {
-      // Suspended or disabled while this was in flight: wait with the others.
+      // Suspended or disabled while this was in flight: it waits with the others.
       settle("pending", now)
-      repo.pauseEndpoint(endpoint.id, now)
       return notices
     }
     if (o.statusCode === 410) {
@@ -158,11 +162,9 @@ export function recordOutcome(
     }
     endpoint.updated_at = now
     repo.saveEndpoint(endpoint)
-    const gate = endpoint.retry_at ?? now
-    // The others wait for the same probe time; this one goes behind them (round robin), so one
-    // event the receiver always refuses cannot starve the rest.
-    repo.pushEndpoint(endpoint.id, gate, row.seq)
-    next = gate + 1
+    // The endpoint's retry time holds this delivery with all the others (the worker reads it,
+    // the delivery log shows it); the row itself is ready whenever the endpoint is.
+    next = now
   } else {
     next = now + retryWait(attempts, o.retryAfterMs, options.backoff)
   }
@@ -183,6 +185,7 @@ export function recordOutcome(
     return notices
   }
   settle("pending", next)
-  if (row.order_key) repo.pushSuccessors(row.order_key, row.seq, next)
+  // A callback delivery's later events wait for its retry (an endpoint's wait on the endpoint).
+  if (row.order_key && next > now) repo.pushSuccessors(row.order_key, row.seq, next)
   return notices
 }

@@ -16,7 +16,7 @@ export interface WebhookWorkerOptions {
   backoff: { baseMs: number; maxMs: number }
   /** Requests in flight at once, all endpoints together. */
   concurrency: number
-  /** Requests in flight at once to one endpoint (or one callback URL), so a slow receiver
+  /** Requests in flight at once to one endpoint (or one callback host), so a slow receiver
    * cannot take every slot. */
   perEndpointConcurrency: number
   /** Look for due rows this often even when nothing woke the worker. */

@@ -289,15 +289,12 @@ export class WebhookService {
         store.webhooks.resumeEndpoint(row.id, now)
         wake = true
       } else if (patch.status === "disabled" && row.status !== "disabled") {
+        // Its pending deliveries wait on its status alone (store/webhook-repo.ts claim).
         row.status = "disabled"
-        store.webhooks.pauseEndpoint(row.id, now)
       }
       if (reset) {
         resetHealth(row)
-        if (row.status === "active") {
-          store.webhooks.releaseEndpoint(row.id, now)
-          wake = true
-        }
+        if (row.status === "active") wake = true
       }
       row.updated_at = now
       store.webhooks.saveEndpoint(row)
