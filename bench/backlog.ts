@@ -46,7 +46,6 @@ function fill(dbPath: string, count: number): void {
     store.transaction(() => {
       const batch = `bat_backlog_${done}`
       const n = Math.min(CHUNK, count - done)
-      store.messages.insertBatch(batch, ROOT_ACCOUNT, n, now)
       for (let i = 0; i < n; i++) {
         const k = done + i
         const id = `msg_backlog_${String(k).padStart(8, "0")}` // time-ordered, like newId()

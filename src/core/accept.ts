@@ -287,7 +287,6 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     }
     // In the transaction, so a STOP committed just before cannot be overtaken.
     assertNotOptedOut(deps.store, req.accountId, numbers)
-    messages.insertBatch(batchId, req.accountId, rows.length, now)
     for (const row of rows) {
       messages.insertMessage(row)
       if (req.conversation)

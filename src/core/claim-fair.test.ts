@@ -7,7 +7,6 @@ import { claimFair } from "./outbox.ts"
 
 function seed(store: Store, account: string, count: number, priority: number, start: number): void {
   store.transaction(() => {
-    store.messages.insertBatch(`bat_${account}_${start}`, account, count, 1)
     for (let i = 0; i < count; i++) {
       store.messages.insertMessage({
         id: `msg_${account}_${start + i}`,

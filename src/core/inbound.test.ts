@@ -69,7 +69,6 @@ describe("inbound messages", () => {
   test("belongs to the account that last messaged the sender, else to the root account", () => {
     withStore((store) => {
       store.transaction(() => {
-        store.messages.insertBatch("bat_1", "acc_shop", 1, 1)
         store.messages.insertMessage({
           id: "msg_1",
           batch_id: "bat_1",
@@ -106,7 +105,6 @@ describe("inbound messages", () => {
           ["bat_1", "acc_live", "msg_1"],
           ["bat_2", "acc_sandbox", "msg_2"],
         ] as const) {
-          store.messages.insertBatch(batch, account, 1, 1)
           store.messages.insertMessage({
             id,
             batch_id: batch,
@@ -163,7 +161,6 @@ describe("ownership by numbers and keywords, and threading", () => {
   test("the number's owner wins over the last sender; a keyword on it wins over the whole number", () => {
     withStore((store) => {
       store.transaction(() => {
-        store.messages.insertBatch("bat_1", "acc_other", 1, 1)
         store.messages.insertMessage({
           id: "msg_1",
           batch_id: "bat_1",

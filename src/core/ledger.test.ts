@@ -53,7 +53,6 @@ function account(store: Store, id: string, credits = 0): void {
 /** A stored message in `status`, so a charge can be settled against it. */
 function message(store: Store, id: string, accountId: string, segments = 1): void {
   store.transaction(() => {
-    store.messages.insertBatch(`bat_${id}`, accountId, 1, 1)
     store.messages.insertMessage({
       id,
       batch_id: `bat_${id}`,

@@ -184,7 +184,6 @@ function queueConfirmation(
   const segmented = segmentText(text)
   const id = newId("msg", now)
   const batchId = newId("bat", now)
-  messages.insertBatch(batchId, c.account_id, 1, now)
   messages.insertMessage({
     id,
     batch_id: batchId,

@@ -123,7 +123,6 @@ export interface MessageFilter {
 /** Messages, their parts, their events and early receipts. Synchronous: callers own transactions. */
 export class MessageRepo {
   private readonly q: {
-    insertBatch: Statement
     insertMessage: Statement
     insertEvent: Statement
     byId: Statement<MessageRow, [string]>
@@ -168,9 +167,6 @@ export class MessageRepo {
 
   constructor(private readonly db: Database) {
     this.q = {
-      insertBatch: db.prepare(
-        "INSERT INTO batches (id, account_id, recipients, created_at) VALUES (?, ?, ?, ?)",
-      ),
       insertMessage: db.prepare(
         `INSERT INTO messages (id, batch_id, account_id, to_number, from_addr, body, encoding,
            segments, reference, priority, status, scheduled_at, not_before, created_at, updated_at,
@@ -301,10 +297,6 @@ export class MessageRepo {
         "SELECT min(scheduled_at) AS at FROM messages WHERE status = 'scheduled'",
       ),
     }
-  }
-
-  insertBatch(id: string, accountId: string, recipients: number, at: number): void {
-    this.q.insertBatch.run(id, accountId, recipients, at)
   }
 
   insertMessage(m: NewMessage): void {
