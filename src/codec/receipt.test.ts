@@ -1,6 +1,13 @@
 import { describe, expect, test } from "bun:test"
 import type { ParsedReceipt } from "./receipt.ts"
-import { messageStateName, parseReceiptDate, parseReceiptText, receiptState } from "./receipt.ts"
+import {
+  messageStateName,
+  parseByKeys,
+  parseCanonical,
+  parseReceiptDate,
+  parseReceiptText,
+  receiptState,
+} from "./receipt.ts"
 
 const receipt = (fields: Partial<ParsedReceipt> & Pick<ParsedReceipt, "id" | "stat">) => ({
   sub: null,
@@ -244,5 +251,54 @@ describe("parseReceiptDate", () => {
     [""],
   ])("returns null for %p", (value) => {
     expect(parseReceiptDate(value)).toBeNull()
+  })
+})
+
+describe("parseReceiptText's canonical fast path", () => {
+  // Appendix B receipts with variations around the exact layout, joined from these pieces; the
+  // general key scan (parseByKeys) is the definition the fast path must agree with.
+  const VALUES = ["0A1B2C", "1891273321", "", "001", "abc-1", "x:y", "DELIVRD", "é", "😀", "\0"]
+  const SEPARATORS = [" ", " ", " ", "  ", "\t", ""]
+  const KEYS = [
+    ["id", "ID", "Id", "msgid", "id "],
+    ["sub", "SUB", "Sub"],
+    ["dlvrd", "DLVRD"],
+    ["submit date", "SUBMIT DATE", "submit_date", "submitdate"],
+    ["done date", "Done Date", "done_date"],
+    ["stat", "STAT"],
+    ["err", "ERR"],
+    ["text", "Text", "TEXT"],
+  ]
+  const TEXTS = ["", "DLVRD TO MOBILE", " hello id:9 stat:UNDELIV ", "line\nbreak", "\0\0"]
+  let seed = 0x9e3779b9
+  const next = () => {
+    seed ^= seed << 13
+    seed ^= seed >>> 17
+    seed ^= seed << 5
+    return (seed >>> 0) / 0x1_0000_0000
+  }
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!
+
+  test("agrees with the key scan on 20,000 generated receipts, most of them canonical", () => {
+    const mismatches: string[] = []
+    let canonical = 0
+    for (let n = 0; n < 20_000; n++) {
+      let s = ""
+      KEYS.forEach((variants, i) => {
+        // Mostly the canonical key and a single space, sometimes a variation.
+        const key = next() < 0.9 ? variants[0]! : pick(variants)
+        const sep = i === 0 ? "" : next() < 0.9 ? " " : pick(SEPARATORS)
+        const value = i === 7 ? pick(TEXTS) : next() < 0.8 ? "42" : pick(VALUES)
+        s += `${sep}${key}:${value}`
+      })
+      const fast = parseReceiptText(s)
+      const general = parseByKeys(s.replace(/\0+$/u, ""))
+      if (JSON.stringify(fast) !== JSON.stringify(general)) mismatches.push(JSON.stringify(s))
+      if (parseCanonical(s.replace(/\0+$/u, "")) !== null) canonical++
+    }
+    expect(mismatches.slice(0, 5)).toEqual([])
+    // Both paths were exercised: the fast one took a good share, the fallback the rest.
+    expect(canonical).toBeGreaterThan(2_000)
+    expect(canonical).toBeLessThan(18_000)
   })
 })

@@ -40,6 +40,37 @@ function fieldOf(key: string): Field {
 export function parseReceiptText(text: string): ParsedReceipt | null {
   // C-octet strings may arrive with their NUL terminator (SMPP 3.4 §3.1).
   const source = text.replace(/\0+$/u, "")
+  return parseCanonical(source) ?? parseByKeys(source)
+}
+
+// Appendix B's layout exactly, as most SMSCs write it (one space between fields, any key case).
+// Values hold no ":" so that none of them can hide a key (those go to parseByKeys).
+const CANONICAL =
+  /^id:([^\s:]+) sub:([^\s:]*) dlvrd:([^\s:]*) submit date:([^\s:]*) done date:([^\s:]*) stat:([^\s:]+) err:([^\s:]*) text:(.*)$/is
+
+/**
+ * The common case without the key scan: one anchored ASCII regex. Anything it does not match
+ * exactly goes to parseByKeys, which gives the same answer for what this one does match
+ * (receipt.test.ts compares them on generated strings).
+ */
+export function parseCanonical(source: string): ParsedReceipt | null {
+  const m = CANONICAL.exec(source)
+  if (!m) return null
+  const value = (v: string | undefined) => (v ? v : null)
+  return {
+    id: m[1]!,
+    sub: value(m[2]),
+    dlvrd: value(m[3]),
+    submitDate: value(m[4]),
+    doneDate: value(m[5]),
+    stat: m[6]!,
+    err: value(m[7]),
+    text: value(m[8]?.trim()),
+  }
+}
+
+/** Any layout: finds the keys, then reads each value up to the next key. */
+export function parseByKeys(source: string): ParsedReceipt | null {
   const matches = [...source.matchAll(KEY)]
   const values = new Map<Field, string>()
   for (let i = 0; i < matches.length; i++) {
