@@ -300,6 +300,16 @@ export class AccountService {
       patch.email === undefined || patch.email === null ? patch.email : checkEmail(patch.email)
     const row = await store.batcher.run(() => {
       const a = store.accounts.get(target.id)!
+      if (patch.status === "active" && a.status === "suspended" && a.suspended_by) {
+        // Only the suspender or an account above it may lift a suspension.
+        if (!canSee(store, p, a.suspended_by))
+          throw new AppError(
+            "forbidden",
+            `${a.id} was suspended by an account above yours; only that account can resume it`,
+          )
+      }
+      if (patch.status !== undefined && patch.status !== a.status)
+        a.suspended_by = patch.status === "suspended" ? p.accountId : null
       if (patch.status !== undefined) a.status = patch.status
       if (patch.full_name !== undefined) a.full_name = patch.full_name
       if (phone !== undefined) a.phone = phone

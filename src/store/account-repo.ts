@@ -14,6 +14,8 @@ export interface AccountRow {
   external_ref: string | null
   label: string | null
   status: AccountStatus
+  /** The account whose key suspended it (0010); null while active. */
+  suspended_by?: string | null
   currency: string
   created_at: number
   updated_at: number
@@ -49,7 +51,7 @@ export class AccountRepo {
       ),
       update: db.prepare(
         `UPDATE accounts SET full_name = ?2, phone = ?3, email = ?4, label = ?5, status = ?6,
-           updated_at = ?7
+           updated_at = ?7, suspended_by = ?8
          WHERE id = ?1`,
       ),
     }
@@ -103,6 +105,15 @@ export class AccountRepo {
   }
 
   save(a: AccountRow): void {
-    this.q.update.run(a.id, a.full_name, a.phone, a.email, a.label, a.status, a.updated_at)
+    this.q.update.run(
+      a.id,
+      a.full_name,
+      a.phone,
+      a.email,
+      a.label,
+      a.status,
+      a.updated_at,
+      a.suspended_by ?? null,
+    )
   }
 }

@@ -207,6 +207,28 @@ describe("PATCH /v1/customers/{id}", () => {
     expect((await gw.api("/v1/balance", { key: sub.key })).status).toBe(200)
   })
 
+  test("only the suspender, or an account above it, lifts a suspension", async () => {
+    const partner = await createCustomer(gw, { kind: "partner" })
+    const sub = await createCustomer(gw, {}, partner.key)
+    const patch = (key: string | undefined, status: string) =>
+      gw.api(`/v1/customers/${sub.id}`, {
+        method: "PATCH",
+        json: { status },
+        ...(key ? { key } : {}),
+      })
+    // The operator suspends the partner's customer: the partner cannot undo it.
+    await body(await patch(undefined, "suspended"), 200)
+    const refused = await problem(await patch(partner.key, "active"), 403, "forbidden")
+    expect(refused.detail).toContain("suspended by an account above yours")
+    await body(await patch(undefined, "active"), 200)
+    // The partner's own suspension it lifts itself, and the operator can too.
+    await body(await patch(partner.key, "suspended"), 200)
+    await body(await patch(partner.key, "active"), 200)
+    await body(await patch(partner.key, "suspended"), 200)
+    await body(await patch(undefined, "active"), 200)
+    expect((await gw.api("/v1/balance", { key: sub.key })).status).toBe(200)
+  })
+
   test("refuses an empty patch and an unknown status", async () => {
     const c = await createCustomer(gw)
     await problem(

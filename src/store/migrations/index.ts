@@ -7,6 +7,7 @@ import m0006 from "./0006_accounts.sql" with { type: "text" }
 import m0007 from "./0007_conversations.sql" with { type: "text" }
 import m0008 from "./0008_mo_parts.sql" with { type: "text" }
 import m0009 from "./0009_drop_batches.sql" with { type: "text" }
+import m0010 from "./0010_suspended_by.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0007_conversations", sql: m0007 },
   { name: "0008_mo_parts", sql: m0008 },
   { name: "0009_drop_batches", sql: m0009 },
+  { name: "0010_suspended_by", sql: m0010 },
 ]
