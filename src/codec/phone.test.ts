@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { normalizePhone } from "./phone.ts"
+import { nationalToE164, normalizePhone } from "./phone.ts"
 
 // Validity follows libphonenumber's full metadata, which tracks national numbering plans:
 // Ghana NCA plan (20/24 mobile, 30 fixed Accra), UK Ofcom plan (74xx mobile), NANP, Germany
@@ -64,5 +64,30 @@ describe("normalizePhone", () => {
     ["0991234567", "GH", "not a valid phone number for GH"],
   ])("returns ok:false for %p (default %p)", (input, defaultCountry, reason) => {
     expect(normalizePhone(input, defaultCountry)).toEqual({ ok: false, reason })
+  })
+})
+
+describe("nationalToE164", () => {
+  test.each([
+    // [digits, country, e164 or null]
+    ["0241234567", "GH", "+233241234567"],
+    ["0241234567", "gh", "+233241234567"],
+    // Ghana numbers are also written without the trunk 0, or with the calling code.
+    ["241234567", "GH", "+233241234567"],
+    ["233241234567", "GH", "+233241234567"],
+    ["00233241234567", "GH", "+233241234567"],
+    ["015112345678", "DE", "+4915112345678"],
+    ["4155552671", "US", "+14155552671"],
+    // Not a valid number of the country: a short code, an unallocated range.
+    ["12345", "GH", null],
+    ["0991234567", "GH", null],
+    // No country, or not digits: nothing to read.
+    ["0241234567", "", null],
+    ["0241234567", null, null],
+    ["0241234567", undefined, null],
+    ["+233241234567", "GH", null],
+    ["MyBank", "GH", null],
+  ] as const)("reads %p in %p as %p", (digits, country, e164) => {
+    expect(nationalToE164(digits, country)).toBe(e164)
   })
 })

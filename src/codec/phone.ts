@@ -91,6 +91,22 @@ function fail(reason: string): NormalizedPhone {
   return { ok: false, reason }
 }
 
+/**
+ * An address received in national format (a carrier's TON national or unknown, a SIM's
+ * `+CNUM` without "+") read as a number of `country` (ISO 3166-1 alpha-2): its E.164 form, or
+ * null when no country is given, the address is not digits, or the digits are not a valid
+ * number of that country. The caller then keeps the address as received: an inbound message is
+ * never dropped for its address. libphonenumber applies the country's trunk prefix ("0" in
+ * GH, GB, DE) and the "00" international prefix.
+ */
+export function nationalToE164(digits: string, country: string | null | undefined): string | null {
+  if (country === undefined || country === null || country === "" || !/^[0-9]+$/u.test(digits)) {
+    return null
+  }
+  const phone = normalizePhone(digits, country)
+  return phone.ok ? phone.e164 : null
+}
+
 /** The ISO 3166-1 alpha-2 country of an E.164 number, undefined when unknown or non-geographic. */
 export function countryOfNumber(e164: string): string | undefined {
   const normalized = normalizePhone(e164)

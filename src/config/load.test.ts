@@ -165,6 +165,7 @@ connectors = ["sim"]
           registered_delivery: false,
           source_ton: 5,
           source_npi: 0,
+          country: "",
           mo_reassembly_timeout_s: 600,
           mo_reassembly_max_parts: 10000,
         },
@@ -526,6 +527,7 @@ device = "/dev/ttyUSB2"
       baud: 115200,
       pin: "",
       smsc: "",
+      country: "",
       tps: 1,
       command_timeout_ms: 5000,
       send_timeout_ms: 60000,
@@ -550,6 +552,51 @@ host = "x"
       "connectors[0].host: unknown key (type modem; only valid for type smpp)",
       "connectors[0].device: required for type modem",
       'connectors[0].pin: expected 4 to 8 digits, or empty, got "12a4"',
+    ])
+  })
+})
+
+describe("connector country", () => {
+  test("reads country on smpp and modem connectors, from the file or the environment", () => {
+    const config = load(
+      `${SMPP}country = "GH"
+[[connectors]]
+id = "modem-1"
+type = "modem"
+device = "/dev/ttyUSB2"
+`,
+      { env: { SIGNALBOX_CONNECTORS__1__COUNTRY: "gh" } },
+    )
+    expect(config.connectors.map((c) => ("country" in c ? c.country : null))).toEqual(["GH", "gh"])
+  })
+
+  test("refuses a country that is not two letters, unknown to libphonenumber, or on a simulator", () => {
+    const errors = errorsOf(() =>
+      load(
+        `${SMPP}country = "Ghana"
+[[connectors]]
+id = "modem-1"
+type = "modem"
+device = "/dev/ttyUSB2"
+country = "XQ"
+[[connectors]]
+id = "sim"
+type = "simulator"
+country = "GH"
+[[connectors]]
+id = "carrier-b"
+type = "smpp"
+host = "127.0.0.1"
+system_id = "gw"
+`,
+        { env: { SIGNALBOX_CONNECTORS__3__COUNTRY: "233" } },
+      ),
+    )
+    expect(errors).toEqual([
+      'connectors[0].country: expected an ISO 3166-1 alpha-2 country code such as "GH", or empty, got "Ghana"',
+      "connectors[2].country: unknown key (type simulator; only valid for type smpp, modem)",
+      'connectors[3].country (from SIGNALBOX_CONNECTORS__3__COUNTRY): expected an ISO 3166-1 alpha-2 country code such as "GH", or empty, got "233"',
+      'connectors[1].country: unknown country code "XQ"',
     ])
   })
 })

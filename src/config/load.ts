@@ -140,7 +140,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
   }
 }
 
-/** Unique ids and the smpp reconnect bounds; returns the first index of each valid id. */
+/**
+ * Unique ids, the smpp reconnect bounds and a known `country`; returns the first index of each
+ * valid id.
+ */
 function checkConnectors(connectors: ConnectorConfig[], errors: string[]): Map<string, number> {
   const ids = new Map<string, number>()
   connectors.forEach((c, i) => {
@@ -148,6 +151,14 @@ function checkConnectors(connectors: ConnectorConfig[], errors: string[]): Map<s
       errors.push(
         `connectors[${i}].reconnect_max_s: expected at least reconnect_min_s (${c.reconnect_min_s}), got ${c.reconnect_max_s}`,
       )
+    }
+    if (
+      (c.type === "smpp" || c.type === "modem") &&
+      typeof c.country === "string" &&
+      c.country !== "" &&
+      !isSupportedCountry(c.country.toUpperCase())
+    ) {
+      errors.push(`connectors[${i}].country: unknown country code "${c.country}"`)
     }
     if (typeof c.id !== "string") return
     const first = ids.get(c.id)

@@ -220,6 +220,20 @@ export const QueueSchema = Type.Object(
   { additionalProperties: false },
 )
 
+/**
+ * Empty by default: without a country nothing can tell which country a national number belongs
+ * to, so such addresses are kept as received (as before the key existed). load.ts also checks
+ * that libphonenumber knows the code.
+ */
+const connectorCountry = () =>
+  Type.String({
+    default: "",
+    pattern: "^([A-Za-z]{2})?$",
+    expect: 'an ISO 3166-1 alpha-2 country code such as "GH", or empty',
+    description:
+      "The country of this connector's numbers (ISO 3166-1 alpha-2): national-format inbound senders and our own number are read as numbers of this country and stored in E.164. Empty, or digits that are not a valid number there: kept as received.",
+  })
+
 const connectorId = () =>
   Type.String({
     pattern: CONNECTOR_ID_PATTERN,
@@ -322,6 +336,7 @@ export const SmppConnectorSchema = Type.Object(
       description:
         "Numbering plan of the sender. -1: automatic (alphanumeric 0, short code 0, international number 1).",
     }),
+    country: connectorCountry(),
     mo_reassembly_timeout_s: Type.Number({
       minimum: 0.01,
       default: DEFAULT_MO_REASSEMBLY_TIMEOUT_S,
@@ -393,6 +408,7 @@ export const ModemConnectorSchema = Type.Object(
       default: "",
       description: "Service-centre number set with AT+CSCA; empty: keep the SIM's.",
     }),
+    country: connectorCountry(),
     tps: Type.Number({
       exclusiveMinimum: 0,
       default: DEFAULT_MODEM_TPS,

@@ -90,6 +90,11 @@ describe("other responses", () => {
     expect(parseCnum(['+CNUM: "","+4915112345678",145'])).toBe("+4915112345678")
     expect(parseCnum(['+CNUM: "",""'])).toBeNull()
   })
+
+  test("parseCnum keeps a national number (type 129 or 161) as read", () => {
+    expect(parseCnum(['+CNUM: "","0200000001",129'])).toBe("0200000001")
+    expect(parseCnum(['+CNUM: "","0200000001",161'])).toBe("0200000001")
+  })
 })
 
 describe("stored messages", () => {

@@ -16,6 +16,7 @@ import { decodeSmsPdu, type SmsDeliver, type SmsStatusReport } from "../codec/sm
 import type { ConnectorEvents, InboundMessage } from "../connectors/connector.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
+import { senderOf } from "./addresses.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
 import { AtError } from "./at-errors.ts"
 import type { Urc } from "./at-framer.ts"
@@ -41,6 +42,8 @@ export interface InboxDeps {
   reassemblyTimeoutMs: number
   /** The SIM's own number, when known: the `to` of MO messages. */
   ownNumber(): string | null
+  /** ISO 3166-1 alpha-2 for national-format senders (addresses.ts senderOf); "" = as decoded. */
+  country?: string
   /** The message storage the driver selected with +CPMS ("SM"). */
   storage: string
 }
@@ -269,6 +272,7 @@ export class Inbox {
       if (index !== null) await this.remove(index, pdu)
       return
     }
+    const from = senderOf(sms.from, this.deps.country)
     const concat = sms.concat
     if (concat && concat.total > 1) {
       const bits = sms.headers.some((h) => h.id === 0x08) ? 16 : 8
@@ -281,7 +285,7 @@ export class Inbox {
         pdu,
       }
       const { set, duplicate } = this.reassembly.add(
-        sms.from.value,
+        from,
         { ...concat, bits },
         part,
         this.deps.clock.now(),
@@ -292,7 +296,7 @@ export class Inbox {
       return
     }
     const joined: JoinedMessage = {
-      from: sms.from.value,
+      from,
       text: sms.text,
       alphabet: sms.alphabet,
       parts: 1,

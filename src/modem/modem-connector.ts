@@ -32,6 +32,11 @@ export interface ModemConnectorOptions {
   pin: string | null
   /** SMSC number to set with +CSCA; null = keep the SIM's. */
   smsc: string | null
+  /**
+   * ISO 3166-1 alpha-2 country of the SIM's network: national-format senders and a national
+   * +CNUM are read as its numbers (addresses.ts). ""/absent: kept as reported.
+   */
+  country?: string
   /** Parts per second; 0 = no pacing beyond the modem's own speed. */
   tps: number
   /** Deadline of every AT command (and of the "> " prompt of +CMGS). */
@@ -102,6 +107,7 @@ export function createModemConnector(
       baud: options.baud,
       pin: options.pin,
       smsc: options.smsc,
+      country: options.country,
       commandTimeoutMs: options.command_timeout_ms,
       pollIntervalMs: options.poll_interval_ms,
       registrationTimeoutMs:
@@ -136,6 +142,7 @@ export function createModemConnector(
     log,
     reassemblyTimeoutMs: options.reassembly_timeout_ms ?? MODEM_DEFAULTS.reassembly_timeout_ms,
     ownNumber: () => session.facts.ownNumber,
+    country: options.country,
     storage: STORAGE,
   })
 

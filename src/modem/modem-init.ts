@@ -10,6 +10,7 @@
  * and the session reopens the device later.
  */
 import type { Logger } from "../lib/logger.ts"
+import { ownNumberOf } from "./addresses.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
 import {
   AtError,
@@ -75,7 +76,7 @@ export async function initialiseModem(ctx: InitContext): Promise<void> {
   }
   await optional(ctx, "AT+CREG=1")
   const cnum = await optional(ctx, "AT+CNUM")
-  ctx.facts.ownNumber = cnum ? parseCnum(cnum.lines) : null
+  ctx.facts.ownNumber = cnum ? ownNumberOf(parseCnum(cnum.lines), ctx.config.country) : null
   await waitForRegistration(ctx)
 }
 

@@ -49,6 +49,8 @@ export interface SessionConfig {
   baud: number
   pin: string | null
   smsc: string | null
+  /** ISO 3166-1 alpha-2 for a +CNUM number in national format (addresses.ts); "" = as read. */
+  country?: string
   commandTimeoutMs: number
   pollIntervalMs: number
   registrationTimeoutMs: number

@@ -117,6 +117,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       {
         connectorId: options.id,
         defaultEncoding: options.default_encoding,
+        country: options.country,
         reassemblyTimeoutMs: this.timings.moReassemblyTimeoutMs,
         reassemblyMaxParts: this.timings.moReassemblyMaxParts,
       },

@@ -142,6 +142,44 @@ describe("decodeMoPdu addresses and ids", () => {
     expect(moAddress(address, ton)).toBe(expected)
   })
 
+  test.each([
+    ["a national source", "0241234567", 2, "+233241234567"],
+    ["a national source that already is E.164", "+233241234567", 2, "+233241234567"],
+    ["an international source", "233241234567", 1, "+233241234567"],
+    ["unknown-TON national digits", "0241234567", 0, "+233241234567"],
+    ["unknown-TON digits that are international", "4915112345678", 0, "+4915112345678"],
+    ["an unknown-TON short code", "12345", 0, "12345"],
+    ["a national number not valid in GH", "0991234567", 2, "0991234567"],
+    ["a national source with letters", "024INFO", 2, "024INFO"],
+    ["an alphanumeric sender of digits", "0241234567", 5, "0241234567"],
+    ["an alphanumeric sender", "MyBank", 5, "MyBank"],
+    ["a network-specific number", "0241234567", 3, "0241234567"],
+  ] as const)("with country GH reads %s (%p, TON %p) as %p", (_, address, ton, expected) => {
+    expect(moAddress(address, ton, "GH")).toBe(expected)
+  })
+
+  test("keeps national addresses as sent when the connector has no country", () => {
+    expect(moAddress("0241234567", 2)).toBe("0241234567")
+    expect(moAddress("0241234567", 2, "")).toBe("0241234567")
+    expect(moAddress("0241234567", 0)).toBe("0241234567")
+  })
+
+  test("reads a national source and destination as E.164 with a country", () => {
+    const wired = wire({
+      source_addr_ton: 2,
+      source_addr: "0241234567",
+      dest_addr_ton: 2,
+      destination_addr: "0200000001",
+    })
+    const decoded = decodeMoPdu(wired, "gsm7", "GH")
+    expect(decoded.ok && [decoded.part.from, decoded.part.to]).toEqual([
+      "+233241234567",
+      "+233200000001",
+    ])
+    const plain = decodeMoPdu(wired, "gsm7")
+    expect(plain.ok && [plain.part.from, plain.part.to]).toEqual(["0241234567", "0200000001"])
+  })
+
   test("gives no destination as null and the receipted_message_id as externalId", () => {
     const p = part({ destination_addr: "", receipted_message_id: "MO-77" })
     const message = assembleMo([p], "c1", 1234)

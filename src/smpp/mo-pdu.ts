@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto"
 import { type DefaultEncoding, decodeShortMessage } from "../codec/charset.ts"
 import { decodeGsm7 } from "../codec/gsm7.ts"
-import { normalizePhone } from "../codec/phone.ts"
+import { nationalToE164, normalizePhone } from "../codec/phone.ts"
 import { decodeUcs2 } from "../codec/ucs2.ts"
 import { IEI_CONCAT_8, IEI_CONCAT_16, parseUdh } from "../codec/udh.ts"
 import type { InboundMessage } from "../connectors/connector.ts"
@@ -31,6 +31,7 @@ import {
   SHORT_CODE_MAX_DIGITS,
   TON_ALPHANUMERIC,
   TON_INTERNATIONAL,
+  TON_NATIONAL,
   TON_UNKNOWN,
 } from "./submit-pdu.ts"
 
@@ -82,12 +83,20 @@ export interface MoPart {
 
 export type MoDecoded = { ok: true; part: MoPart } | { ok: false; status: number; reason: string }
 
-export function decodeMoPdu(pdu: MoPdu, defaultEncoding: DefaultEncoding): MoDecoded {
-  const source = moAddress(pdu.source_addr, numberOf(pdu.source_addr_ton))
+/**
+ * `country` (ISO 3166-1 alpha-2, the connector's `country`): how national-format addresses are
+ * read (see moAddress); "" or undefined keeps them as sent.
+ */
+export function decodeMoPdu(
+  pdu: MoPdu,
+  defaultEncoding: DefaultEncoding,
+  country?: string,
+): MoDecoded {
+  const source = moAddress(pdu.source_addr, numberOf(pdu.source_addr_ton), country)
   if (source === null)
     return reject(ESME_RINVSRCADR, "source_addr: international TON but not digits")
   if (source === "") return reject(ESME_RINVSRCADR, "source_addr is empty")
-  const destination = moAddress(pdu.destination_addr, numberOf(pdu.dest_addr_ton))
+  const destination = moAddress(pdu.destination_addr, numberOf(pdu.dest_addr_ton), country)
   if (destination === null) {
     return reject(ESME_RINVDSTADR, "destination_addr: international TON but not digits")
   }
@@ -246,12 +255,15 @@ export function assembleMo(
  * - TON 1 (international): must be digits (optionally '+'), becomes '+digits' (normalised by
  *   phone.ts when it validates); anything else is malformed (null), as in Kannel;
  * - TON 0 (unknown) with more digits than a short code, or a '+': E.164 if phone.ts accepts
- *   '+digits', else kept as sent;
- * - national, network-specific, subscriber and abbreviated numbers are kept as sent, without a
- *   '+': reading them as international would invent a country.
+ *   '+digits';
+ * - TON 2 (national), and TON 0 digits that did not read as international: with a `country`,
+ *   E.164 if the digits are a valid number of that country (phone.ts nationalToE164);
+ * - anything else is kept as sent, without a '+': network-specific, subscriber and abbreviated
+ *   numbers, and national ones without a country or not valid in it. Reading a national number
+ *   as international would invent a country.
  * "" for an empty address.
  */
-export function moAddress(raw: unknown, ton: number): string | null {
+export function moAddress(raw: unknown, ton: number, country?: string): string | null {
   const address = cString(raw)
   if (address === "" || ton === TON_ALPHANUMERIC) return address
   const plus = address.startsWith("+")
@@ -265,6 +277,10 @@ export function moAddress(raw: unknown, ton: number): string | null {
   if (numeric && (plus || (ton === TON_UNKNOWN && digits.length > SHORT_CODE_MAX_DIGITS))) {
     const phone = normalizePhone(`+${digits}`)
     if (phone.ok) return phone.e164
+  }
+  if (numeric && !plus && (ton === TON_NATIONAL || ton === TON_UNKNOWN)) {
+    const national = nationalToE164(digits, country)
+    if (national !== null) return national
   }
   return address
 }

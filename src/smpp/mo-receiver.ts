@@ -43,6 +43,8 @@ import { type HeldSet, MoReassembler, moSetKey, type ReassemblyCounters } from "
 export interface MoReceiverOptions {
   connectorId: string
   defaultEncoding: DefaultEncoding
+  /** ISO 3166-1 alpha-2 for national-format addresses (mo-pdu.ts moAddress); "" = as sent. */
+  country?: string
   reassemblyTimeoutMs: number
   reassemblyMaxParts: number
 }
@@ -147,7 +149,7 @@ export class MoReceiver {
   receive(pdu: MoPdu & { command?: unknown }): number | Promise<number> {
     this.counts.moParts++
     if (this.stopped) return ESME_RX_T_APPN
-    const decoded = decodeMoPdu(pdu, this.options.defaultEncoding)
+    const decoded = decodeMoPdu(pdu, this.options.defaultEncoding, this.options.country)
     if (!decoded.ok) {
       this.counts.moMalformed++
       this.log.warn(

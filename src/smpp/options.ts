@@ -39,6 +39,11 @@ export interface SmppConnectorOptions {
   mo_reassembly_timeout_s?: number
   /** Most MO parts held (in the database, per connector) for reassembly; beyond it the oldest set is dropped. Default 10000. */
   mo_reassembly_max_parts?: number
+  /**
+   * ISO 3166-1 alpha-2 country of this carrier's numbers: national-format MO addresses (TON 2,
+   * or TON 0 digits that are not international) are read as its numbers. ""/absent: as sent.
+   */
+  country?: string
 }
 
 /** TS 23.040 §9.2.3.24.1 leaves reassembly time to the receiver; handsets keep parts for minutes. */

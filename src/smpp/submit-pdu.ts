@@ -12,6 +12,7 @@ import type { ConnectorError, OutboundMessage, OutboundPart } from "../connector
 /** SMPP 3.4 §5.2.5 / §5.2.6. */
 export const TON_UNKNOWN = 0
 export const TON_INTERNATIONAL = 1
+export const TON_NATIONAL = 2
 export const TON_NETWORK_SPECIFIC = 3
 export const TON_ALPHANUMERIC = 5
 export const NPI_UNKNOWN = 0

@@ -221,7 +221,11 @@ function semiOctets(digits: string): number[] {
   return out
 }
 
-function address(value: string): number[] {
+function address(value: string, toa?: number): number[] {
+  if (toa !== undefined && /^\+?\d+$/u.test(value)) {
+    const digits = value.replace(/^\+/u, "")
+    return [digits.length, toa, ...semiOctets(digits)]
+  }
   if (value.startsWith("+")) return [value.length - 1, 0x91, ...semiOctets(value.slice(1))]
   if (/^\d+$/u.test(value)) return [value.length, 0x81, ...semiOctets(value)]
   // Alphanumeric (TON 101): the length counts the semi-octets of the packed septets.
@@ -273,7 +277,10 @@ export interface BuiltPdu {
 }
 
 export interface DeliverSpec {
+  /** "+…" → TOA 0x91, digits → 0x81 (unknown), anything else alphanumeric (0xD0). */
   from: string
+  /** Type-of-address for digits in `from` (e.g. 0xA1, national); default as above. */
+  fromToa?: number
   text: string
   encoding?: "gsm7" | "ucs2"
   concat?: { reference: number; total: number; sequence: number; bits?: 8 | 16 }
@@ -309,7 +316,7 @@ export function buildDeliver(spec: DeliverSpec): BuiltPdu {
   const dcs = spec.dcs ?? (encoding === "gsm7" ? 0x00 : 0x08)
   const tpdu = [
     first,
-    ...address(spec.from),
+    ...address(spec.from, spec.fromToa),
     spec.pid ?? 0,
     dcs,
     ...timeStamp(spec.sentAt ?? new Date(), spec.zoneQuarters ?? 4),

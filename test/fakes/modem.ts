@@ -33,6 +33,8 @@ export interface FakeModemOptions {
   rssi: number
   operator: string
   ownNumber: string | null
+  /** The <type> of the +CNUM answer; null: 145 (international) for "+…", else 129 (unknown). */
+  ownNumberType: number | null
   /** +CNMI <ds> values accepted (1 = +CDS, 2 = +CDSI); others answer +CMS ERROR: 303. */
   cnmiDs: number[]
   /** SIM message slots. */
@@ -84,6 +86,7 @@ const DEFAULTS: FakeModemOptions = {
   rssi: 21,
   operator: "Signalbox Mobile",
   ownNumber: null,
+  ownNumberType: null,
   cnmiDs: [1, 2],
   capacity: 30,
   firstIndex: 0,
@@ -382,7 +385,7 @@ export class FakeModem {
             : "+COPS: 0",
         )
       case "+CNUM":
-        return this.options.ownNumber ? ok(`+CNUM: "","${this.options.ownNumber}",145`) : ok()
+        return this.cnum()
       case "+CMGS":
         this.pdu = { length: Number(arg), text: "" }
         return "prompt"
@@ -434,6 +437,14 @@ export class FakeModem {
       return error("+CMS ERROR: 302")
     this.mem1 = mems[0] as "SM" | "SR"
     return ok(`+CPMS: ${count(this.store())},${count(this.sim)},${count(this.sim)}`)
+  }
+
+  /** +CNUM: [<alpha>],<number>,<type> (TS 27.007 §7.1); no number stored: OK alone. */
+  private cnum(): Answer {
+    const number = this.options.ownNumber
+    if (!number) return ok()
+    const type = this.options.ownNumberType ?? (number.startsWith("+") ? 145 : 129)
+    return ok(`+CNUM: "","${number}",${type}`)
   }
 
   private cmgr(index: number): Answer {

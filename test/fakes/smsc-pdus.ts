@@ -187,6 +187,13 @@ export interface MoSpec {
   from: string
   /** Our number or short code, addressed the same way. */
   to: string
+  /**
+   * Forces source_addr_ton (e.g. 2, national: `from` "0241234567" is then sent as those digits,
+   * NPI still chosen from the form). Default: chosen from `from` as above.
+   */
+  fromTon?: number
+  /** Forces dest_addr_ton the same way. */
+  toTon?: number
   text: string
   /** gsm7 → data_coding 0 (unpacked septets), latin1 → 3, ucs2 → 8. Default gsm7. */
   encoding?: "gsm7" | "latin1" | "ucs2"
@@ -237,8 +244,8 @@ export function moPdus(spec: MoSpec, reference: number): PDU[] {
     split === null || split === "payload"
       ? [octets]
       : chunk(octets, size, spec.partOctets === undefined ? encoding : null)
-  const source = sourceAddress(spec.from, AUTO_TON)
-  const destination = sourceAddress(spec.to, AUTO_TON)
+  const source = sourceAddress(spec.from, { ...AUTO_TON, source_ton: spec.fromTon ?? -1 })
+  const destination = sourceAddress(spec.to, { ...AUTO_TON, source_ton: spec.toTon ?? -1 })
   return chunks.map((body, i) => {
     const seq = i + 1
     let userData: Uint8Array = body

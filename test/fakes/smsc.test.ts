@@ -105,6 +105,19 @@ describe("moPdus", () => {
     })
   })
 
+  test("sends the TON asked for with fromTon and toTon, the digits as given", () => {
+    const [pdu] = moPdus(
+      spec({ from: "0241234567", fromTon: 2, to: "0200000001", toTon: 0 }),
+      1,
+    ).map(onWire)
+    expect(pdu).toMatchObject({
+      source_addr_ton: 2,
+      source_addr: "0241234567",
+      dest_addr_ton: 0,
+      destination_addr: "0200000001",
+    })
+  })
+
   test("splits 200 GSM septets into 153 + 47 behind an 8-bit reference UDH (TS 23.040 §9.2.3.24.1)", () => {
     const pdus = moPdus(spec({}), 0x1ff).map(onWire)
     expect(pdus.map((p) => p.esm_class)).toEqual([0x40, 0x40])
