@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../store/index.ts"
-import { claimFair } from "./outbox.ts"
+import { claimFair } from "./claim-fair.ts"
 
 function seed(store: Store, account: string, count: number, priority: number, start: number): void {
   store.transaction(() => {

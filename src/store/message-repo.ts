@@ -53,7 +53,7 @@ export interface MessageRow {
   pinned_connector_id: string | null
 }
 
-/** A dispatch lane: queued work of one account at one priority (fair queueing, docs/queueing.md). */
+/** A dispatch lane: queued work of one account at one priority (fair queueing, docs/routing.md#priority-and-fairness). */
 export interface Lane {
   priority: number
   account_id: string
