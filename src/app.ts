@@ -102,12 +102,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     // being parked (and every sent part then looking for parked receipts).
     setImmediate(() => {
       store.batcher
-        .run(
-          () => applyReceipt(store.messages, receipt, clock.now(), logger, notifier, store.ledger),
-          {
-            savepoint: false,
-          },
-        )
+        .run(() => applyReceipt(store, receipt, clock.now(), logger, notifier), {
+          savepoint: false,
+        })
         .catch((error) =>
           logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"),
         )

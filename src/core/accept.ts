@@ -269,6 +269,10 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     created_at: now,
     expires_at: expiresAt,
     callback_url: callbackUrl,
+    mode: req.mode ?? "live",
+    // A reply in a conversation is threaded into it and leaves through its connector.
+    conversation_id: req.conversation?.id ?? null,
+    pinned_connector_id: req.conversation?.connectorId ?? null,
   }))
   const pricing = deps.policy?.price(countries, segments)
   const body = {
@@ -289,26 +293,17 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     assertNotOptedOut(deps.store, req.accountId, numbers)
     for (const row of rows) {
       messages.insertMessage(row)
-      if (req.conversation)
-        deps.store.conversations.linkMessage(
-          row.id,
-          req.conversation.id,
-          req.conversation.connectorId,
-          now,
-        )
       messages.addEvent(row.id, status, now, detail)
-    }
-    // Reserves the batch's credits (402 rolls the batch back) or marks it sandbox traffic.
-    if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
-    // After the commit step, so the events show the message's mode as stored.
-    if (status === "queued" && deps.notifier) {
-      for (const row of rows)
-        deps.notifier.notify(
+      if (status === "queued")
+        deps.notifier?.notify(
           { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
           "message.queued",
           now,
         )
     }
+    if (req.conversation) deps.store.conversations.bump(req.conversation.id, now)
+    // Reserves the batch's credits (402 rolls the batch back).
+    if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
     if (req.idempotencyKey !== undefined) {
       idempotency.put({
         account_id: idempotencyAccount,

@@ -1,7 +1,7 @@
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
-import { settleCharge } from "./ledger.ts"
+import { recordEnd } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { getMessage, type MessageDetail } from "./message-query.ts"
 
@@ -19,21 +19,14 @@ export async function cancelMessage(
 ): Promise<MessageDetail> {
   const outcome = await store.batcher.run(() => {
     const now = clock.now()
-    // A sandbox message is invisible to live keys and the other way round.
-    if (store.messages.get(id)?.mode !== mode) return "missing"
-    const canceled = store.messages.cancel(id, accountId, now)
+    const canceled = store.messages.cancel(id, accountId, mode, now)
     if (canceled) {
-      store.messages.addEvent(id, "canceled", now, "canceled through the API")
-      notifier?.notify(
-        { id, accountId, callbackUrl: canceled.callback_url },
-        "message.canceled",
-        now,
-      )
-      settleCharge(store.ledger, id, now)
+      recordEnd(store, canceled, "canceled", now, "canceled through the API", notifier)
       return null
     }
+    // Not canceled: say why. A sandbox message is invisible to live keys and the other way round.
     const m = store.messages.get(id)
-    return !m || m.account_id !== accountId ? "missing" : m.status
+    return !m || m.account_id !== accountId || m.mode !== mode ? "missing" : m.status
   })
   if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)
   if (outcome !== null) {

@@ -101,9 +101,9 @@ describe("inbound messages", () => {
   test("a sandbox message does not make its account the owner of the replies", () => {
     withStore((store) => {
       store.transaction(() => {
-        for (const [batch, account, id] of [
-          ["bat_1", "acc_live", "msg_1"],
-          ["bat_2", "acc_sandbox", "msg_2"],
+        for (const [batch, account, id, mode] of [
+          ["bat_1", "acc_live", "msg_1", "live"],
+          ["bat_2", "acc_sandbox", "msg_2", "test"],
         ] as const) {
           store.messages.insertMessage({
             id,
@@ -122,9 +122,9 @@ describe("inbound messages", () => {
             created_at: 1,
             expires_at: null,
             callback_url: null,
+            mode,
           })
         }
-        store.messages.markBatchTest("bat_2")
       })
       const reply = store.transaction(() => storeInbound(store, mo(), 2))
       expect(reply.row.account_id).toBe("acc_live")

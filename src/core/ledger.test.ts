@@ -240,7 +240,7 @@ describe("a receipt that fails a message before all its parts were sent", () => 
       // Then part 1's receipt says UNDELIV.
       store.transaction(() =>
         applyReceipt(
-          store.messages,
+          store,
           {
             connectorId: "c",
             carrierId: "abc",
@@ -252,8 +252,6 @@ describe("a receipt that fails a message before all its parts were sent", () => 
           },
           4,
           silentLogger,
-          undefined,
-          store.ledger,
         ),
       )
       expect(store.messages.get("msg_1")?.status).toBe("failed")

@@ -9,6 +9,7 @@
  */
 import { AppError } from "../lib/app-error.ts"
 import type { BalanceRow, LedgerEntryRow, LedgerRepo, LedgerUnit } from "../store/ledger-repo.ts"
+import { ROOT_ACCOUNT } from "./auth.ts"
 
 function insufficient(
   accountId: string,
@@ -67,6 +68,14 @@ export function reserveBatch(
   return true
 }
 
+/**
+ * Whether an account's messages are charged. Every account but the operator's (root) gets a
+ * balance row when it is created; the operator's sends cost no ledger statement at all.
+ */
+export function isMetered(accountId: string): boolean {
+  return accountId !== ROOT_ACCOUNT
+}
+
 const SENT = new Set(["sent", "delivered"])
 const ENDED_UNSENT = new Set(["failed", "expired", "canceled"])
 
@@ -77,7 +86,13 @@ const ENDED_UNSENT = new Set(["failed", "expired", "canceled"])
  * without a charge (unmetered, sandbox) and charges already settled: nothing. A failure after
  * `sent` (a receipt saying UNDELIV) keeps the credits captured: the carrier charged for it.
  */
-export function settleCharge(repo: LedgerRepo, messageId: string, now: number): void {
+export function settleCharge(
+  repo: LedgerRepo,
+  messageId: string,
+  now: number,
+  accountId?: string,
+): void {
+  if (accountId !== undefined && !isMetered(accountId)) return
   const open = repo.openCharge(messageId)
   if (!open) return
   let captured: number

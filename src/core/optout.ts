@@ -11,7 +11,7 @@ import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { ConversationRow, OptOutRow, Store } from "../store/index.ts"
 import type { OptOutSource } from "../store/opt-out-repo.ts"
-import { settleCharge } from "./ledger.ts"
+import { recordEnd } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { enqueueEvent } from "./webhooks/events.ts"
 
@@ -90,11 +90,8 @@ function withdrawQueued(
   notifier?: MessageNotifier,
 ): number {
   const withdrawn = store.messages.withdrawTo(accountId, number, now, why)
-  for (const m of withdrawn) {
-    store.messages.addEvent(m.id, "canceled", now, why)
-    notifier?.notify({ id: m.id, accountId, callbackUrl: m.callback_url }, "message.canceled", now)
-    settleCharge(store.ledger, m.id, now)
-  }
+  for (const m of withdrawn)
+    recordEnd(store, { ...m, account_id: accountId }, "canceled", now, why, notifier)
   return withdrawn.length
 }
 
@@ -201,8 +198,10 @@ function queueConfirmation(
     created_at: now,
     expires_at: now + CONFIRMATION_VALIDITY_MS,
     callback_url: null,
+    conversation_id: c.id,
+    pinned_connector_id: c.connector_id,
   })
-  store.conversations.linkMessage(id, c.id, c.connector_id, now)
+  store.conversations.bump(c.id, now)
   messages.addEvent(id, "queued", now, `opt-out confirmation, through ${c.connector_id}`)
   notifier?.notify({ id, accountId: c.account_id, callbackUrl: null }, "message.queued", now)
   return id

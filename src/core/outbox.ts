@@ -10,12 +10,11 @@ import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { MessageRow, Store } from "../store/index.ts"
-import { FINAL_STATUSES } from "../store/message-repo.ts"
 import { claimFair } from "./claim-fair.ts"
 import { settleCharge } from "./ledger.ts"
+import { type EndStatus, endMessage } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import type { GatewayMetrics } from "./metrics.ts"
-import { OPT_OUT_CONFIRMATION } from "./optout.ts"
 import { applyParkedReceipts } from "./receipts.ts"
 import type { Router } from "./router.ts"
 import { sandboxDecision } from "./sandbox.ts"
@@ -38,8 +37,6 @@ export interface OutboxDeps {
   /** Where sandbox (sk_test_) messages go instead of a route (core/sandbox.ts). */
   sandbox?: Connector
 }
-
-const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
 const CLAIM_BATCH = 500
@@ -154,22 +151,18 @@ export class Outbox {
     let deferred = 0
     for (const row of rows) {
       if (row.expires_at !== null && row.expires_at <= now) {
-        repo.setStatus({
-          id: row.id,
-          status: "expired",
-          at: now,
-          errorCode: "expired",
-          errorDetail: "validity ended before it could be sent",
-          finalAt: now,
-        })
-        repo.addEvent(
-          row.id,
-          "expired",
-          now,
-          `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`,
+        endMessage(
+          store,
+          row,
+          {
+            status: "expired",
+            at: now,
+            errorCode: "expired",
+            errorDetail: "validity ended before it could be sent",
+            event: `validity ended at ${new Date(row.expires_at).toISOString()} before it could be sent`,
+          },
+          this.deps.notifier,
         )
-        this.deps.notifier?.notify(subject(row), "message.expired", now)
-        settleCharge(store.ledger, row.id, now)
         continue
       }
       // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
@@ -282,21 +275,6 @@ export class Outbox {
             failure = { index: part.index, error: part.error }
           }
         }
-        // A receipt saying an earlier part failed may have ended the message while these parts
-        // were in flight: keep their carrier ids (later receipts match them), change nothing else.
-        if (multipart) {
-          const status = repo.get(row.id)?.status
-          if (status !== undefined && FINAL.has(status)) {
-            const sent = stored.map((p) => p.part_index + 1).join(", ")
-            repo.addEvent(
-              row.id,
-              status,
-              now,
-              `${sent ? `part ${sent} accepted by ${connector.id} ` : ""}after the message had ended ${status}; status unchanged`,
-            )
-            return
-          }
-        }
         if (!failure && outcome.parts.length === 0) {
           failure = {
             index: 0,
@@ -308,7 +286,9 @@ export class Outbox {
           const first =
             stored.find((p) => p.part_index === 0) ??
             repo.parts(row.id).find((p) => p.part_index === 0)
-          repo.setStatus({
+          // False when a receipt for an earlier part ended the message while these were in
+          // flight: their carrier ids and part events are kept (later receipts match them).
+          const sent = repo.setStatus({
             id: row.id,
             status: "sent",
             at: now,
@@ -316,6 +296,7 @@ export class Outbox {
             carrierMessageId: first?.carrier_id_raw ?? undefined,
             sentAt: now,
           })
+          if (!sent) return
           repo.addEvent(
             row.id,
             "sent",
@@ -330,33 +311,27 @@ export class Outbox {
             Math.max(0, now - row.created_at) / 1000,
           )
           this.deps.notifier?.notify(subject(row), "message.sent", now)
-          settleCharge(store.ledger, row.id, now)
+          settleCharge(store.ledger, row.id, now, row.account_id)
           // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
           for (const p of stored)
-            applyParkedReceipts(
-              repo,
-              { ...p, receipt_at: null },
-              now,
-              this.deps.notifier,
-              store.ledger,
-            )
+            applyParkedReceipts(store, { ...p, receipt_at: null }, now, this.deps.notifier)
           return
         }
         this.recordFailure(row, connector, failure, now)
-        settleCharge(store.ledger, row.id, now) // releases only if that failure was final
       },
       { savepoint: false },
     )
   }
 
-  /** Opted out since it was accepted (the STOP confirmation itself is meant for them). */
+  /**
+   * Opted out after it was accepted. (The STOP confirmation is created with the opt-out, not
+   * after it; anything accepted later was refused at accept.)
+   */
   private optedOut(row: MessageRow): boolean {
     const optOuts = this.deps.store.optOuts
-    return (
-      optOuts.any(row.account_id) &&
-      row.body !== OPT_OUT_CONFIRMATION &&
-      optOuts.get(row.account_id, row.to_number) !== null
-    )
+    if (!optOuts.any(row.account_id)) return false
+    const optOut = optOuts.get(row.account_id, row.to_number)
+    return optOut !== null && optOut.created_at > row.created_at
   }
 
   private recordFailure(
@@ -375,21 +350,21 @@ export class Outbox {
     const what = `${where}${connector.id}: ${code}: ${error.message}`
     const { max_attempts, retry_base_ms, retry_cap_ms } = this.deps.retry
     const metrics = this.deps.metrics
+    const { store, notifier } = this.deps
+    const fail = (
+      errorCode: string,
+      errorDetail: string,
+      event: string,
+      status: EndStatus = "failed",
+    ) => {
+      const end = { status, at: now, connectorId: connector.id, errorCode, errorDetail, event }
+      if (endMessage(store, row, end, notifier))
+        metrics?.submitted.inc({ connector: connector.id, result: "failed" })
+    }
     if (error.temporary && this.optedOut(row)) {
       // The recipient opted out while this attempt was in flight: no retry.
       const why = `${what}; not retried: the recipient has opted out`
-      repo.setStatus({
-        id: row.id,
-        status: "canceled",
-        at: now,
-        connectorId: connector.id,
-        errorCode: "recipient_opted_out",
-        errorDetail: why,
-        finalAt: now,
-      })
-      repo.addEvent(row.id, "canceled", now, why)
-      this.deps.notifier?.notify(subject(row), "message.canceled", now)
-      metrics?.submitted.inc({ connector: connector.id, result: "failed" })
+      fail("recipient_opted_out", why, why, "canceled")
       return
     }
     if (error.temporary) {
@@ -397,7 +372,7 @@ export class Outbox {
       const attempts = free ? row.attempts - 1 : row.attempts
       if (attempts < max_attempts) {
         const wait = backoffDelay(attempts, { baseMs: retry_base_ms, capMs: retry_cap_ms })
-        repo.setStatus({
+        const requeued = repo.setStatus({
           id: row.id,
           status: "queued",
           at: now,
@@ -406,6 +381,7 @@ export class Outbox {
           errorCode: error.code,
           errorDetail: what,
         })
+        if (!requeued) return // a receipt ended it meanwhile
         if (free) repo.setAttempts(row.id, attempts)
         repo.addEvent(
           row.id,
@@ -416,37 +392,15 @@ export class Outbox {
         metrics?.submitted.inc({ connector: connector.id, result: "retry" })
         return
       }
-      repo.setStatus({
-        id: row.id,
-        status: "failed",
-        at: now,
-        connectorId: connector.id,
-        errorCode: "retries_exhausted",
-        errorDetail: `gave up after ${attempts} attempts; last error ${what}`,
-        finalAt: now,
-      })
-      repo.addEvent(
-        row.id,
-        "failed",
-        now,
+      const detail = `gave up after ${attempts} attempts; last error ${what}`
+      fail(
+        "retries_exhausted",
+        detail,
         `retries_exhausted after ${attempts} attempts; last error ${what}`,
       )
-      this.deps.notifier?.notify(subject(row), "message.failed", now)
-      metrics?.submitted.inc({ connector: connector.id, result: "failed" })
       return
     }
-    repo.setStatus({
-      id: row.id,
-      status: "failed",
-      at: now,
-      connectorId: connector.id,
-      errorCode: error.code,
-      errorDetail: what,
-      finalAt: now,
-    })
-    repo.addEvent(row.id, "failed", now, `permanent error from ${what}`)
-    this.deps.notifier?.notify(subject(row), "message.failed", now)
-    metrics?.submitted.inc({ connector: connector.id, result: "failed" })
+    fail(error.code, what, `permanent error from ${what}`)
   }
 }
 

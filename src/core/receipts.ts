@@ -1,9 +1,9 @@
 import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { LedgerRepo } from "../store/ledger-repo.ts"
-import { FINAL_STATUSES, type MessageRepo, type PartRow } from "../store/message-repo.ts"
-import { settleCharge } from "./ledger.ts"
+import type { Store } from "../store/index.ts"
+import { FINAL_STATUSES, type PartRow } from "../store/message-repo.ts"
+import { endMessage } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
@@ -19,13 +19,13 @@ function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
  * Returns the message id it changed, if any.
  */
 export function applyReceipt(
-  repo: MessageRepo,
+  store: Store,
   r: DeliveryReceipt,
   now: number,
   log: Logger,
   notifier?: MessageNotifier,
-  ledger?: LedgerRepo,
 ): string | null {
+  const repo = store.messages
   let part: PartRow | null = null
   const candidates = r.exactId
     ? [normalizeCarrierId(r.carrierId)]
@@ -51,24 +51,24 @@ export function applyReceipt(
     )
     return null
   }
-  applyToPart(repo, part, r, now, notifier, ledger)
+  applyToPart(store, part, r, now, notifier)
   return part.message_id
 }
 
 /** After a part's carrier id is stored: applies a receipt that arrived before it, if one did. */
 export function applyParkedReceipts(
-  repo: MessageRepo,
+  store: Store,
   part: PartRow,
   now: number,
   notifier?: MessageNotifier,
-  ledger?: LedgerRepo,
 ): void {
+  const repo = store.messages
   if (!part.carrier_id || !repo.mayHaveParkedReceipts()) return
   for (const candidate of carrierIdCandidates(part.carrier_id)) {
     const parked = repo.takePendingReceipt(part.connector_id, candidate)
     if (parked) {
       applyToPart(
-        repo,
+        store,
         part,
         {
           connectorId: parked.connector_id,
@@ -81,7 +81,6 @@ export function applyParkedReceipts(
         },
         now,
         notifier,
-        ledger,
       )
       return
     }
@@ -89,13 +88,13 @@ export function applyParkedReceipts(
 }
 
 function applyToPart(
-  repo: MessageRepo,
+  store: Store,
   part: PartRow,
   r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
   at: number,
   notifier?: MessageNotifier,
-  ledger?: LedgerRepo,
 ): void {
+  const repo = store.messages
   const message = repo.get(part.message_id)
   if (!message) return
   const multipart = message.segments > 1
@@ -126,23 +125,14 @@ function applyToPart(
   // it; delivered once every part is.
   if (r.state === "failed" || r.state === "expired") {
     const detail = multipart ? `${partLabel} ${r.state}: ${describe(r)}` : describe(r)
-    repo.setStatus({
-      id: message.id,
-      status: r.state,
-      at,
-      errorCode: r.stat,
-      errorDetail: detail,
-      finalAt: at,
-    })
-    repo.addEvent(message.id, r.state, at, detail)
-    notifier?.notify(
-      { id: message.id, accountId: message.account_id, callbackUrl: message.callback_url },
-      r.state === "failed" ? "message.failed" : "message.expired",
-      at,
+    // A part can fail while later parts still wait for a retry (the message queued or sending,
+    // its credits reserved): ending it charges the parts sent and releases the rest.
+    endMessage(
+      store,
+      message,
+      { status: r.state, at, errorCode: r.stat, errorDetail: detail },
+      notifier,
     )
-    // A part can fail while later parts still wait for a retry (the message is queued or
-    // sending, its credits reserved): charge the parts sent, release the rest.
-    if (ledger) settleCharge(ledger, message.id, at)
     return
   }
   const delivered =

@@ -5,7 +5,7 @@
  */
 import type { Store } from "../store/index.ts"
 import type { KeyMode } from "../store/key-repo.ts"
-import { reserveBatch } from "./ledger.ts"
+import { isMetered, reserveBatch } from "./ledger.ts"
 import type { PriceTable, Pricing } from "./prices.ts"
 import type { SenderService } from "./senders.ts"
 
@@ -36,10 +36,6 @@ export function createSendPolicy(deps: {
   senders: SenderService
 }): SendPolicy {
   const { store, prices, senders } = deps
-  // Accounts found without a balance row (the operator). Balance rows are made with the account
-  // and never removed, so the answer does not change while the gateway runs; the operator's
-  // sends then cost no ledger statement at all (the benchmarks use the admin key).
-  const unmetered = new Set<string>()
   return {
     sender: (req, from) =>
       req.conversation !== undefined && from !== null
@@ -47,24 +43,11 @@ export function createSendPolicy(deps: {
         : senders.resolveSender(req.accountId, from),
     price: (countries, segments) => prices.price(countries, segments),
     commit(req, batchId, messages, pricing, now) {
-      if (req.mode === "test") {
-        store.messages.markBatchTest(batchId)
-        return
-      }
-      if (unmetered.has(req.accountId)) return
+      if (req.mode === "test") return // sandbox: priced, never charged
+      // The operator's sends cost no ledger statement at all (the benchmarks use the admin key).
+      if (!isMetered(req.accountId)) return
       const ids = messages.map((m) => m.id)
-      if (
-        !reserveBatch(
-          store.ledger,
-          req.accountId,
-          batchId,
-          ids,
-          pricing.amounts,
-          pricing.total,
-          now,
-        )
-      )
-        unmetered.add(req.accountId)
+      reserveBatch(store.ledger, req.accountId, batchId, ids, pricing.amounts, pricing.total, now)
     },
   }
 }

@@ -1,5 +1,5 @@
 import { Cron } from "croner"
-import { settleCharge } from "../core/ledger.ts"
+import { recordEnd } from "../core/message-end.ts"
 import type { MessageNotifier } from "../core/message-notifier.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
@@ -54,13 +54,8 @@ export class ScheduledRelease {
         const now = clock.now()
         const rows = store.messages.expireDue(now, RELEASE_BATCH)
         for (const row of rows) {
-          store.messages.addEvent(row.id, "expired", now, "validity ended before it could be sent")
-          this.deps.notifier?.notify(
-            { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
-            "message.expired",
-            now,
-          )
-          settleCharge(store.ledger, row.id, now)
+          const why = "validity ended before it could be sent"
+          recordEnd(store, row, "expired", now, why, this.deps.notifier)
         }
         return rows.length
       })

@@ -45,7 +45,6 @@ export class ConversationRepo {
     byId: Statement<ConversationRow, [string]>
     byPair: Statement<ConversationRow, [string, string, string]>
     page: Statement<ConversationRow, [string, number, string, number]>
-    link: Statement
     bump: Statement
     messages: Statement<
       ConversationMessageRow,
@@ -75,9 +74,6 @@ export class ConversationRepo {
         `SELECT * FROM conversations
          WHERE account_id = ?1 AND (last_message_at, id) < (?2, ?3)
          ORDER BY last_message_at DESC, id DESC LIMIT ?4`,
-      ),
-      link: db.prepare(
-        "UPDATE messages SET conversation_id = ?2, pinned_connector_id = ?3 WHERE id = ?1",
       ),
       bump: db.prepare(
         "UPDATE conversations SET last_message_at = max(last_message_at, ?2) WHERE id = ?1",
@@ -141,9 +137,8 @@ export class ConversationRepo {
     )
   }
 
-  /** Puts a just-inserted outbound message into the thread, pinned to the thread's connector. */
-  linkMessage(messageId: string, conversationId: string, connectorId: string, at: number): void {
-    this.q.link.run(messageId, conversationId, connectorId)
+  /** A message was sent into the thread (inserted with its conversation_id): move it on. */
+  bump(conversationId: string, at: number): void {
     this.q.bump.run(conversationId, at)
   }
 

@@ -74,7 +74,8 @@ export type NewMessage = Omit<
   | "mode"
   | "conversation_id"
   | "pinned_connector_id"
->
+> &
+  Partial<Pick<MessageRow, "mode" | "conversation_id" | "pinned_connector_id">>
 
 export interface EventRow {
   seq: number
@@ -136,7 +137,7 @@ export class MessageRepo {
       { id: string; account_id: string; callback_url: string | null },
       [number, number]
     >
-    cancel: Statement<MessageRow, [number, string, string]>
+    cancel: Statement<MessageRow, [number, string, string, string]>
     withdrawTo: Statement<
       { id: string; callback_url: string | null },
       [number, string, string, string]
@@ -170,8 +171,9 @@ export class MessageRepo {
       insertMessage: db.prepare(
         `INSERT INTO messages (id, batch_id, account_id, to_number, from_addr, body, encoding,
            segments, reference, priority, status, scheduled_at, not_before, created_at, updated_at,
-           expires_at, callback_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16)`,
+           expires_at, callback_url, mode, conversation_id, pinned_connector_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17,
+           ?18, ?19)`,
       ),
       insertEvent: db.prepare(
         "INSERT INTO message_events (message_id, seq, status, part, at, detail) VALUES (?, ?, ?, ?, ?, ?)",
@@ -222,7 +224,7 @@ export class MessageRepo {
       cancel: db.query(
         `UPDATE messages SET status = 'canceled', updated_at = ?1, final_at = ?1,
            error_code = 'canceled', error_detail = 'canceled through the API'
-         WHERE id = ?2 AND account_id = ?3 AND status IN ('queued', 'scheduled')
+         WHERE id = ?2 AND account_id = ?3 AND mode = ?4 AND status IN ('queued', 'scheduled')
          RETURNING *`,
       ),
       // messages_to (to_number, seq) finds them; only the not yet handed over can be withdrawn.
@@ -251,7 +253,7 @@ export class MessageRepo {
            sent_at = COALESCE(sent_at, ?9),
            delivered_at = COALESCE(delivered_at, ?10),
            final_at = COALESCE(final_at, ?11)
-         WHERE id = ?1`,
+         WHERE id = ?1 AND status NOT IN ('delivered', 'failed', 'expired', 'canceled')`,
       ),
       upsertPart: db.prepare(
         `INSERT INTO message_parts (message_id, part_index, connector_id, carrier_id, carrier_id_raw,
@@ -318,6 +320,9 @@ export class MessageRepo {
       m.created_at,
       m.expires_at,
       m.callback_url,
+      m.mode ?? "live",
+      m.conversation_id ?? null,
+      m.pinned_connector_id ?? null,
     )
   }
 
@@ -374,8 +379,8 @@ export class MessageRepo {
   }
 
   /** Cancels a queued or scheduled message of this account; null when it is not (or no longer) cancellable. */
-  cancel(id: string, accountId: string, now: number): MessageRow | null {
-    return this.q.cancel.get(now, id, accountId)
+  cancel(id: string, accountId: string, mode: "live" | "test", now: number): MessageRow | null {
+    return this.q.cancel.get(now, id, accountId, mode)
   }
 
   /** Cancels every queued or scheduled message of an account to a number (it opted out). */
@@ -408,19 +413,22 @@ export class MessageRepo {
     sentAt?: number
     deliveredAt?: number
     finalAt?: number
-  }): void {
-    this.q.setStatus.run(
-      change.id,
-      change.status,
-      change.at,
-      change.notBefore ?? null,
-      change.connectorId ?? null,
-      change.carrierMessageId ?? null,
-      change.errorCode ?? null,
-      change.errorDetail ?? null,
-      change.sentAt ?? null,
-      change.deliveredAt ?? null,
-      change.finalAt ?? null,
+  }): boolean {
+    // A message that ended (delivered, failed, expired, canceled) keeps its status: false.
+    return (
+      this.q.setStatus.run(
+        change.id,
+        change.status,
+        change.at,
+        change.notBefore ?? null,
+        change.connectorId ?? null,
+        change.carrierMessageId ?? null,
+        change.errorCode ?? null,
+        change.errorDetail ?? null,
+        change.sentAt ?? null,
+        change.deliveredAt ?? null,
+        change.finalAt ?? null,
+      ).changes > 0
     )
   }
 
@@ -507,11 +515,6 @@ export class MessageRepo {
 
   nextScheduledAt(): number | null {
     return this.q.nextScheduled.get()?.at ?? null
-  }
-
-  /** Marks a batch as sandbox (sk_test_) messages, in the transaction that inserted it. */
-  markBatchTest(batchId: string): void {
-    this.db.query("UPDATE messages SET mode = 'test' WHERE batch_id = ?").run(batchId)
   }
 
   list(f: MessageFilter): MessageRow[] {

@@ -1,0 +1,66 @@
+/**
+ * A message reaching an end without being delivered (failed, expired, canceled), written in one
+ * place: the status (only if the message has not ended already), its timeline event, the
+ * webhook, and the settlement of its charge (core/ledger.ts).
+ */
+import type { Store } from "../store/index.ts"
+import { settleCharge } from "./ledger.ts"
+import type { MessageNotifier } from "./message-notifier.ts"
+
+export type EndStatus = "failed" | "expired" | "canceled"
+
+/** What is needed of the message: who to tell and whose charge to settle. */
+export interface EndingMessage {
+  id: string
+  account_id: string
+  callback_url: string | null
+}
+
+/** After a status UPDATE that ended the message (a bulk UPDATE … RETURNING ends several). */
+export function recordEnd(
+  store: Store,
+  m: EndingMessage,
+  status: EndStatus,
+  at: number,
+  event: string,
+  notifier?: MessageNotifier,
+): void {
+  store.messages.addEvent(m.id, status, at, event)
+  notifier?.notify(
+    { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
+    `message.${status}`,
+    at,
+  )
+  settleCharge(store.ledger, m.id, at, m.account_id)
+}
+
+/**
+ * Ends a message unless it already ended (a receipt may end one while a later part is in
+ * flight): false, and nothing written, when it had.
+ */
+export function endMessage(
+  store: Store,
+  m: EndingMessage,
+  end: {
+    status: EndStatus
+    at: number
+    errorCode: string
+    errorDetail: string
+    /** The timeline entry; the error detail when absent. */
+    event?: string
+    connectorId?: string
+  },
+  notifier?: MessageNotifier,
+): boolean {
+  const ended = store.messages.setStatus({
+    id: m.id,
+    status: end.status,
+    at: end.at,
+    connectorId: end.connectorId,
+    errorCode: end.errorCode,
+    errorDetail: end.errorDetail,
+    finalAt: end.at,
+  })
+  if (ended) recordEnd(store, m, end.status, end.at, end.event ?? end.errorDetail, notifier)
+  return ended
+}
