@@ -11,7 +11,7 @@ import type { AccountKind, AccountRow, AccountStatus } from "../store/account-re
 import type { Store } from "../store/index.ts"
 import type { LedgerEntryRow, LedgerUnit } from "../store/ledger-repo.ts"
 import { type Authenticator, type Principal, ROOT_ACCOUNT } from "./auth.ts"
-import { DEFAULT_PAGE, decodeCursor, invalid, MAX_PAGE, page } from "./cursor.ts"
+import { DEFAULT_PAGE, decodeCursor, decodeSeqCursor, invalid, MAX_PAGE, page } from "./cursor.ts"
 import {
   type CreatedKeyView,
   DEFAULT_RATE_PER_HOUR,
@@ -430,12 +430,7 @@ export class AccountService {
     requireScope(p, "wallet.read")
     const { account } = resolveAccount(this.deps.store, p, q.account_id)
     const limit = Math.min(q.limit ?? DEFAULT_PAGE, MAX_PAGE)
-    let before: number | null = null
-    if (q.cursor) {
-      before = Number(decodeCursor("l", q.cursor))
-      if (!Number.isSafeInteger(before) || before <= 0)
-        throw invalid("/cursor", "invalid cursor", "cursor is not one this server issued")
-    }
+    const before = q.cursor ? decodeSeqCursor("l", q.cursor) : null
     // A customer's entries name the partner that funded it; the customer does not see that id.
     const visible = new Map<string, boolean>()
     const seen = (id: string) =>

@@ -3,12 +3,14 @@
  * (our number, their number) per account, and replies that leave through the connector and
  * number the conversation came in on.
  */
+
 import { AppError } from "../lib/app-error.ts"
 import { toIso } from "../lib/clock.ts"
 import type { ConversationCursor, ConversationMessageRow } from "../store/conversation-repo.ts"
 import type { ConversationRow, Store } from "../store/index.ts"
 import type { AcceptResult, SendRequest } from "./accept.ts"
 import type { Principal } from "./auth.ts"
+import { decodeCursorFields, page } from "./cursor.ts"
 
 /** Who is asking: conversations are live traffic, so a sandbox (sk_test_) key sees none. */
 export type Viewer = Pick<Principal, "accountId" | "mode">
@@ -75,22 +77,6 @@ function messageView(r: ConversationMessageRow): ConversationMessageView {
   }
 }
 
-function badCursor(): AppError {
-  return new AppError("validation_failed", "cursor is not one this server issued", {
-    extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
-  })
-}
-
-function encode(text: string): string {
-  return Buffer.from(text).toString("base64url")
-}
-
-function decode(cursor: string, pattern: RegExp): string[] {
-  const match = pattern.exec(Buffer.from(cursor, "base64url").toString("utf8"))
-  if (!match) throw badCursor()
-  return match.slice(1)
-}
-
 export class ConversationService {
   constructor(private readonly deps: { store: Store }) {}
 
@@ -100,10 +86,15 @@ export class ConversationService {
       our_number: c.our_number,
       their_number: c.their_number,
       connector: c.connector_id,
-      opted_out: this.deps.store.optOuts.get(c.account_id, c.their_number) !== null,
+      opted_out: this.optedOut(c),
       last_message_at: toIso(c.last_message_at)!,
       created_at: toIso(c.created_at)!,
     }
+  }
+
+  private optedOut(c: ConversationRow): boolean {
+    const { optOuts } = this.deps.store
+    return optOuts.any(c.account_id) && optOuts.get(c.account_id, c.their_number) !== null
   }
 
   /** Another account's conversation answers exactly like a missing one (design.md §7). */
@@ -119,18 +110,18 @@ export class ConversationService {
     const limit = Math.min(q.limit ?? DEFAULT_CONVERSATION_PAGE, MAX_CONVERSATION_PAGE)
     let before: { at: number; id: string } | null = null
     if (q.cursor) {
-      const [at, id] = decode(q.cursor, /^c:(\d+):(cnv_[0-9a-z]+)$/)
+      const [at, id] = decodeCursorFields("c", q.cursor, /^(\d+):(cnv_[0-9a-z]+)$/)
       before = { at: Number(at), id: id! }
     }
     if (viewer.mode === "test") return { data: [], next_cursor: null }
     const rows = this.deps.store.conversations.page(viewer.accountId, before, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    return {
-      data: page.map((c) => this.view(c)),
-      next_cursor:
-        rows.length > limit && last ? encode(`c:${last.last_message_at}:${last.id}`) : null,
-    }
+    return page(
+      rows,
+      limit,
+      "c",
+      (c) => `${c.last_message_at}:${c.id}`,
+      (c) => this.view(c),
+    )
   }
 
   get(viewer: Viewer, id: string): ConversationView {
@@ -143,17 +134,11 @@ export class ConversationService {
     const limit = Math.min(q.limit ?? DEFAULT_CONVERSATION_PAGE, MAX_CONVERSATION_PAGE)
     let after: ConversationCursor | null = null
     if (q.cursor) {
-      const [at, dir, seq] = decode(q.cursor, /^m:(\d+):([01]):(\d+)$/)
+      const [at, dir, seq] = decodeCursorFields("m", q.cursor, /^(\d+):([01]):(\d+)$/)
       after = { at: Number(at), dir: Number(dir), seq: Number(seq) }
     }
     const rows = this.deps.store.conversations.messages(c, after, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    return {
-      data: page.map(messageView),
-      next_cursor:
-        rows.length > limit && last ? encode(`m:${last.at}:${last.dir}:${last.seq}`) : null,
-    }
+    return page(rows, limit, "m", (r) => `${r.at}:${r.dir}:${r.seq}`, messageView)
   }
 
   /**

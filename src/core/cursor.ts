@@ -8,14 +8,30 @@ export function encodeCursor(kind: string, value: string | number): string {
   return Buffer.from(`${kind}:${value}`).toString("base64url")
 }
 
+function invalidCursor(): AppError {
+  return new AppError("validation_failed", "cursor is not one this server issued", {
+    extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
+  })
+}
+
 export function decodeCursor(kind: string, cursor: string): string {
   const text = Buffer.from(cursor, "base64url").toString("utf8")
-  if (!text.startsWith(`${kind}:`) || text.length === kind.length + 1) {
-    throw new AppError("validation_failed", "cursor is not one this server issued", {
-      extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
-    })
-  }
+  if (!text.startsWith(`${kind}:`) || text.length === kind.length + 1) throw invalidCursor()
   return text.slice(kind.length + 1)
+}
+
+/** A cursor holding a row's positive integer key (a `seq`). */
+export function decodeSeqCursor(kind: string, cursor: string): number {
+  const seq = Number(decodeCursor(kind, cursor))
+  if (!Number.isSafeInteger(seq) || seq <= 0) throw invalidCursor()
+  return seq
+}
+
+/** A cursor holding several fields: the groups of `pattern` matched against its value. */
+export function decodeCursorFields(kind: string, cursor: string, pattern: RegExp): string[] {
+  const match = pattern.exec(decodeCursor(kind, cursor))
+  if (!match) throw invalidCursor()
+  return match.slice(1)
 }
 
 /** One page of `rows` (fetched with limit + 1) and the cursor of the next, or null. */

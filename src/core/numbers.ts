@@ -3,12 +3,14 @@
  * message sent to one of our numbers. Assigning is the operator's job: a number is a resource of
  * the gateway, and whoever holds it reads every reply sent to it.
  */
+
 import { normalizePhone } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { NumberRow, Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
+import { decodeCursorFields, invalid, page } from "./cursor.ts"
 import { isOptKeyword } from "./optout.ts"
 
 export interface NumberView {
@@ -47,10 +49,6 @@ function numberView(r: NumberRow): NumberView {
   }
 }
 
-function invalid(path: string, detail: string, message: string): AppError {
-  return new AppError("validation_failed", detail, { extra: { errors: [{ path, message }] } })
-}
-
 /** One of our numbers in the form inbound messages carry it: E.164 with '+', or a short code. */
 export function normalizeOurNumber(input: string): string {
   const compact = input.trim().replace(/[\s().\-/]/g, "")
@@ -60,8 +58,8 @@ export function normalizeOurNumber(input: string): string {
   if (PLAIN_E164.test(compact)) return compact
   throw invalid(
     "/number",
-    `number "${input}" is neither an E.164 number (+…) nor a short code of 3 to 8 digits`,
     "invalid number",
+    `number "${input}" is neither an E.164 number (+…) nor a short code of 3 to 8 digits`,
   )
 }
 
@@ -71,15 +69,15 @@ export function normalizeKeyword(input: string): string {
   if (!KEYWORD.test(word))
     throw invalid(
       "/keyword",
-      `keyword "${input}" must be one word of up to 20 letters or digits`,
       "invalid keyword",
+      `keyword "${input}" must be one word of up to 20 letters or digits`,
     )
   const upper = word.toUpperCase()
   if (isOptKeyword(upper)) {
     throw invalid(
       "/keyword",
-      `keyword "${upper}" is reserved for opt-out and opt-in (docs/two-way.md#opt-out)`,
       "reserved keyword",
+      `keyword "${upper}" is reserved for opt-out and opt-in (docs/two-way.md#opt-out)`,
     )
   }
   return upper
@@ -134,13 +132,13 @@ export class NumberService {
       const known = [...this.deps.connectorIds].join(", ")
       throw invalid(
         "/connector",
-        `connector "${connector}" is not configured (configured: ${known})`,
         "unknown connector",
+        `connector "${connector}" is not configured (configured: ${known})`,
       )
     }
     const accountId = input.account_id ?? callerAccountId
     if (accountId !== ROOT_ACCOUNT && !store.accounts.get(accountId)) {
-      throw invalid("/account_id", `account ${accountId} does not exist`, "unknown account")
+      throw invalid("/account_id", "unknown account", `account ${accountId} does not exist`)
     }
     const now = clock.now()
     const row = await store.batcher.run(() =>
@@ -177,14 +175,9 @@ export class NumberService {
   ) {
     const limit = Math.min(q.limit ?? DEFAULT_NUMBER_PAGE, MAX_NUMBER_PAGE)
     const accountId = operator ? (q.account_id ?? null) : callerAccountId
-    const before = q.cursor ? decodeIdCursor(q.cursor) : "\uffff"
+    const before = q.cursor ? decodeCursorFields("n", q.cursor, /^(num_[0-9a-z]+)$/)[0]! : "\uffff"
     const rows = this.deps.store.numbers.page(accountId, before, limit + 1)
-    const page = rows.slice(0, limit)
-    return {
-      data: page.map(numberView),
-      next_cursor:
-        rows.length > limit ? Buffer.from(`n:${page.at(-1)!.id}`).toString("base64url") : null,
-    }
+    return page(rows, limit, "n", (r) => r.id, numberView)
   }
 
   async remove(id: string): Promise<void> {
@@ -192,10 +185,4 @@ export class NumberService {
     const removed = await store.batcher.run(() => store.numbers.remove(id))
     if (!removed) throw new AppError("not_found", `no number assignment with id ${id}`)
   }
-}
-
-function decodeIdCursor(cursor: string): string {
-  const id = /^n:(num_[0-9a-z]+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"))?.[1]
-  if (!id) throw invalid("/cursor", "cursor is not one this server issued", "invalid cursor")
-  return id
 }

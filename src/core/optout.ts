@@ -4,6 +4,7 @@
  * and the list as an API resource. Each change emits `optout.created` / `optout.removed` in the
  * transaction that makes it.
  */
+
 import { normalizePhone } from "../codec/phone.ts"
 import { segmentText } from "../codec/segment.ts"
 import { AppError } from "../lib/app-error.ts"
@@ -11,6 +12,7 @@ import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { ConversationRow, OptOutRow, Store } from "../store/index.ts"
 import type { OptOutSource } from "../store/opt-out-repo.ts"
+import { decodeCursorFields, page } from "./cursor.ts"
 import { recordEnd } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { enqueueEvent } from "./webhooks/events.ts"
@@ -216,17 +218,13 @@ export class OptOutService {
 
   list(accountId: string, q: { limit?: number; cursor?: string }) {
     const limit = Math.min(q.limit ?? DEFAULT_OPT_OUT_PAGE, MAX_OPT_OUT_PAGE)
-    const before = q.cursor ? decodeCursor(q.cursor) : null
-    const rows = this.deps.store.optOuts.page(accountId, before, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    return {
-      data: page.map(view),
-      next_cursor:
-        rows.length > limit && last
-          ? Buffer.from(`o:${last.created_at}:${last.number}`).toString("base64url")
-          : null,
+    let before: { at: number; number: string } | null = null
+    if (q.cursor) {
+      const [at, number] = decodeCursorFields("o", q.cursor, /^(\d{1,15}):(.+)$/)
+      before = { at: Number(at), number: number! }
     }
+    const rows = this.deps.store.optOuts.page(accountId, before, limit + 1)
+    return page(rows, limit, "o", (r) => `${r.created_at}:${r.number}`, view)
   }
 
   get(accountId: string, input: string): OptOutView {
@@ -289,14 +287,4 @@ function recipient(input: string): string {
       `"${input}" is not a valid phone number: ${parsed.reason}`,
     )
   return parsed.e164
-}
-
-function decodeCursor(cursor: string): { at: number; number: string } {
-  const match = /^o:(\d+):(.+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"))
-  if (!match || !Number.isSafeInteger(Number(match[1]))) {
-    throw new AppError("validation_failed", "cursor is not one this server issued", {
-      extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
-    })
-  }
-  return { at: Number(match[1]), number: match[2]! }
 }

@@ -3,6 +3,7 @@
  * delivery log. Everything is scoped by the caller's account; another account's endpoint is
  * reported exactly like a missing one (design.md §7).
  */
+
 import { AppError } from "../../lib/app-error.ts"
 import { type Clock, toIso } from "../../lib/clock.ts"
 import { newId } from "../../lib/ids.ts"
@@ -13,6 +14,7 @@ import type {
   WebhookEndpointRow,
   WebhookEndpointStatus,
 } from "../../store/webhook-repo.ts"
+import { DEFAULT_PAGE, decodeCursor, decodeSeqCursor, MAX_PAGE, page } from "../cursor.ts"
 import {
   ALL_EVENTS,
   enqueueEvent,
@@ -30,8 +32,6 @@ export { ALL_EVENTS, enqueueEvent, PING_EVENT, WEBHOOK_EVENTS } from "./events.t
 
 export const MAX_URL_LENGTH = 2048
 export const MAX_DESCRIPTION_LENGTH = 500
-export const DEFAULT_PAGE = 20
-export const MAX_PAGE = 100
 
 export interface WebhookEndpointView {
   id: string
@@ -164,22 +164,6 @@ export function validateEvents(events: string[]): string[] {
   return events.includes(ALL_EVENTS) ? [ALL_EVENTS] : [...new Set(events)]
 }
 
-function encodeCursor(kind: string, value: string | number): string {
-  return Buffer.from(`${kind}:${value}`).toString("base64url")
-}
-
-function invalidCursor(): AppError {
-  return new AppError("validation_failed", "cursor is not one this server issued", {
-    extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
-  })
-}
-
-function decodeCursor(kind: string, cursor: string): string {
-  const text = Buffer.from(cursor, "base64url").toString("utf8")
-  if (!text.startsWith(`${kind}:`) || text.length === kind.length + 1) throw invalidCursor()
-  return text.slice(kind.length + 1)
-}
-
 function notFound(id: string): AppError {
   return new AppError("webhook_not_found", `no webhook endpoint with id ${id}`)
 }
@@ -242,12 +226,13 @@ export class WebhookService {
     const limit = Math.min(q.limit ?? DEFAULT_PAGE, MAX_PAGE)
     const before = q.cursor ? decodeCursor("w", q.cursor) : null
     const rows = this.deps.store.webhooks.endpointsOf(accountId, before, limit + 1)
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    return {
-      data: page.map((r) => endpointView(r)),
-      next_cursor: rows.length > limit && last ? encodeCursor("w", last.id) : null,
-    }
+    return page(
+      rows,
+      limit,
+      "w",
+      (r) => r.id,
+      (r) => endpointView(r),
+    )
   }
 
   private owned(accountId: string, id: string): WebhookEndpointRow | null {
@@ -371,18 +356,15 @@ export class WebhookService {
   deliveries(accountId: string, id: string, q: PageQuery & { status?: string } = {}) {
     if (!this.owned(accountId, id)) throw notFound(id)
     const limit = Math.min(q.limit ?? DEFAULT_PAGE, MAX_PAGE)
-    let before: number | null = null
-    if (q.cursor) {
-      before = Number(decodeCursor("d", q.cursor))
-      if (!Number.isSafeInteger(before) || before <= 0) throw invalidCursor()
-    }
+    const before = q.cursor ? decodeSeqCursor("d", q.cursor) : null
     const rows = this.deps.store.webhooks.deliveriesOf(id, before, limit + 1, q.status)
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    return {
-      data: page.map((r) => this.deliveryView(r)),
-      next_cursor: rows.length > limit && last ? encodeCursor("d", last.seq) : null,
-    }
+    return page(
+      rows,
+      limit,
+      "d",
+      (r) => r.seq,
+      (r) => this.deliveryView(r),
+    )
   }
 
   /** The secret that signs per-message `callback_url` deliveries (created on first use). */
