@@ -123,7 +123,7 @@ export function storeInbound(
     connector_id: m.connectorId,
     last_message_at: now,
   })
-  const { row } = store.inbound.insert({
+  const row = store.inbound.insert({
     id: newId("inb", now),
     account_id: accountId,
     connector_id: m.connectorId,

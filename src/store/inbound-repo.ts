@@ -64,13 +64,9 @@ export class InboundRepo {
     }
   }
 
-  /** Stores it, or returns the row already stored under the same connector + external id. */
-  insert(m: NewInbound): { row: InboundRow; duplicate: boolean } {
-    if (m.external_id !== null) {
-      const existing = this.q.byExternal.get(m.connector_id, m.external_id)
-      if (existing) return { row: existing, duplicate: true }
-    }
-    const row = this.q.insert.get(
+  /** Stores it. Callers look for a redelivery first (byExternalId; core/inbound.ts). */
+  insert(m: NewInbound): InboundRow {
+    return this.q.insert.get(
       m.id,
       m.account_id,
       m.connector_id,
@@ -85,7 +81,6 @@ export class InboundRepo {
       m.created_at,
       m.conversation_id,
     )!
-    return { row, duplicate: false }
   }
 
   /** The row a peer's earlier delivery of this MO left, if any. */
