@@ -9,6 +9,7 @@ import type { NewMessage } from "../store/message-repo.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { SendPolicy } from "./send-policy.ts"
+import { httpUrlProblem } from "./webhooks/webhook-service.ts"
 
 export const MAX_RECIPIENTS = 1000
 /** Priority when the request names none: the middle, so bulk can go below and OTPs above. */
@@ -119,20 +120,11 @@ function parseValidity(
 
 function parseCallbackUrl(value: string | undefined): string | null {
   if (value === undefined || value === "") return null
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    url = new URL("invalid:")
-  }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || value.length > 2048) {
-    throw new AppError(
-      "validation_failed",
-      `callback_url "${value.slice(0, 100)}" is not an absolute http(s) URL of at most 2048 characters`,
-      {
-        extra: { errors: [{ path: "/callback_url", message: "invalid URL" }] },
-      },
-    )
+  const reason = httpUrlProblem(value)
+  if (reason) {
+    throw new AppError("validation_failed", `callback_url "${value.slice(0, 100)}" ${reason}`, {
+      extra: { errors: [{ path: "/callback_url", message: reason }] },
+    })
   }
   return value
 }

@@ -109,24 +109,28 @@ function endpointView(e: WebhookEndpointRow, revealSecret = false): WebhookEndpo
   }
 }
 
-/** Absolute http(s) URL of at most 2048 characters, or 422 `invalid_webhook_url`. */
-export function validateWebhookUrl(value: string, path = "/url"): string {
+/** Why `value` is not an absolute http(s) URL of at most 2048 characters, or null if it is. */
+export function httpUrlProblem(value: string): string | null {
   let url: URL | null = null
   try {
     url = new URL(value)
   } catch {
     url = null
   }
-  const reason =
-    value.length > MAX_URL_LENGTH
-      ? `is longer than ${MAX_URL_LENGTH} characters`
-      : !url
-        ? "is not an absolute URL"
-        : url.protocol !== "http:" && url.protocol !== "https:"
-          ? `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed`
-          : !url.hostname
-            ? "has no host"
-            : null
+  return value.length > MAX_URL_LENGTH
+    ? `is longer than ${MAX_URL_LENGTH} characters`
+    : !url
+      ? "is not an absolute URL"
+      : url.protocol !== "http:" && url.protocol !== "https:"
+        ? `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed`
+        : !url.hostname
+          ? "has no host"
+          : null
+}
+
+/** Absolute http(s) URL of at most 2048 characters, or 422 `invalid_webhook_url`. */
+export function validateWebhookUrl(value: string, path = "/url"): string {
+  const reason = httpUrlProblem(value)
   if (reason) {
     throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${reason}`, {
       extra: { errors: [{ path, message: reason }] },
@@ -271,7 +275,6 @@ export class WebhookService {
         row.status = "active"
         row.suspended_reason = null
         resetHealth(row)
-        store.webhooks.resumeEndpoint(row.id, now)
         wake = true
       } else if (patch.status === "disabled" && row.status !== "disabled") {
         // Its pending deliveries wait on its status alone (store/webhook-repo.ts claim).
