@@ -123,11 +123,11 @@ export class SenderService {
   /** A number assigned to the account (two-way numbers, 0007) is its own to send from. */
   private ownsNumber(accountId: string, from: string): boolean {
     if (!/^\+?[0-9]{3,15}$/.test(from)) return false
-    const e164 = from.startsWith("+") ? from : `+${from}`
-    return [
-      ...this.deps.store.numbers.byNumber(e164),
-      ...this.deps.store.numbers.byNumber(from),
-    ].some((n) => n.account_id === accountId)
+    // Stored as E.164 with '+', or as a short code's digits: "+…" is looked up once.
+    const spellings = from.startsWith("+") ? [from] : [`+${from}`, from]
+    return spellings.some((number) =>
+      this.deps.store.numbers.byNumber(number).some((n) => n.account_id === accountId),
+    )
   }
 
   /** Registers a sender ID (pending review). The same value and country again returns it (re-opening a rejected one). */
