@@ -140,7 +140,6 @@ export class WebhookRepo {
     markDelivering: Statement
     unclaim: Statement
     settle: Statement
-    resumeEndpoint: Statement
     pushSuccessors: Statement
     releaseSuccessors: Statement
     delivering: Statement<WebhookDeliveryRow, []>
@@ -265,11 +264,6 @@ export class WebhookRepo {
         `UPDATE webhook_deliveries SET status = ?2, attempts = ?3, next_attempt_at = ?4,
            last_status_code = ?5, last_error = ?6, updated_at = ?7
          WHERE seq = ?1`,
-      ),
-      // Only rows paused by an earlier version (which wrote `paused` on every pending delivery).
-      resumeEndpoint: db.prepare(
-        `UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
-         WHERE endpoint_id = ?1 AND ${OPEN} AND status = 'paused'`,
       ),
       pushSuccessors: db.prepare(
         `UPDATE webhook_deliveries SET next_attempt_at = max(next_attempt_at, ?3)
@@ -463,15 +457,6 @@ export class WebhookRepo {
     },
   ): void {
     this.q.settle.run(seq, s.status, s.attempts, s.nextAttemptAt, s.statusCode, s.error, s.at)
-  }
-
-  /**
-   * Makes deliveries that an earlier version marked `paused` pending again; returns how many.
-   * Current versions keep them pending (a non-active endpoint's status holds them), so this
-   * usually touches no row.
-   */
-  resumeEndpoint(endpointId: string, now: number): number {
-    return this.q.resumeEndpoint.run(endpointId, now).changes
   }
 
   /** Later deliveries of the same message and destination wait at least until `notBefore`. */

@@ -1,7 +1,9 @@
+import { Database } from "bun:sqlite"
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../../store/index.ts"
+import { MIGRATIONS } from "../../store/migrations/index.ts"
 import type { WebhookDeliveryRow } from "../../store/webhook-repo.ts"
 import { type AttemptOutcome, recordOutcome } from "./outcome.ts"
 import { generateSecret } from "./signature.ts"
@@ -152,7 +154,6 @@ describe("recordOutcome with a long backlog", () => {
 
     // Re-enabling (as PATCH {"status": "active"} does) touches the endpoint row only.
     store.transaction(() => {
-      expect(store.webhooks.resumeEndpoint("whk_backlog", at + 1)).toBe(0)
       store.webhooks.saveEndpoint({
         ...endpoint(),
         status: "active",
@@ -171,7 +172,7 @@ describe("recordOutcome with a long backlog", () => {
     ).toBe(true)
   })
 
-  test("deliveries an earlier version marked paused are made pending again on resume", () => {
+  test("deliveries an earlier version marked paused are pending again after migration 0011", () => {
     store.transaction(() => {
       store.webhooks.settle(3, {
         status: "paused",
@@ -182,10 +183,13 @@ describe("recordOutcome with a long backlog", () => {
         at: T0,
       })
     })
-    expect(store.transaction(() => store.webhooks.resumeEndpoint("whk_backlog", T0 + 5))).toBe(1)
+    const migration = MIGRATIONS.find((m) => m.name === "0011_unpause_deliveries")!
+    const db = new Database(store.path)
+    db.exec(migration.sql)
+    db.close()
     expect(store.webhooks.deliveryBySeq(3)).toMatchObject({
       status: "pending",
-      next_attempt_at: T0 + 5,
+      next_attempt_at: T0,
     })
   })
 })
