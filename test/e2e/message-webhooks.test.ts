@@ -1,5 +1,6 @@
 // Message status events as webhooks: REST → SMPP bind → receipt, each status change arriving at
-// a real receiver (endpoint and per-message callback_url), signatures verified independently.
+// a real receiver (endpoint and per-message callback_url), signatures verified independently;
+// and the ends that never reach a carrier (expired, canceled).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
@@ -26,9 +27,18 @@ type = "smpp"
 host = "127.0.0.1"
 port = ${smsc.port}
 system_id = "gw"
+[[connectors]]
+id = "dead"
+type = "smpp"
+host = "127.0.0.1"
+port = 1
+system_id = "gw"
 [[routes]]
 prefix = "*"
 connectors = ["carrier-a"]
+[[routes]]
+prefix = "+49"
+connectors = ["dead"]
 `,
     { webhooks: { backoff: { baseMs: 100, maxMs: 1000 }, pollMs: 50 } },
   )
@@ -49,15 +59,12 @@ async function send(json: Record<string, unknown>): Promise<string> {
 
 describe("message status webhooks", () => {
   test("an endpoint subscribed to message.* receives queued, sent, delivered in order, signed", async () => {
-    const created = await gw.api("/v1/webhooks", {
-      method: "POST",
-      json: {
-        url: receiver.url("/hooks"),
-        events: ["message.queued", "message.sent", "message.delivered", "message.failed"],
-      },
-    })
-    expect(created.status).toBe(201)
-    receiver.setSecret("/hooks", ((await created.json()) as { secret: string }).secret)
+    await receiver.subscribe(gw, "/hooks", [
+      "message.queued",
+      "message.sent",
+      "message.delivered",
+      "message.failed",
+    ])
 
     const id = await send({ to: "+233241234567", message: "hook me" })
     const events = await waitFor(
@@ -110,13 +117,7 @@ describe("message status webhooks", () => {
     smsc.setBehaviour({ errorOnSubmit: { status: 0x0b } })
     try {
       const id = await send({ to: "+233241234569", message: "bad destination" })
-      const failed = await waitFor(
-        () =>
-          receiver
-            .at("/hooks")
-            .find((r) => r.payload.data.id === id && r.payload.type === "message.failed"),
-        { what: "message.failed" },
-      )
+      const failed = await receiver.waitForEvent("/hooks", "message.failed", (d) => d.id === id)
       expect(failed.verified).toBe(true)
       expect(failed.payload.data).toMatchObject({
         status: "failed",
@@ -125,5 +126,53 @@ describe("message status webhooks", () => {
     } finally {
       smsc.setBehaviour({ errorOnSubmit: null })
     }
+  })
+})
+
+describe("webhooks for messages that never reach a carrier", () => {
+  const ENDS = "/ends"
+
+  beforeAll(async () => {
+    await receiver.subscribe(gw, ENDS, ["message.expired", "message.canceled"])
+  })
+
+  async function status(id: string): Promise<{ status: string; error: { code: string } | null }> {
+    const res = await gw.api(`/v1/messages/${id}`)
+    expect(res.status).toBe(200)
+    return (await res.json()) as { status: string; error: { code: string } | null }
+  }
+
+  test("a scheduled message canceled with POST /v1/messages/{id}/cancel sends message.canceled", async () => {
+    const id = await send({
+      to: "+233241234570",
+      message: "see you tomorrow",
+      scheduled_at: new Date(Date.now() + 3_600_000).toISOString(),
+    })
+    const canceled = await gw.api(`/v1/messages/${id}/cancel`, { method: "POST" })
+    expect(canceled.status).toBe(200)
+    const event = await receiver.waitForEvent(ENDS, "message.canceled", (d) => d.id === id)
+    expect(event.verified).toBe(true)
+    expect(event.payload.data).toMatchObject({ id, to: "+233241234570", status: "canceled" })
+    expect((await status(id)).status).toBe("canceled")
+    expect(
+      receiver
+        .at(ENDS)
+        .filter((r) => r.payload.data.id === id)
+        .map((r) => r.payload.type),
+    ).toEqual(["message.canceled"])
+  })
+
+  test("a message whose validity ends while its only connector is down sends message.expired", async () => {
+    // +49 routes to "dead", which never binds: the message waits in the queue until it expires.
+    const id = await send({ to: "+4915123456789", message: "too late", validity: 1 })
+    const event = await receiver.waitForEvent(ENDS, "message.expired", (d) => d.id === id)
+    expect(event.verified).toBe(true)
+    expect(event.payload.data).toMatchObject({
+      id,
+      to: "+4915123456789",
+      status: "expired",
+      error: { code: "expired" },
+    })
+    expect(await status(id)).toMatchObject({ status: "expired", error: { code: "expired" } })
   })
 })

@@ -2,6 +2,7 @@
 // simulated modem: REST → +CMGS → status report → delivered; +CMTI → stored → GET /v1/inbound.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
+import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
@@ -17,18 +18,7 @@ interface Detail {
 
 beforeAll(async () => {
   modem = await startFakeModem({ operator: "Signalbox Mobile", rssi: 21 })
-  gw = await startGateway(`
-[[connectors]]
-id = "modem-1"
-type = "modem"
-device = ${JSON.stringify(modem.devicePath)}
-tps = 50
-command_timeout_ms = 500
-send_timeout_ms = 2000
-poll_interval_ms = 100
-registration_timeout_ms = 3000
-reopen_min_ms = 20
-reopen_max_ms = 100
+  gw = await startGateway(`${modemConnector(modem.devicePath)}
 [[connectors]]
 id = "backup"
 type = "simulator"

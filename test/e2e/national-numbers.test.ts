@@ -9,14 +9,10 @@ import { type InboundView, listInbound } from "../../src/core/inbound.ts"
 import { OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { body, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
-
-async function body<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text()
-  expect({ status: res.status, text }).toMatchObject({ status })
-  return JSON.parse(text) as T
-}
 
 async function inbound(gw: TestGateway): Promise<InboundView[]> {
   return (await body<{ data: InboundView[] }>(await gw.api("/v1/inbound?limit=1000"), 200)).data
@@ -100,14 +96,14 @@ retry_cap_ms = 200
         text: "STOP",
       }),
     ).toEqual([0])
-    const refused = await body<{ code: string; opted_out: { index: number; to: string }[] }>(
+    const refused = await problem(
       await gw.api("/v1/messages", {
         method: "POST",
         json: { to: "+233241234567", message: "Weekend sale!" },
       }),
       422,
+      "recipient_opted_out",
     )
-    expect(refused.code).toBe("recipient_opted_out")
     expect(refused.opted_out).toEqual([{ index: 0, to: "+233241234567" }])
     // The sender is a phone number now, so it gets its confirmation, from our E.164 number.
     const confirmation = await waitFor(
@@ -140,20 +136,7 @@ describe("modem MO and +CNUM in national format", () => {
   beforeAll(async () => {
     // The SIM stores its number nationally: +CNUM answers "0200000009",129.
     modem = await startFakeModem({ ownNumber: "0200000009" })
-    gw = await startGateway(`
-[[connectors]]
-id = "modem-1"
-type = "modem"
-device = ${JSON.stringify(modem.devicePath)}
-country = "GH"
-tps = 50
-command_timeout_ms = 500
-send_timeout_ms = 2000
-poll_interval_ms = 100
-registration_timeout_ms = 3000
-reopen_min_ms = 20
-reopen_max_ms = 100
-`)
+    gw = await startGateway(modemConnector(modem.devicePath, { extra: 'country = "GH"' }))
     await waitFor(() => gw.gateway.connectors.get("modem-1")?.health().usable, {
       what: "modem ready",
     })

@@ -34,7 +34,7 @@ connectors = ["carrier-a"]
 `)
   await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "bound" })
   receiver = startReceiver()
-  webhookId = await subscribe(gw, receiver)
+  webhookId = (await receiver.subscribe(gw, "/hooks", ["message.received"])).id
 })
 
 afterAll(async () => {
@@ -43,18 +43,9 @@ afterAll(async () => {
   await receiver?.stop()
 })
 
-/** A webhook endpoint for message.received: its delivery log shows each event stored. */
-async function subscribe(g: TestGateway, r: Receiver): Promise<string> {
-  const res = await g.api("/v1/webhooks", {
-    method: "POST",
-    json: { url: r.url("/hooks"), events: ["message.received"] },
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { id: string }).id
-}
-
 /**
- * The message.received events stored for MOs from `from`. They are committed with the message,
+ * The message.received events stored for MOs from `from`, at an endpoint subscribed to them: its
+ * delivery log shows each event stored. They are committed with the message,
  * before the SMSC is answered, so once an MO is answered its events are all listed here.
  */
 async function receivedEvents(g: TestGateway, endpoint: string, from: string): Promise<unknown[]> {
@@ -195,6 +186,105 @@ describe("inbound SMS over SMPP", () => {
   })
 })
 
+describe("the data_coding of an MO", () => {
+  let gsmSmsc: FakeSmsc
+  let latinSmsc: FakeSmsc
+  let g: TestGateway
+  const LATIN = "Grüße aus Köln: ça coûte 5 £, ¿sí? ½ × ©"
+  const GSM = "Prix: 5€ {ok} [à] ~ ^ | \\ Øre"
+
+  beforeAll(async () => {
+    gsmSmsc = await startFakeSmsc({ credentials: null })
+    latinSmsc = await startFakeSmsc({ credentials: null })
+    g = await startGateway(`
+[[connectors]]
+id = "carrier-gsm"
+type = "smpp"
+host = "127.0.0.1"
+port = ${gsmSmsc.port}
+system_id = "gw"
+default_encoding = "gsm7"
+[[connectors]]
+id = "carrier-latin"
+type = "smpp"
+host = "127.0.0.1"
+port = ${latinSmsc.port}
+system_id = "gw"
+default_encoding = "latin1"
+`)
+    await waitFor(() => gsmSmsc.boundSessions() === 1 && latinSmsc.boundSessions() === 1, {
+      what: "both binds",
+    })
+  })
+
+  afterAll(async () => {
+    await g?.stop()
+    await gsmSmsc?.close()
+    await latinSmsc?.close()
+  })
+
+  // SMPP 3.4 §5.2.19: 3 is Latin-1 on any connector; 0 is the SMSC's default alphabet, which
+  // the connector's default_encoding names.
+  test.each([
+    [
+      "3 on a gsm7 connector is Latin-1",
+      "+233241111130",
+      "carrier-gsm",
+      "latin1",
+      undefined,
+      LATIN,
+      1,
+    ],
+    [
+      "3 on a latin1 connector is Latin-1",
+      "+233241111131",
+      "carrier-latin",
+      "latin1",
+      undefined,
+      LATIN,
+      1,
+    ],
+    [
+      "0 on a gsm7 connector is GSM 7-bit",
+      "+233241111132",
+      "carrier-gsm",
+      "gsm7",
+      undefined,
+      GSM,
+      1,
+    ],
+    ["0 on a latin1 connector is Latin-1", "+233241111133", "carrier-latin", "latin1", 0, LATIN, 1],
+    [
+      "0 in two UDH parts on a latin1 connector",
+      "+233241111134",
+      "carrier-latin",
+      "latin1",
+      0,
+      LATIN.repeat(5),
+      2,
+    ],
+  ] as const)(
+    "data_coding %s: stored and listed as sent",
+    async (_title, from, connector, encoding, dataCoding, text, parts) => {
+      const fake = connector === "carrier-gsm" ? gsmSmsc : latinSmsc
+      const statuses = await fake.sendMo({
+        from,
+        to: "+233200000001",
+        text,
+        encoding,
+        ...(dataCoding === undefined ? {} : { dataCoding }),
+      })
+      expect(statuses).toEqual(Array(parts).fill(0))
+      const res = await g.api("/v1/inbound?limit=1000")
+      expect(res.status).toBe(200)
+      const listed = ((await res.json()) as { data: Inbound[] }).data.filter((m) => m.from === from)
+      expect(listed).toEqual([
+        expect.objectContaining({ message: text, encoding, parts, connector }),
+      ])
+    },
+  )
+})
+
 describe("a long MO across a gateway restart", () => {
   const connector = (port: number, extra = "") => `
 [[connectors]]
@@ -224,7 +314,7 @@ ${extra}
       const [p1, p2, p3] = fake.moPdus({ from, to: "+233200000001", text: LONG, split: "sar" })
 
       const first = await gatewayOn(dir.path, fake)
-      const endpoint = await subscribe(first, r)
+      const endpoint = (await r.subscribe(first, "/hooks", ["message.received"])).id
       expect(await fake.sendPdus([p1!, p2!])).toEqual([0, 0])
       await first.stop()
       await waitFor(() => fake.boundSessions() === 0, { what: "unbound" })

@@ -478,6 +478,42 @@ describe("POST /v1/customers/{id}/credits", () => {
   })
 })
 
+describe("GET /v1/ledger", () => {
+  test("following next_cursor with a small ?limit= until null gives every entry once, newest first", async () => {
+    const shop = await createCustomer(gw, { initial_sms_credits: 1 })
+    for (let amount = 1; amount <= 10; amount++) {
+      await body(
+        await gw.api(`/v1/customers/${shop.id}/credits`, {
+          method: "POST",
+          json: { amount, reason: `top-up ${amount}` },
+        }),
+        200,
+      )
+    }
+    const pages: LedgerEntry[][] = []
+    let cursor: string | null = null
+    do {
+      const params = new URLSearchParams({ limit: "3" })
+      if (cursor) params.set("cursor", cursor)
+      const page: { data: LedgerEntry[]; next_cursor: string | null } = await body(
+        await gw.api(`/v1/ledger?${params}`, { key: shop.key }),
+        200,
+      )
+      pages.push(page.data)
+      cursor = page.next_cursor
+    } while (cursor)
+    // 11 entries: the initial credit and ten top-ups.
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 3, 2])
+    const entries = pages.flat()
+    expect(new Set(entries.map((e) => e.id)).size).toBe(11)
+    expect(entries.every((e) => e.account_id === shop.id)).toBe(true)
+    expect(entries.map((e) => e.amount)).toEqual([10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1])
+    expect(entries.map((e) => e.balance_after)).toEqual([56, 46, 37, 29, 22, 16, 11, 7, 4, 2, 1])
+    // The same entries, in the same order, as one page.
+    expect(entries.map((e) => e.id)).toEqual((await ledgerOf(gw, shop.key)).map((e) => e.id))
+  })
+})
+
 describe("concurrency", () => {
   test("many parallel sends against a small balance never overspend", async () => {
     const shop = await createCustomer(gw, { initial_sms_credits: 25 })

@@ -4,12 +4,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
+import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { body, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { type ReceivedWebhook, type Receiver, startReceiver } from "../support/webhook-receiver.ts"
+import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
 const SIM_NUMBER = "+4917600000001"
 const CUSTOMER = "+4917699990001"
+const HOOKS = "/modem-hooks"
 
 let modem: FakeModem
 let gw: TestGateway
@@ -18,18 +21,7 @@ let receiver: Receiver
 beforeAll(async () => {
   // The SIM reports its own number (+CNUM), so inbound messages know which number they reached.
   modem = await startFakeModem({ ownNumber: SIM_NUMBER })
-  gw = await startGateway(`
-[[connectors]]
-id = "modem-1"
-type = "modem"
-device = ${JSON.stringify(modem.devicePath)}
-tps = 50
-command_timeout_ms = 500
-send_timeout_ms = 2000
-poll_interval_ms = 100
-registration_timeout_ms = 3000
-reopen_min_ms = 20
-reopen_max_ms = 100
+  gw = await startGateway(`${modemConnector(modem.devicePath)}
 [[connectors]]
 id = "sim"
 type = "simulator"
@@ -48,15 +40,7 @@ connectors = ["sim"]
     { what: "modem ready" },
   )
   receiver = startReceiver()
-  const res = await gw.api("/v1/webhooks", {
-    method: "POST",
-    json: {
-      url: receiver.url("/modem-hooks"),
-      events: ["message.received", "optout.created", "optout.removed"],
-    },
-  })
-  expect(res.status).toBe(201)
-  receiver.setSecret("/modem-hooks", ((await res.json()) as { secret: string }).secret)
+  await receiver.subscribe(gw, HOOKS, ["message.received", "optout.created", "optout.removed"])
 })
 
 afterAll(async () => {
@@ -64,24 +48,6 @@ afterAll(async () => {
   await modem?.stop()
   await receiver?.stop()
 })
-
-async function body<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text()
-  expect({ status: res.status, text }).toMatchObject({ status })
-  return JSON.parse(text) as T
-}
-
-function hook(
-  type: string,
-  match: (data: Record<string, unknown>) => boolean,
-): Promise<ReceivedWebhook> {
-  return waitFor(
-    () => receiver.at("/modem-hooks").find((r) => r.payload.type === type && match(r.payload.data)),
-    {
-      what: `${type} webhook`,
-    },
-  )
-}
 
 function submitsTo(number: string, text: string) {
   return modem.submits.filter((s) => s.decoded.to === number && s.decoded.text === text)
@@ -98,7 +64,11 @@ async function conversationId(): Promise<string> {
 describe("two-way messaging through a modem", () => {
   test("an SMS on the SIM reaches the receiver as a verified message.received", async () => {
     modem.receive({ from: CUSTOMER, text: "Is my order ready?" })
-    const delivery = await hook("message.received", (d) => d.message === "Is my order ready?")
+    const delivery = await receiver.waitForEvent(
+      HOOKS,
+      "message.received",
+      (d) => d.message === "Is my order ready?",
+    )
     expect(delivery.verifyError).toBeNull()
     expect(delivery.verified).toBe(true)
     expect(delivery.payload.data).toMatchObject({
@@ -158,7 +128,7 @@ describe("two-way messaging through a modem", () => {
 
   test("the conversation shows both directions in order", async () => {
     modem.receive({ from: CUSTOMER, text: "Great, on my way" })
-    await hook("message.received", (d) => d.message === "Great, on my way")
+    await receiver.waitForEvent(HOOKS, "message.received", (d) => d.message === "Great, on my way")
     const page = await body<{ data: { direction: string; message: string; connector: string }[] }>(
       await gw.api(`/v1/conversations/${await conversationId()}/messages`),
       200,
@@ -172,7 +142,7 @@ describe("two-way messaging through a modem", () => {
 
   test("STOP through the modem opts out and confirms through it; START undoes it", async () => {
     modem.receive({ from: CUSTOMER, text: "STOP" })
-    await hook("optout.created", (d) => d.number === CUSTOMER)
+    await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === CUSTOMER)
     await waitFor(() => submitsTo(CUSTOMER, OPT_OUT_CONFIRMATION).length === 1, {
       what: "opt-out confirmation via +CMGS",
     })
@@ -180,10 +150,10 @@ describe("two-way messaging through a modem", () => {
       method: "POST",
       json: { to: CUSTOMER, message: "Sale today" },
     })
-    expect((await body<{ code: string }>(refused, 422)).code).toBe("recipient_opted_out")
+    await problem(refused, 422, "recipient_opted_out")
 
     modem.receive({ from: CUSTOMER, text: "Start" })
-    await hook("optout.removed", (d) => d.number === CUSTOMER)
+    await receiver.waitForEvent(HOOKS, "optout.removed", (d) => d.number === CUSTOMER)
     await waitFor(() => submitsTo(CUSTOMER, OPT_IN_CONFIRMATION).length === 1, {
       what: "opt-in confirmation via +CMGS",
     })

@@ -8,8 +8,9 @@ import { listInbound } from "../../src/core/inbound.ts"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { body, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { type ReceivedWebhook, type Receiver, startReceiver } from "../support/webhook-receiver.ts"
+import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
 let smscA: FakeSmsc
 let smscB: FakeSmsc
@@ -17,6 +18,7 @@ let gw: TestGateway
 let receiver: Receiver
 
 const OUR = "+233200000001"
+const HOOKS = "/hooks"
 
 interface Conversation {
   id: string
@@ -33,11 +35,6 @@ interface ConversationMessage {
   to: string | null
   message: string
   connector: string | null
-}
-
-interface Problem {
-  code: string
-  opted_out?: { index: number; to: string }[]
 }
 
 beforeAll(async () => {
@@ -72,15 +69,7 @@ retry_cap_ms = 200
     what: "both binds",
   })
   receiver = startReceiver()
-  const res = await gw.api("/v1/webhooks", {
-    method: "POST",
-    json: {
-      url: receiver.url("/hooks"),
-      events: ["message.received", "optout.created", "optout.removed"],
-    },
-  })
-  expect(res.status).toBe(201)
-  receiver.setSecret("/hooks", ((await res.json()) as { secret: string }).secret)
+  await receiver.subscribe(gw, HOOKS, ["message.received", "optout.created", "optout.removed"])
 })
 
 afterAll(async () => {
@@ -89,24 +78,6 @@ afterAll(async () => {
   await smscB?.close()
   await receiver?.stop()
 })
-
-async function body<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text()
-  expect({ status: res.status, text }).toMatchObject({ status })
-  return JSON.parse(text) as T
-}
-
-function hook(
-  type: string,
-  match: (data: Record<string, unknown>) => boolean,
-): Promise<ReceivedWebhook> {
-  return waitFor(
-    () => receiver.at("/hooks").find((r) => r.payload.type === type && match(r.payload.data)),
-    {
-      what: `${type} webhook`,
-    },
-  )
-}
 
 async function conversationWith(their: string): Promise<Conversation> {
   const page = await body<{ data: Conversation[] }>(
@@ -131,7 +102,11 @@ describe("inbound over SMPP reaches a webhook receiver", () => {
     expect(
       await smscA.sendMo({ from: "+233241000001", to: OUR, text: "Hello, is anyone there?" }),
     ).toEqual([0])
-    const delivery = await hook("message.received", (d) => d.message === "Hello, is anyone there?")
+    const delivery = await receiver.waitForEvent(
+      HOOKS,
+      "message.received",
+      (d) => d.message === "Hello, is anyone there?",
+    )
     expect(delivery.verifyError).toBeNull()
     expect(delivery.verified).toBe(true)
     expect(delivery.id).toMatch(/^whd_/)
@@ -277,7 +252,7 @@ describe("conversations", () => {
       method: "POST",
       json: { message: "x" },
     })
-    expect((await body<Problem>(res, 404)).code).toBe("not_found")
+    await problem(res, 404, "not_found")
   })
 })
 
@@ -286,7 +261,7 @@ describe("opt-out by keyword", () => {
 
   test("STOP adds the sender to the list, emits optout.created and sends one confirmation", async () => {
     expect(await smscA.sendMo({ from: who, to: OUR, text: "  Stop " })).toEqual([0])
-    const created = await hook("optout.created", (d) => d.number === who)
+    const created = await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === who)
     expect(created.verified).toBe(true)
     expect(created.payload.data).toMatchObject({ number: who, source: "keyword", keyword: "STOP" })
     const confirmation = await waitFor(
@@ -308,15 +283,18 @@ describe("opt-out by keyword", () => {
   })
 
   test("a send to the opted-out number is refused with recipient_opted_out, the whole batch with it", async () => {
-    const single = await body<Problem>(await send({ to: who, message: "Flash sale!" }), 422)
-    expect(single.code).toBe("recipient_opted_out")
+    const single = await problem(
+      await send({ to: who, message: "Flash sale!" }),
+      422,
+      "recipient_opted_out",
+    )
     expect(single.opted_out).toEqual([{ index: 0, to: who }])
 
-    const batch = await body<Problem>(
+    const batch = await problem(
       await send({ to: ["+233241000003", who], message: "Flash sale!" }),
       422,
+      "recipient_opted_out",
     )
-    expect(batch.code).toBe("recipient_opted_out")
     expect(batch.opted_out).toEqual([{ index: 1, to: who }])
     const queued = await body<{ data: unknown[] }>(
       await gw.api("/v1/messages?to=%2B233241000003"),
@@ -329,7 +307,7 @@ describe("opt-out by keyword", () => {
       method: "POST",
       json: { message: "Sorry to see you go" },
     })
-    expect((await body<Problem>(reply, 422)).code).toBe("recipient_opted_out")
+    await problem(reply, 422, "recipient_opted_out")
   })
 
   test("STOP again changes nothing and sends no second confirmation", async () => {
@@ -344,7 +322,7 @@ describe("opt-out by keyword", () => {
 
   test("START removes the opt-out, emits optout.removed, confirms, and sends are accepted again", async () => {
     expect(await smscA.sendMo({ from: who, to: OUR, text: "start" })).toEqual([0])
-    const removed = await hook("optout.removed", (d) => d.number === who)
+    const removed = await receiver.waitForEvent(HOOKS, "optout.removed", (d) => d.number === who)
     expect(removed.verified).toBe(true)
     expect(removed.payload.data).toMatchObject({ number: who, source: "keyword", keyword: "START" })
     await waitFor(() => submitsTo(smscA, who).some((s) => s.text === OPT_IN_CONFIRMATION), {
@@ -363,6 +341,58 @@ describe("opt-out by keyword", () => {
       before,
     )
   })
+  // CTIA keywords besides STOP: the whole message, any case, surrounding spaces ignored.
+  test.each([
+    ["unsubscribe", "UNSUBSCRIBE", "+233241000020"],
+    ["Cancel", "CANCEL", "+233241000021"],
+    [" END ", "END", "+233241000022"],
+    ["qUiT", "QUIT", "+233241000023"],
+  ])(
+    "%p opts the sender out with one confirmation, and UNSTOP opts back in",
+    async (text, keyword, who) => {
+      const number = encodeURIComponent(who)
+      expect(await smscA.sendMo({ from: who, to: OUR, text })).toEqual([0])
+      const created = await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === who)
+      expect(created.verified).toBe(true)
+      expect(created.payload.data).toMatchObject({ number: who, source: "keyword", keyword })
+      expect(await body(await gw.api(`/v1/opt-outs/${number}`), 200)).toMatchObject({
+        number: who,
+        source: "keyword",
+        keyword,
+      })
+      await problem(await send({ to: who, message: "Flash sale!" }), 422, "recipient_opted_out")
+      // The MO is answered only after its transaction committed, confirmation included.
+      const outbound = async () =>
+        (
+          await body<{ data: { message: string }[] }>(
+            await gw.api(`/v1/messages?to=${number}`),
+            200,
+          )
+        ).data.map((m) => m.message)
+      expect(await outbound()).toEqual([OPT_OUT_CONFIRMATION])
+      const confirmation = await waitFor(
+        () => submitsTo(smscA, who).find((s) => s.text === OPT_OUT_CONFIRMATION),
+        { what: `${keyword} confirmation at carrier-a` },
+      )
+      expect(confirmation.source_addr).toBe(OUR.slice(1))
+
+      expect(await smscA.sendMo({ from: who, to: OUR, text: "Unstop" })).toEqual([0])
+      const removed = await receiver.waitForEvent(HOOKS, "optout.removed", (d) => d.number === who)
+      expect(removed.verified).toBe(true)
+      expect(removed.payload.data).toMatchObject({
+        number: who,
+        source: "keyword",
+        keyword: "UNSTOP",
+      })
+      await problem(await gw.api(`/v1/opt-outs/${number}`), 404, "not_found")
+      expect((await outbound()).sort()).toEqual([OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION].sort())
+      await waitFor(() => submitsTo(smscA, who).some((s) => s.text === OPT_IN_CONFIRMATION), {
+        what: "UNSTOP confirmation at carrier-a",
+      })
+      expect(submitsTo(smscA, who).filter((s) => s.text === OPT_OUT_CONFIRMATION).length).toBe(1)
+      await body(await send({ to: who, message: "Welcome back" }), 202)
+    },
+  )
 })
 
 describe("opt-outs through the API", () => {
@@ -372,23 +402,19 @@ describe("opt-outs through the API", () => {
     const added = await gw.api("/v1/opt-outs", { method: "POST", json: { number: who } })
     expect(await body(added, 201)).toMatchObject({ number: who, source: "api", keyword: null })
     await body(await gw.api("/v1/opt-outs", { method: "POST", json: { number: who } }), 200)
-    const created = await hook("optout.created", (d) => d.number === who)
+    const created = await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === who)
     expect(created.payload.data).toMatchObject({ source: "api" })
     expect(await body(await gw.api(`/v1/opt-outs/${encodeURIComponent(who)}`), 200)).toMatchObject({
       number: who,
     })
-    expect((await body<Problem>(await send({ to: who, message: "hi" }), 422)).code).toBe(
-      "recipient_opted_out",
-    )
+    await problem(await send({ to: who, message: "hi" }), 422, "recipient_opted_out")
 
     expect(
       (await gw.api(`/v1/opt-outs/${encodeURIComponent(who)}`, { method: "DELETE" })).status,
     ).toBe(204)
-    await hook("optout.removed", (d) => d.number === who)
+    await receiver.waitForEvent(HOOKS, "optout.removed", (d) => d.number === who)
     await body(await send({ to: who, message: "hi" }), 202)
-    expect(
-      (await body<Problem>(await gw.api(`/v1/opt-outs/${who}`, { method: "DELETE" }), 404)).code,
-    ).toBe("not_found")
+    await problem(await gw.api(`/v1/opt-outs/${who}`, { method: "DELETE" }), 404, "not_found")
   })
 
   test("STOP withdraws the account's scheduled messages to that number, not those to other numbers", async () => {
@@ -404,7 +430,7 @@ describe("opt-outs through the API", () => {
     )
     const [toWho, toOther] = accepted.messages.map((m) => m.id)
     expect(await smscA.sendMo({ from: who, to: OUR, text: "STOP" })).toEqual([0])
-    await hook("optout.created", (d) => d.number === who)
+    await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === who)
 
     const withdrawn = await body<{
       status: string
@@ -434,7 +460,7 @@ describe("opt-outs through the API", () => {
     const retry = await gw.api("/v1/messages", { method: "POST", json: request, headers })
     expect((await body<{ batch_id: string }>(retry, 202)).batch_id).toBe(first.batch_id)
     // A new request (no key) is refused.
-    expect((await body<Problem>(await send(request), 422)).code).toBe("recipient_opted_out")
+    await problem(await send(request), 422, "recipient_opted_out")
   })
 
   test("a message in flight when its recipient opts out is not retried after a temporary error", async () => {
@@ -467,7 +493,7 @@ describe("opt-outs through the API", () => {
 
   test("a number that is not a phone number answers invalid_phone_number", async () => {
     const res = await gw.api("/v1/opt-outs", { method: "POST", json: { number: "12" } })
-    expect((await body<Problem>(res, 422)).code).toBe("invalid_phone_number")
+    await problem(res, 422, "invalid_phone_number")
   })
 })
 
@@ -513,22 +539,22 @@ describe("numbers and keywords", () => {
       method: "POST",
       json: { number: "+233200000002", account_id: "acc_pizza" },
     })
-    expect((await body<Problem>(taken, 409)).code).toBe("number_already_assigned")
+    await problem(taken, 409, "number_already_assigned")
     const reserved = await gw.api("/v1/numbers", {
       method: "POST",
       json: { number: "54321", keyword: "STOP" },
     })
-    expect((await body<Problem>(reserved, 422)).code).toBe("validation_failed")
+    await problem(reserved, 422, "validation_failed")
     const unknown = await gw.api("/v1/numbers", {
       method: "POST",
       json: { number: "54322", account_id: "acc_nobody" },
     })
-    expect((await body<Problem>(unknown, 422)).code).toBe("validation_failed")
+    await problem(unknown, 422, "validation_failed")
     const noConnector = await gw.api("/v1/numbers", {
       method: "POST",
       json: { number: "54322", connector: "carrier-z" },
     })
-    expect(await body<Problem>(noConnector, 422)).toMatchObject({
+    expect(await problem(noConnector, 422, "validation_failed")).toMatchObject({
       code: "validation_failed",
       detail: expect.stringContaining("carrier-a, carrier-b"),
     })

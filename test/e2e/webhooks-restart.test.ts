@@ -25,16 +25,7 @@ describe("webhook durability", () => {
     const options = { webhooks: { backoff: { baseMs: 1_000, maxMs: 5_000 }, pollMs: 50 } }
 
     const first = await startGateway("", { dataDir: dir.path, ...options })
-    const created = (await (
-      await first.api("/v1/webhooks", {
-        method: "POST",
-        json: { url: receiver.url("/flaky"), events: ["*"] },
-      })
-    ).json()) as {
-      id: string
-      secret: string
-    }
-    receiver.setSecret("/flaky", created.secret)
+    const created = await receiver.subscribe(first, "/flaky", ["*"])
     const ping = (await (
       await first.api(`/v1/webhooks/${created.id}/ping`, { method: "POST" })
     ).json()) as { id: string }
@@ -89,13 +80,7 @@ describe("webhook durability", () => {
     })
     const options = { webhooks: { stopGraceMs: 100, pollMs: 50 } }
     const first = await startGateway("", { dataDir: dir.path, ...options })
-    const created = (await (
-      await first.api("/v1/webhooks", {
-        method: "POST",
-        json: { url: receiver.url("/slow-stop"), events: ["*"] },
-      })
-    ).json()) as { id: string; secret: string }
-    receiver.setSecret("/slow-stop", created.secret)
+    const created = await receiver.subscribe(first, "/slow-stop", ["*"])
     const ping = (await (
       await first.api(`/v1/webhooks/${created.id}/ping`, { method: "POST" })
     ).json()) as { id: string }
@@ -145,14 +130,9 @@ describe("webhook durability", () => {
     const first = await spawnGateway(dir.path)
     let second: Awaited<ReturnType<typeof spawnGateway>> | null = null
     try {
-      const created = (await (
-        await fetch(`${first.url}/v1/webhooks`, {
-          method: "POST",
-          headers,
-          body: JSON.stringify({ url: receiver.url("/hold"), events: ["*"] }),
-        })
-      ).json()) as { id: string; secret: string }
-      receiver.setSecret("/hold", created.secret)
+      const created = await receiver.subscribe({ url: first.url, key: TEST_ADMIN_KEY }, "/hold", [
+        "*",
+      ])
       const ping = (await (
         await fetch(`${first.url}/v1/webhooks/${created.id}/ping`, { method: "POST", headers })
       ).json()) as { id: string }

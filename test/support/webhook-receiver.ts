@@ -1,4 +1,6 @@
+import { expect } from "bun:test"
 import { Webhook } from "standardwebhooks"
+import { waitFor } from "./wait-for.ts"
 
 export interface ReceivedWebhook {
   /** Order of arrival across the whole receiver, from 0. */
@@ -14,6 +16,12 @@ export interface ReceivedWebhook {
   verifyError: string | null
   /** What the receiver answered (0 while the handler has not answered yet). */
   answered: number
+}
+
+/** Where to subscribe: a started test gateway, or a spawned one's URL with the admin key. */
+export interface WebhookApi {
+  url: string
+  key: string
 }
 
 /** What to answer: a status, or a promise of one (to hold the request open). */
@@ -83,12 +91,45 @@ export function startReceiver() {
     },
   })
   const base = `http://127.0.0.1:${server.port}`
+  const url = (path: string) => `${base}${path}`
   return {
     requests,
     log,
-    url: (path: string) => `${base}${path}`,
+    url,
     setSecret(path: string, secret: string) {
       secrets.set(path, secret)
+    },
+    /**
+     * Creates a webhook endpoint for `path` with POST /v1/webhooks (expects 201) and registers the
+     * secret it was given, so every later request to `path` is verified with it.
+     */
+    async subscribe(
+      gw: WebhookApi,
+      path: string,
+      events: string[],
+    ): Promise<{ id: string; secret: string }> {
+      const res = await fetch(`${gw.url}/v1/webhooks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ url: url(path), events }),
+      })
+      const text = await res.text()
+      expect(res.status, text).toBe(201)
+      const created = JSON.parse(text) as { id: string; secret: string }
+      secrets.set(path, created.secret)
+      return created
+    },
+    /** The first request to `path` of event `type` whose `data` matches; waits until one arrives. */
+    waitForEvent(
+      path: string,
+      type: string,
+      match: (data: Record<string, unknown>) => boolean = () => true,
+    ): Promise<ReceivedWebhook> {
+      return waitFor(
+        () =>
+          requests.find((r) => r.path === path && r.payload.type === type && match(r.payload.data)),
+        { what: `${type} webhook at ${path}` },
+      )
     },
     on(path: string, behaviour: Behaviour) {
       behaviours.set(path, behaviour)
