@@ -91,7 +91,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
   const notifier = new MessageNotifier(store)
-  const tenancy = createTenancy({ store, clock, logger })
+  const tenancy = createTenancy({ store, clock, logger, prices: config.prices })
   const auth = tenancy.auth
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 

@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Value } from "@sinclair/typebox/value"
+import { MAX_CREDITS_PER_SEGMENT } from "../core/prices.ts"
 import { ConfigError, type LoadConfigOptions, loadConfig, parseListen } from "./load.ts"
-import { type Config, ConfigSchema } from "./schema.ts"
+import { type Config, ConfigSchema, MAX_CONFIG_CREDITS_PER_SEGMENT } from "./schema.ts"
 
 const EXAMPLE = resolve(import.meta.dir, "../../config/signalbox.toml")
 
@@ -57,6 +58,7 @@ describe("loadConfig", () => {
       auth: { admin_key: "" },
       log: { level: "info" },
       queue: { max_attempts: 5, retry_base_ms: 1000, retry_cap_ms: 60000 },
+      prices: null,
       connectors: [
         { id: "simulator", type: "simulator", delivery_delay_ms: 500, failure_rate: 0, tps: 1000 },
       ],
@@ -101,6 +103,11 @@ level = "debug"
 max_attempts = 3
 retry_base_ms = 10
 retry_cap_ms = 100
+[prices]
+default = 2
+[prices.countries]
+GH = 3
+ng = 0
 [[connectors]]
 id = "carrier-a"
 type = "smpp"
@@ -144,6 +151,7 @@ connectors = ["sim"]
       auth: { admin_key: "sk_admin" },
       log: { level: "debug" },
       queue: { max_attempts: 3, retry_base_ms: 10, retry_cap_ms: 100 },
+      prices: { default: 2, countries: { GH: 3, NG: 0 } },
       connectors: [
         {
           id: "carrier-a",
@@ -507,8 +515,12 @@ weights = [3, 1]
         weights: [],
       },
     ])
-    const { connectors: _c, routes: _r, source: _s, ...sections } = config
-    const { connectors: _dc, routes: _dr, source: _ds, ...defaultSections } = defaults
+    // The example's [prices] is commented out as a whole; uncommented, it declares the table the
+    // database is seeded with.
+    expect(defaults.prices).toBeNull()
+    expect(config.prices).toEqual({ default: 1, countries: {} })
+    const { connectors: _c, routes: _r, source: _s, prices: _p, ...sections } = config
+    const { connectors: _dc, routes: _dr, source: _ds, prices: _dp, ...defaultSections } = defaults
     expect(sections).toEqual(defaultSections)
   })
 })
@@ -598,6 +610,103 @@ system_id = "gw"
       'connectors[3].country (from SIGNALBOX_CONNECTORS__3__COUNTRY): expected an ISO 3166-1 alpha-2 country code such as "GH", or empty, got "233"',
       'connectors[1].country: unknown country code "XQ"',
     ])
+  })
+})
+
+describe("prices", () => {
+  test("is null without [prices], so the stored table is kept", () => {
+    expect(load(`[queue]\nmax_attempts = 2`).prices).toBeNull()
+  })
+
+  test("reads the table with the default at 1 and country codes in upper case", () => {
+    expect(load(`[prices.countries]\ngh = 2\nNG = 1`).prices).toEqual({
+      default: 1,
+      countries: { GH: 2, NG: 1 },
+    })
+    expect(load(`[prices]\ndefault = 0\ncountries = { GH = 1000000 }`).prices).toEqual({
+      default: 0,
+      countries: { GH: 1000000 },
+    })
+    expect(load(`[prices]`).prices).toEqual({ default: 1, countries: {} })
+  })
+
+  test("reads the table from the environment, which replaces the file's countries", () => {
+    const config = load(`[prices.countries]\nGH = 2\nNG = 3`, {
+      env: { SIGNALBOX_PRICES__DEFAULT: "4", SIGNALBOX_PRICES__COUNTRIES: "gh=5, CI = 6," },
+    })
+    expect(config.prices).toEqual({ default: 4, countries: { GH: 5, CI: 6 } })
+    const fromEnvOnly = loadConfig({ env: { SIGNALBOX_PRICES__DEFAULT: "2" }, cwd: tempDir() })
+    expect(fromEnvOnly.prices).toEqual({ default: 2, countries: {} })
+  })
+
+  test("refuses prices that are not whole numbers from 0 to 1000000, naming the key", () => {
+    const errors = errorsOf(() =>
+      load(`
+[prices]
+default = -1
+colour = "blue"
+[prices.countries]
+GH = 1.5
+NG = 1000001
+CI = "2"
+KE = 2
+`),
+    )
+    expect(errors).toEqual([
+      "prices.colour: unknown key",
+      "prices.default: expected an integer from 0 to 1000000, got -1",
+      "prices.countries.GH: expected an integer from 0 to 1000000, got 1.5",
+      "prices.countries.NG: expected an integer from 0 to 1000000, got 1000001",
+      'prices.countries.CI: expected an integer from 0 to 1000000, got "2"',
+    ])
+  })
+
+  test("refuses country codes that are not two letters, unknown to libphonenumber, or listed twice", () => {
+    const errors = errorsOf(() =>
+      load(`
+[prices.countries]
+Ghana = 2
+233 = 1
+XQ = 1
+GH = 2
+gh = 3
+`),
+    )
+    expect(errors).toEqual([
+      'prices.countries.233: expected an ISO 3166-1 alpha-2 country code such as "GH" as the key, got "233"',
+      'prices.countries.Ghana: expected an ISO 3166-1 alpha-2 country code such as "GH" as the key, got "Ghana"',
+      'prices.countries.XQ: unknown country code "XQ"',
+      'prices.countries.gh: "GH" is listed twice (also prices.countries.GH)',
+    ])
+  })
+
+  test("refuses a [prices] or countries that is not a table, and malformed environment pairs", () => {
+    expect(errorsOf(() => load(`prices = 1`))).toEqual(["prices: expected a table, got 1"])
+    expect(errorsOf(() => load(`[prices]\ncountries = ["GH"]`))).toEqual([
+      "prices.countries: expected a table of ISO 3166-1 alpha-2 country codes to integers from 0 to 1000000, such as { GH = 2, NG = 1 }, got an array",
+    ])
+    const errors = errorsOf(() =>
+      loadConfig({
+        env: { SIGNALBOX_PRICES__COUNTRIES: "GH:2", SIGNALBOX_PRICES__DEFAULT: "one" },
+        cwd: tempDir(),
+      }),
+    )
+    expect(errors).toEqual([
+      'prices.default (from SIGNALBOX_PRICES__DEFAULT): expected an integer from 0 to 1000000, got "one"',
+      'prices.countries (from SIGNALBOX_PRICES__COUNTRIES): expected KEY=value pairs separated by commas, such as "GH=2,NG=1", got "GH:2"',
+    ])
+    expect(
+      errorsOf(() =>
+        loadConfig({ env: { SIGNALBOX_PRICES__COUNTRIES: "GH=two,XQ=1" }, cwd: tempDir() }),
+      ),
+    ).toEqual([
+      'prices.countries.GH (from SIGNALBOX_PRICES__COUNTRIES): expected an integer from 0 to 1000000, got "two"',
+      'prices.countries.XQ: unknown country code "XQ"',
+    ])
+  })
+
+  test("accepts the same bound as PUT /v1/prices", () => {
+    expect(MAX_CONFIG_CREDITS_PER_SEGMENT).toBe(MAX_CREDITS_PER_SEGMENT)
   })
 })
 

@@ -29,6 +29,7 @@ import {
   DEFAULT_DATA_DIR,
   describeExpected,
   type HttpConfig,
+  type PricesConfig,
   type QueueConfig,
   type RouteConfig,
   RouteSchema,
@@ -98,6 +99,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const auth = reader.object(SECTION_SCHEMAS.auth, raw.auth ?? {}, "auth")
   const log = reader.object(SECTION_SCHEMAS.log, raw.log ?? {}, "log")
   const queue = reader.object(SECTION_SCHEMAS.queue, raw.queue ?? {}, "queue") as QueueConfig
+  const prices = readPrices(reader, raw.prices, errors)
 
   if (typeof storage.path === "string" && storage.path !== MEMORY_DATABASE) {
     storage.path = resolve(cwd, storage.path)
@@ -135,9 +137,48 @@ export function loadConfig(options: LoadConfigOptions): Config {
     auth: auth as Config["auth"],
     log: log as Config["log"],
     queue,
+    prices,
     connectors,
     routes,
   }
+}
+
+/**
+ * An ISO 3166-1 alpha-2 code that libphonenumber knows, in any letter case: the one check for
+ * every `country` in the file (connectors, routes, prices) and the same list PUT /v1/prices and
+ * number parsing use.
+ */
+function isKnownCountry(code: string): boolean {
+  return isSupportedCountry(code.toUpperCase())
+}
+
+/**
+ * [prices], or null when neither the file nor the environment has it (the stored table is then
+ * kept). Country codes come back upper case; a country listed twice in different case is refused.
+ */
+function readPrices(reader: Reader, input: unknown, errors: string[]): PricesConfig | null {
+  if (input === undefined) return null
+  const prices = reader.object(SECTION_SCHEMAS.prices, input, "prices", {
+    defaults: { countries: {} },
+  }) as PricesConfig
+  if (!isTable(prices.countries)) return prices
+  const countries: Record<string, number> = {}
+  const seen = new Map<string, string>()
+  for (const [key, credits] of Object.entries(prices.countries)) {
+    const code = key.toUpperCase()
+    const first = seen.get(code)
+    if (!isKnownCountry(code)) errors.push(`prices.countries.${key}: unknown country code "${key}"`)
+    else if (first !== undefined) {
+      errors.push(
+        `prices.countries.${key}: "${code}" is listed twice (also prices.countries.${first})`,
+      )
+    } else {
+      seen.set(code, key)
+      countries[code] = credits
+    }
+  }
+  prices.countries = countries
+  return prices
 }
 
 /**
@@ -156,7 +197,7 @@ function checkConnectors(connectors: ConnectorConfig[], errors: string[]): Map<s
       (c.type === "smpp" || c.type === "modem") &&
       typeof c.country === "string" &&
       c.country !== "" &&
-      !isSupportedCountry(c.country.toUpperCase())
+      !isKnownCountry(c.country)
     ) {
       errors.push(`connectors[${i}].country: unknown country code "${c.country}"`)
     }
@@ -185,7 +226,7 @@ function checkRoutes(
         errors.push(
           `routes[${i}]: set only one of prefix ("${r.prefix}") and country ("${r.country}")`,
         )
-      } else if (r.country !== "" && !isSupportedCountry(r.country.toUpperCase())) {
+      } else if (r.country !== "" && !isKnownCountry(r.country)) {
         errors.push(`routes[${i}].country: unknown country code "${r.country}"`)
       } else {
         const key = `${r.country !== "" ? r.country.toUpperCase() : r.prefix}|${r.account}|${r.from}`
@@ -385,6 +426,7 @@ class Reader {
     path: string,
     refine?: (value: unknown) => boolean,
   ): unknown {
+    if (schema.type === "object") return this.record(schema, input, path)
     const value = input instanceof EnvValue ? coerceEnvText(schema, input.text) : input
     if (schema.type === "array") return this.array(schema, value, input, path)
     if (matches(schema, value) && (refine === undefined || refine(value))) return value
@@ -392,6 +434,42 @@ class Reader {
       `${label(path, input)}: expected ${describeExpected(schema)}, got ${show(input)}`,
     )
     return undefined
+  }
+
+  private record(schema: TSchema, input: unknown, path: string): unknown {
+    const patterns = Object.entries((schema.patternProperties ?? {}) as Record<string, TSchema>)
+    const [keyPattern, items] = patterns[0] ?? []
+    if (keyPattern === undefined || items === undefined) {
+      throw new Error(`config schema: ${path} is a table without patternProperties`)
+    }
+    const table = input instanceof EnvValue ? envTable(input) : input
+    if (table === null) {
+      this.errors.push(
+        `${label(path, input)}: expected KEY=value pairs separated by commas, such as "GH=2,NG=1", got ${show(input)}`,
+      )
+      return undefined
+    }
+    if (!isTable(table)) {
+      this.errors.push(
+        `${label(path, input)}: expected ${describeExpected(schema)}, got ${show(input)}`,
+      )
+      return undefined
+    }
+    const keyExpect = typeof schema.keyExpect === "string" ? schema.keyExpect : keyPattern
+    const key = new RegExp(keyPattern)
+    const out: Record<string, unknown> = {}
+    for (const [name, item] of Object.entries(table)) {
+      const at = `${path}.${name}`
+      if (!key.test(name)) {
+        this.errors.push(
+          `${label(at, item)}: expected ${keyExpect} as the key, got ${JSON.stringify(name)}`,
+        )
+        continue
+      }
+      const value = this.value(items, item, at)
+      if (value !== undefined) out[name] = value
+    }
+    return out
   }
 
   private array(schema: TSchema, value: unknown, input: unknown, path: string): unknown {
@@ -415,6 +493,21 @@ class Reader {
     })
     return out
   }
+}
+
+/**
+ * A table whose keys are free, within a pattern (Type.Record). From the environment it is written
+ * as comma-separated KEY=value pairs (`GH=2,NG=1`); each value is then converted like any other.
+ */
+function envTable(input: EnvValue): Record<string, EnvValue> | null {
+  const table: Record<string, EnvValue> = {}
+  for (const pair of input.text.split(",")) {
+    if (pair.trim() === "") continue
+    const eq = pair.indexOf("=")
+    if (eq < 0) return null
+    table[pair.slice(0, eq).trim()] = new EnvValue(input.name, pair.slice(eq + 1).trim())
+  }
+  return table
 }
 
 function readConnectors(reader: Reader, input: unknown): ConnectorConfig[] {

@@ -7,6 +7,7 @@
  * - `expect`: how an error message and the docs describe a valid value, where the generic
  *   wording ("a string") would not help.
  * - `docDefault`: the default as the docs show it, for defaults computed at load time.
+ * - `keyExpect`: on a table of free keys (Type.Record), how an error message describes a valid key.
  */
 import { type Static, type TLiteral, type TSchema, type TUnion, Type } from "@sinclair/typebox"
 import type { LogLevel } from "../lib/logger.ts"
@@ -49,6 +50,16 @@ export const DEFAULT_MAX_ATTEMPTS = 5
 export const DEFAULT_RETRY_BASE_MS = 1_000
 /** 60 s: no retry waits longer than a minute, so a recovered route is used again quickly. */
 export const DEFAULT_RETRY_CAP_MS = 60_000
+
+// ---- [prices] --------------------------------------------------------------------------------
+
+/** What migration 0006 seeds the table with: one credit per SMS segment, the common unit. */
+export const DEFAULT_CREDITS_PER_SEGMENT = 1
+/**
+ * The bound PUT /v1/prices enforces (MAX_CREDITS_PER_SEGMENT in core/prices.ts; a test keeps the
+ * two equal): a typo cannot make one SMS cost a fortune.
+ */
+export const MAX_CONFIG_CREDITS_PER_SEGMENT = 1_000_000
 
 // ---- [[connectors]] type = "smpp" ------------------------------------------------------------
 
@@ -215,6 +226,32 @@ export const QueueSchema = Type.Object(
       minimum: 1,
       default: DEFAULT_RETRY_CAP_MS,
       description: "Largest delay before a retry; at least `retry_base_ms`.",
+    }),
+  },
+  { additionalProperties: false },
+)
+
+const creditsPerSegment = (options: Record<string, unknown>) =>
+  Type.Integer({ minimum: 0, maximum: MAX_CONFIG_CREDITS_PER_SEGMENT, ...options })
+
+/**
+ * Optional as a whole: without [prices] the stored table (PUT /v1/prices, else the migration's
+ * default) is kept; with it, the table is replaced at every start. `countries` is a table of
+ * country codes; load.ts also checks that libphonenumber knows each code.
+ */
+export const PricesSchema = Type.Object(
+  {
+    default: creditsPerSegment({
+      default: DEFAULT_CREDITS_PER_SEGMENT,
+      description:
+        "Credits per segment for every destination whose country is not in `countries`, non-geographic numbers included. Like every [prices] key, used only when [prices] is set (file or environment): the table then replaces the stored one at each start.",
+    }),
+    countries: Type.Record(Type.String({ pattern: "^[A-Za-z]{2}$" }), creditsPerSegment({}), {
+      expect: `a table of ISO 3166-1 alpha-2 country codes to integers from 0 to ${MAX_CONFIG_CREDITS_PER_SEGMENT}, such as { GH = 2, NG = 1 }`,
+      keyExpect: 'an ISO 3166-1 alpha-2 country code such as "GH"',
+      docDefault: "`{}`",
+      description:
+        "Credits per segment by destination country (ISO 3166-1 alpha-2, any letter case); every other destination pays `default`. In the environment: `GH=2,NG=1`.",
     }),
   },
   { additionalProperties: false },
@@ -529,6 +566,7 @@ export const SECTION_SCHEMAS = {
   auth: AuthSchema,
   log: LogSchema,
   queue: QueueSchema,
+  prices: PricesSchema,
 } as const
 
 export type SectionName = keyof typeof SECTION_SCHEMAS
@@ -542,6 +580,8 @@ export type ListName = (typeof LIST_NAMES)[number]
 export const ConfigSchema = Type.Object(
   {
     ...SECTION_SCHEMAS,
+    /** null: no [prices] in the file or the environment; the stored table is kept. */
+    prices: Type.Union([PricesSchema, Type.Null()]),
     connectors: Type.Array(ConnectorSchema, { minItems: 1 }),
     routes: Type.Array(RouteSchema, { minItems: 1 }),
   },
@@ -553,6 +593,7 @@ export type StorageConfig = Static<typeof StorageSchema>
 export type AuthConfig = Static<typeof AuthSchema>
 export type LogConfig = Static<typeof LogSchema>
 export type QueueConfig = Static<typeof QueueSchema>
+export type PricesConfig = Static<typeof PricesSchema>
 export type SmppConnectorConfig = Static<typeof SmppConnectorSchema>
 export type SimulatorConnectorConfig = Static<typeof SimulatorConnectorSchema>
 export type ModemConnectorConfig = Static<typeof ModemConnectorSchema>

@@ -1,11 +1,13 @@
 /**
  * The price table: credits per segment by destination country, with a default. Kept in memory
- * (accept prices every recipient with one Map lookup) and reloaded when it is replaced.
+ * (accept prices every recipient with one Map lookup) and reloaded when it is replaced: by
+ * PUT /v1/prices, or at start by the operator's [prices] in the config (docs/tenancy.md#money).
  */
 import { countryCallingCode } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
+import type { PriceRow } from "../store/price-repo.ts"
 
 /** The row key of the default price. */
 export const DEFAULT_PRICE_KEY = "*"
@@ -72,19 +74,38 @@ export class PriceTable {
   async replace(input: PriceTableView): Promise<PriceTableView> {
     const rows = validate(input)
     const { store, clock } = this.deps
-    await store.batcher.run(() => {
-      const now = clock.now()
-      store.prices.replace(
-        rows.map(([country, credits]) => ({
-          country,
-          credits_per_segment: credits,
-          updated_at: now,
-        })),
-      )
-    })
+    await store.batcher.run(() => write(store, rows, clock.now()))
     this.reload()
     return this.view()
   }
+
+  /**
+   * Makes the operator's declared table ([prices] in the config) the stored one, at start, before
+   * any request: validated and written as PUT writes it. A table equal to the stored one is left
+   * alone, so `updated_at` keeps the time of the last real change. Returns whether it changed.
+   */
+  applyDeclared(input: PriceTableView): boolean {
+    const rows = validate(input)
+    const { store, clock } = this.deps
+    const changed = store.transaction(() => {
+      if (isSameTable(store.prices.all(), rows)) return false
+      write(store, rows, clock.now())
+      return true
+    })
+    this.reload()
+    return changed
+  }
+}
+
+function write(store: Store, rows: [string, number][], now: number): void {
+  store.prices.replace(
+    rows.map(([country, credits]) => ({ country, credits_per_segment: credits, updated_at: now })),
+  )
+}
+
+function isSameTable(stored: readonly PriceRow[], rows: readonly [string, number][]): boolean {
+  const byCountry = new Map(stored.map((r) => [r.country, r.credits_per_segment]))
+  return stored.length === rows.length && rows.every(([c, p]) => byCountry.get(c) === p)
 }
 
 function validate(input: PriceTableView): [string, number][] {

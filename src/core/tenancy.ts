@@ -5,7 +5,7 @@ import type { Store } from "../store/index.ts"
 import { AccountService } from "./accounts.ts"
 import { Authenticator, type Principal } from "./auth.ts"
 import { KeyService } from "./keys.ts"
-import { PriceTable } from "./prices.ts"
+import { PriceTable, type PriceTableView } from "./prices.ts"
 import { type RateLimitDecision, RateLimiter } from "./rate-limit.ts"
 import { createSendPolicy, type SendPolicy } from "./send-policy.ts"
 import { SenderService } from "./senders.ts"
@@ -20,7 +20,13 @@ export interface Tenancy {
   rateLimit(principal: Principal): RateLimitDecision | null
 }
 
-export function createTenancy(deps: { store: Store; clock: Clock; logger: Logger }): Tenancy {
+export function createTenancy(deps: {
+  store: Store
+  clock: Clock
+  logger: Logger
+  /** The config's [prices]: applied now, replacing the stored table. null: keep the stored one. */
+  prices?: PriceTableView | null
+}): Tenancy {
   const { store, clock } = deps
   const logger = deps.logger.child({ component: "tenancy" })
   const auth = new Authenticator(store.settings, {
@@ -34,6 +40,9 @@ export function createTenancy(deps: { store: Store; clock: Clock; logger: Logger
     },
   })
   const prices = new PriceTable({ store, clock })
+  if (deps.prices && prices.applyDeclared(deps.prices)) {
+    logger.info({ prices: prices.view() }, "price table replaced by [prices] from the config")
+  }
   const senders = new SenderService({ store, clock, logger })
   const limiter = new RateLimiter(clock)
   return {

@@ -80,7 +80,7 @@ export function moneyRoutes(deps: HttpDeps) {
         detail: {
           summary: "Replace the price table (operator)",
           description:
-            "Applies to messages accepted from now on; reserved credits keep the price they were accepted at.",
+            "Applies to messages accepted from now on; reserved credits keep the price they were accepted at. When the config has [prices], the next start restores that table.",
           tags: ["Money"],
         },
       },
