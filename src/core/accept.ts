@@ -6,6 +6,7 @@ import type { Clock } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
+import { rememberAnswer, replayOf } from "./idempotency.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { SendPolicy } from "./send-policy.ts"
@@ -143,19 +144,6 @@ function requestHash(req: SendRequest): string {
   return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
 }
 
-/** The stored answer for a repeated Idempotency-Key; 409 if the body differs; null if new. */
-function replayOf(store: Store, account: string, key: string, hash: string): AcceptResult | null {
-  const previous = store.idempotency.get(account, key)
-  if (!previous) return null
-  if (previous.request_hash !== hash) {
-    throw new AppError(
-      "idempotency_conflict",
-      `Idempotency-Key "${key}" was already used with a different request body`,
-    )
-  }
-  return { status: previous.status, body: JSON.parse(previous.response), replayed: true }
-}
-
 export interface AcceptDeps {
   store: Store
   clock: Clock
@@ -179,7 +167,12 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   // A retry gets its first answer even if what was checked then (sender approval, opt-outs,
   // credits) has changed since. Checked again inside the transaction for concurrent retries.
   if (req.idempotencyKey !== undefined) {
-    const replay = replayOf(deps.store, idempotencyAccount, req.idempotencyKey, hash)
+    const replay = replayOf<AcceptResult["body"]>(
+      deps.store,
+      idempotencyAccount,
+      req.idempotencyKey,
+      hash,
+    )
     if (replay) return replay
   }
   const recipients = Array.isArray(req.to) ? req.to : [req.to]
@@ -276,9 +269,14 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     status === "scheduled" ? `scheduled for ${new Date(scheduledAt!).toISOString()}` : "accepted"
 
   const result = await deps.store.batcher.run((): AcceptResult => {
-    const { messages, idempotency } = deps.store
+    const { messages } = deps.store
     if (req.idempotencyKey !== undefined) {
-      const replay = replayOf(deps.store, idempotencyAccount, req.idempotencyKey, hash)
+      const replay = replayOf<AcceptResult["body"]>(
+        deps.store,
+        idempotencyAccount,
+        req.idempotencyKey,
+        hash,
+      )
       if (replay) return replay
     }
     // In the transaction, so a STOP committed just before cannot be overtaken.
@@ -297,14 +295,17 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     // Reserves the batch's credits (402 rolls the batch back).
     if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)
     if (req.idempotencyKey !== undefined) {
-      idempotency.put({
-        account_id: idempotencyAccount,
-        key: req.idempotencyKey,
-        request_hash: hash,
-        status: 202,
-        response: JSON.stringify(body),
-        created_at: now,
-      })
+      rememberAnswer(
+        deps.store,
+        {
+          account: idempotencyAccount,
+          key: req.idempotencyKey,
+          requestHash: hash,
+          status: 202,
+          body,
+        },
+        now,
+      )
     }
     return { status: 202, body, replayed: false }
   })

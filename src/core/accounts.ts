@@ -2,6 +2,7 @@
  * Customer (and partner) accounts: provisioning (idempotent on `external_ref`), reading,
  * suspending, funding, balances and the ledger. docs/tenancy.md.
  */
+
 import { countryCallingCode, normalizePhone } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
@@ -12,6 +13,7 @@ import type { Store } from "../store/index.ts"
 import type { LedgerEntryRow, LedgerUnit } from "../store/ledger-repo.ts"
 import { type Authenticator, type Principal, ROOT_ACCOUNT } from "./auth.ts"
 import { DEFAULT_PAGE, decodeCursor, decodeSeqCursor, invalid, MAX_PAGE, page } from "./cursor.ts"
+import { rememberAnswer, replayOf } from "./idempotency.ts"
 import {
   type CreatedKeyView,
   DEFAULT_RATE_PER_HOUR,
@@ -129,6 +131,13 @@ function checkEmail(value: string): string {
   if (!EMAIL.test(value))
     throw invalid("/email", "not an email address", `email "${value}" is not an email address`)
   return value
+}
+
+/** The answer to POST /v1/customers/{id}/credits. */
+interface CreditsBody {
+  account_id: string
+  balance: BalanceView
+  entry: LedgerEntryView
 }
 
 export class AccountService {
@@ -339,11 +348,7 @@ export class AccountService {
     idOrRef: string,
     input: { amount: number; reason: string; unit?: LedgerUnit },
     idempotencyKey?: string,
-  ): Promise<{
-    status: number
-    body: { account_id: string; balance: BalanceView; entry: LedgerEntryView }
-    replayed: boolean
-  }> {
+  ): Promise<{ status: number; body: CreditsBody; replayed: boolean }> {
     requireLive(p, "move credits")
     requireScope(p, "connect.customers")
     if (!Number.isSafeInteger(input.amount) || input.amount === 0) {
@@ -373,16 +378,8 @@ export class AccountService {
       .digest("hex")
     const result = await store.batcher.run(() => {
       if (idempotencyKey !== undefined) {
-        const previous = store.idempotency.get(p.accountId, idempotencyKey)
-        if (previous) {
-          if (previous.request_hash !== hash) {
-            throw new AppError(
-              "idempotency_conflict",
-              `Idempotency-Key "${idempotencyKey}" was already used with a different request body`,
-            )
-          }
-          return { status: previous.status, body: JSON.parse(previous.response), replayed: true }
-        }
+        const replay = replayOf<CreditsBody>(store, p.accountId, idempotencyKey, hash)
+        if (replay) return replay
       }
       const now = clock.now()
       const entry = transfer(store.ledger, {
@@ -399,14 +396,8 @@ export class AccountService {
         entry: ledgerEntryView(entry),
       }
       if (idempotencyKey !== undefined) {
-        store.idempotency.put({
-          account_id: p.accountId,
-          key: idempotencyKey,
-          request_hash: hash,
-          status: 200,
-          response: JSON.stringify(body),
-          created_at: now,
-        })
+        const answer = { account: p.accountId, key: idempotencyKey, requestHash: hash }
+        rememberAnswer(store, { ...answer, status: 200, body }, now)
       }
       return { status: 200, body, replayed: false }
     })
