@@ -113,6 +113,11 @@ export function countryOfNumber(e164: string): string | undefined {
   return normalized.ok ? normalized.country : undefined
 }
 
+/** An ISO 3166-1 alpha-2 code that libphonenumber knows ("GH", any letter case). */
+export function isCountryCode(code: string): boolean {
+  return /^[A-Za-z]{2}$/.test(code) && isSupportedCountry(code.toUpperCase())
+}
+
 /** The calling code of an ISO 3166-1 alpha-2 country ("GH" → "233"), undefined if unknown. */
 export function countryCallingCode(country: string): string | undefined {
   const upper = country.toUpperCase()

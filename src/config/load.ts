@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { resolve } from "node:path"
 import type { TObject, TSchema } from "@sinclair/typebox"
-import { isSupportedCountry } from "libphonenumber-js/max"
+import { isCountryCode } from "../codec/phone.ts"
 import {
   applyEnvEntries,
   coerceEnvText,
@@ -144,15 +144,6 @@ export function loadConfig(options: LoadConfigOptions): Config {
 }
 
 /**
- * An ISO 3166-1 alpha-2 code that libphonenumber knows, in any letter case: the one check for
- * every `country` in the file (connectors, routes, prices) and the same list PUT /v1/prices and
- * number parsing use.
- */
-function isKnownCountry(code: string): boolean {
-  return isSupportedCountry(code.toUpperCase())
-}
-
-/**
  * [prices], or null when neither the file nor the environment has it (the stored table is then
  * kept). Country codes come back upper case; a country listed twice in different case is refused.
  */
@@ -167,7 +158,7 @@ function readPrices(reader: Reader, input: unknown, errors: string[]): PricesCon
   for (const [key, credits] of Object.entries(prices.countries)) {
     const code = key.toUpperCase()
     const first = seen.get(code)
-    if (!isKnownCountry(code)) errors.push(`prices.countries.${key}: unknown country code "${key}"`)
+    if (!isCountryCode(code)) errors.push(`prices.countries.${key}: unknown country code "${key}"`)
     else if (first !== undefined) {
       errors.push(
         `prices.countries.${key}: "${code}" is listed twice (also prices.countries.${first})`,
@@ -197,7 +188,7 @@ function checkConnectors(connectors: ConnectorConfig[], errors: string[]): Map<s
       (c.type === "smpp" || c.type === "modem") &&
       typeof c.country === "string" &&
       c.country !== "" &&
-      !isKnownCountry(c.country)
+      !isCountryCode(c.country)
     ) {
       errors.push(`connectors[${i}].country: unknown country code "${c.country}"`)
     }
@@ -226,7 +217,7 @@ function checkRoutes(
         errors.push(
           `routes[${i}]: set only one of prefix ("${r.prefix}") and country ("${r.country}")`,
         )
-      } else if (r.country !== "" && !isKnownCountry(r.country)) {
+      } else if (r.country !== "" && !isCountryCode(r.country)) {
         errors.push(`routes[${i}].country: unknown country code "${r.country}"`)
       } else {
         const key = `${r.country !== "" ? r.country.toUpperCase() : r.prefix}|${r.account}|${r.from}`

@@ -3,7 +3,7 @@
  * suspending, funding, balances and the ledger. docs/tenancy.md.
  */
 
-import { countryCallingCode, normalizePhone } from "../codec/phone.ts"
+import { isCountryCode, normalizePhone } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
@@ -106,7 +106,7 @@ const CURRENCY = /^[A-Z]{3}$/
 
 function checkCountry(value: string, path: string): string {
   const upper = value.toUpperCase()
-  if (!/^[A-Z]{2}$/.test(upper) || countryCallingCode(upper) === undefined) {
+  if (!isCountryCode(upper)) {
     throw invalid(
       path,
       "not an ISO 3166-1 alpha-2 country code",

@@ -3,7 +3,7 @@
  * (accept prices every recipient with one Map lookup) and reloaded when it is replaced: by
  * PUT /v1/prices, or at start by the operator's [prices] in the config (docs/tenancy.md#money).
  */
-import { countryCallingCode } from "../codec/phone.ts"
+import { isCountryCode } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
@@ -122,7 +122,7 @@ function validate(input: PriceTableView): [string, number][] {
   const rows: [string, number][] = [[DEFAULT_PRICE_KEY, input.default]]
   for (const [key, value] of Object.entries(input.countries)) {
     const country = key.toUpperCase()
-    if (!/^[A-Z]{2}$/.test(country) || countryCallingCode(country) === undefined) {
+    if (!isCountryCode(country)) {
       errors.push({ path: `/countries/${key}`, message: "not an ISO 3166-1 alpha-2 country code" })
       continue
     }

@@ -3,6 +3,7 @@
  * operator. Sending with a sender that is not approved for the account is refused; without a
  * sender, the account's approved default is used. The operator (root) may send with any sender.
  */
+import { isCountryCode } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
@@ -144,7 +145,7 @@ export class SenderService {
         : resolveCustomer(store, p, input.customer_id).id
     const value = checkValue(input.value)
     const country = input.country_code.toUpperCase()
-    if (!/^[A-Z]{2}$/.test(country))
+    if (!isCountryCode(country))
       throw invalid("/country_code", "not an ISO 3166-1 alpha-2 country code")
     const result = await store.batcher.run(() => {
       const now = clock.now()

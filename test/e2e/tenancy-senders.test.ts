@@ -198,6 +198,20 @@ describe("sender IDs", () => {
     expect(JSON.stringify(p)).toContain("/value")
   })
 
+  test.each(["ZZ", "G1", "GHA"])("refuses the country code %p", async (country_code) => {
+    const shop = await createCustomer(gw)
+    const p = await problem(
+      await gw.api("/v1/sender-ids", {
+        method: "POST",
+        key: shop.key,
+        json: { value: "ACME", country_code, purpose: "x" },
+      }),
+      422,
+      "validation_failed",
+    )
+    expect(JSON.stringify(p)).toContain("/country_code")
+  })
+
   test("a message `from` longer than 11 characters is refused before any approval check", async () => {
     const shop = await createCustomer(gw, { initial_sms_credits: 10 })
     await problem(
