@@ -199,7 +199,7 @@ export interface ConnectorEvents {
    * stored": keep it and try again later.
    */
   inbound(message: InboundMessage): Promise<void>
-  /** Durable multipart reassembly; without it a connector holds parts in memory. */
+  /** Durable multipart reassembly: required by the SMPP connector (modems keep parts on the SIM). */
   inboundPart?: InboundPartEvents["inboundPart"]
   expireInboundParts?: InboundPartEvents["expireInboundParts"]
 }

@@ -373,4 +373,15 @@ describe("multipart MO parts held in the store", () => {
       expect(store.moParts.held("carrier-b")).toBe(1)
     })
   })
+
+  test("storing a multipart message remembers each part's fingerprint and forgets expired ones", () => {
+    withStore((store) => {
+      store.transaction(() => store.moParts.remember("carrier-a", "long ago", "inb_old", 0))
+      const now = MO_REDELIVERY_WINDOW_MS + 1000
+      for (const sequence of [1, 2, 3]) hold(store, part(sequence), options, now)
+      expect(store.moParts.seen("carrier-a", "long ago", 0)).toBeNull()
+      const stored = listInbound(store, ROOT_ACCOUNT, {}).data[0]?.id
+      expect(store.moParts.seen("carrier-a", "fp-set-1-2", now)).toBe(stored!)
+    })
+  })
 })

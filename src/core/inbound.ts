@@ -139,8 +139,8 @@ export function storeInbound(
     conversation_id: conversation.id,
   })
   if (fingerprint !== null) {
-    const forget = now - MO_REDELIVERY_WINDOW_MS
-    store.moParts.remember(m.connectorId, fingerprint, row.id, now, forget)
+    store.moParts.remember(m.connectorId, fingerprint, row.id, now)
+    store.moParts.forgetFingerprints(now - MO_REDELIVERY_WINDOW_MS)
   }
   enqueueEvent(store, { accountId, type: "message.received", data: inboundView(row), at: now })
   const confirmationId = applyOptKeyword(
@@ -184,9 +184,10 @@ export function storeInboundPart(
   if (stored !== null)
     return { kind: "redelivered", heldParts: parts.held(connectorId), inboundId: stored }
 
-  const firstAt = parts.setFirstAt(connectorId, setKey) ?? part.receivedAt
+  const set = parts.heldSet(connectorId, setKey)
+  const firstAt = set.firstAt ?? part.receivedAt
   const fresh = parts.hold(partRow(part, firstAt))
-  if (parts.heldOfSet(connectorId, setKey) < part.total) {
+  if (set.received + (fresh ? 1 : 0) < part.total) {
     const evicted: DroppedMoSet[] = []
     let held = parts.held(connectorId)
     while (held > options.maxHeldParts) {
@@ -200,7 +201,8 @@ export function storeInboundPart(
 
   const rows = parts.parts(connectorId, setKey)
   const result = storeInbound(store, options.assemble(rows.map(inboundPartOf)), now, deps)
-  for (const row of rows) parts.remember(connectorId, row.fingerprint, result.row.id, now, since)
+  for (const row of rows) parts.remember(connectorId, row.fingerprint, result.row.id, now)
+  parts.forgetFingerprints(since)
   parts.deleteSet(connectorId, setKey)
   return { kind: "stored", heldParts: parts.held(connectorId), ...result }
 }

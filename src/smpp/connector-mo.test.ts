@@ -1,5 +1,6 @@
 // MO (inbound) messages over real TCP: the fake SMSC sends deliver_sm / data_sm, the connector
-// decodes, reassembles, stores through events.inbound and only then acknowledges.
+// decodes them, holds the parts of long ones in a real store (test-harness.ts: a temp SQLite file
+// behind core/inbound.ts, as the gateway wires it), and acknowledges only what is committed.
 import { afterEach, describe, expect, test } from "bun:test"
 import smpp from "smpp"
 import { type FakeSmsc, type MoSpec, startFakeSmsc } from "../../test/fakes/smsc.ts"
@@ -11,6 +12,8 @@ import type {
   InboundPartEvents,
   InboundPartResult,
 } from "../connectors/connector.ts"
+import { ROOT_ACCOUNT } from "../core/auth.ts"
+import { listInbound } from "../core/inbound.ts"
 import { silentLogger } from "../lib/logger.ts"
 import { createSmppConnector } from "./connector.ts"
 import type { SmppConnectorOptions } from "./options.ts"
@@ -23,11 +26,13 @@ afterEach(async () => {
 
 async function setup(
   overrides: Partial<SmppConnectorOptions> = {},
+  beforeStart: (harness: ConnectorHarness) => void = () => {},
 ): Promise<ConnectorHarness & { smsc: FakeSmsc }> {
   const smsc = await startFakeSmsc()
   cleanups.push(() => smsc.close())
   const harness = connectorFor(smppOptions(smsc.port, overrides))
   cleanups.push(() => harness.connector.stop())
+  beforeStart(harness)
   await harness.connector.start()
   await waitFor(() => harness.connector.health().sessions.bound === (overrides.sessions ?? 1), {
     what: "bind",
@@ -54,6 +59,11 @@ const mo = (spec: Partial<MoSpec> & { text: string }): MoSpec => ({
 })
 // 400 GSM characters: 3 parts of ≤ 153 septets behind an 8-bit reference UDH.
 const LONG = Array.from({ length: 40 }, (_, i) => `part${String(i).padStart(4, "0")} `).join("")
+
+/** Parts the harness's store holds for the connector, and the messages it stored. */
+const heldParts = (h: ConnectorHarness) => h.storage.moParts.held("carrier-a")
+const storedTexts = (h: ConnectorHarness) =>
+  listInbound(h.storage, ROOT_ACCOUNT, { limit: 100 }).data.map((m) => m.message)
 
 describe("SmppConnector MO", () => {
   test("stores a single GSM-7 MO and answers deliver_sm_resp 0 only once the store resolved", async () => {
@@ -122,13 +132,17 @@ describe("SmppConnector MO", () => {
     expect(await h.smsc.sendPdus([p1!, p2!])).toEqual([0, 0])
     expect(h.inbound).toHaveLength(0)
     expect(h.connector.stats().moHeldParts).toBe(2)
+    expect(heldParts(h)).toBe(2)
 
     const last = h.smsc.sendPdus([p3!])
     await waitFor(() => h.inbound.length === 1, { what: "set handed over" })
     expect(h.smsc.counters.moResps).toEqual({ 0: 2 })
+    expect(storedTexts(h)).toEqual([])
     held.resolve()
     expect(await last).toEqual([0])
     expect(h.connector.stats().moHeldParts).toBe(0)
+    expect(heldParts(h)).toBe(0)
+    expect(storedTexts(h)).toEqual([LONG])
   })
 
   test("keeps a set whose store failed and completes it when the SMSC redelivers the last part", async () => {
@@ -138,10 +152,46 @@ describe("SmppConnector MO", () => {
       throw new Error("database locked")
     }
     expect(await h.smsc.sendPdus([p1!, p2!])).toEqual([0, 0x64])
+    // Nothing of the completing part was written; the part before it stays committed.
+    expect(heldParts(h)).toBe(1)
+    expect(h.connector.stats()).toMatchObject({ inboundRejected: 1, moHeldParts: 1 })
     h.store = async () => {}
     expect(await h.smsc.sendPdus([p2!])).toEqual([0])
     expect(h.inbound.map((m) => m.text)).toEqual([LONG.slice(0, 200), LONG.slice(0, 200)])
     expect(h.connector.health().counters.inbound).toBe(1)
+    expect(storedTexts(h)).toEqual([LONG.slice(0, 200)])
+  })
+
+  test("keeps a redelivered part once, and stores nothing for a part of a message already stored", async () => {
+    const h = await setup()
+    const [p1, p2, p3] = h.smsc.moPdus(mo({ text: LONG }))
+    expect(await h.smsc.sendPdus([p1!, p1!])).toEqual([0, 0])
+    expect(h.connector.stats()).toMatchObject({ duplicates: 1, moHeldParts: 1 })
+    expect(heldParts(h)).toBe(1)
+
+    expect(await h.smsc.sendPdus([p2!, p3!])).toEqual([0, 0])
+    // The SMSC lost the deliver_sm_resp of the last part and sends it again.
+    expect(await h.smsc.sendPdus([p3!])).toEqual([0])
+    expect(h.inbound.map((m) => m.text)).toEqual([LONG])
+    expect(storedTexts(h)).toEqual([LONG])
+    expect(h.connector.stats()).toMatchObject({ duplicates: 2, inbound: 1, moHeldParts: 0 })
+    expect(heldParts(h)).toBe(0)
+  })
+
+  test("drops the oldest other sets beyond mo_reassembly_max_parts; a late part starts a new set", async () => {
+    const h = await setup({ mo_reassembly_max_parts: 2 })
+    const a = h.smsc.moPdus(mo({ text: LONG, reference: 1 }))
+    const b = h.smsc.moPdus(mo({ text: LONG.toUpperCase(), reference: 2 }))
+    expect(await h.smsc.sendPdus([a[0]!, a[1]!])).toEqual([0, 0])
+    expect(await h.smsc.sendPdus([b[0]!])).toEqual([0])
+    expect(h.connector.stats()).toMatchObject({ evictedSets: 1, evictedParts: 2, moHeldParts: 1 })
+    expect(heldParts(h)).toBe(1)
+
+    // A's last part comes after A was dropped: a set of its own, which B's next part evicts.
+    expect(await h.smsc.sendPdus([a[2]!, b[1]!, b[2]!])).toEqual([0, 0, 0])
+    expect(h.connector.stats()).toMatchObject({ evictedSets: 2, evictedParts: 3, moHeldParts: 0 })
+    expect(h.inbound.map((m) => m.text)).toEqual([LONG.toUpperCase()])
+    expect(storedTexts(h)).toEqual([LONG.toUpperCase()])
   })
 
   test.each([
@@ -233,9 +283,49 @@ describe("SmppConnector MO", () => {
     expect(await h.smsc.sendPdus([p1!])).toEqual([0])
     await waitFor(() => h.connector.stats().expiredSets === 1, { what: "expiry" })
     expect(h.connector.stats()).toMatchObject({ expiredParts: 1, moHeldParts: 0 })
+    expect(heldParts(h)).toBe(0)
     // The late part starts a new set of its own; nothing is handed over.
     expect(await h.smsc.sendPdus([p2!])).toEqual([0])
     expect(h.inbound).toHaveLength(0)
+    expect(heldParts(h)).toBe(1)
+  })
+
+  test("drops at its first sweep a set an earlier run left past its timeout", async () => {
+    const earlier = Date.now() - 60_000
+    const h = await setup({ mo_reassembly_timeout_s: 30 }, ({ storage }) => {
+      for (const sequence of [1, 2])
+        storage.transaction(() =>
+          storage.moParts.hold({
+            connector_id: "carrier-a",
+            set_key: "left by an earlier run",
+            sequence,
+            total: 3,
+            from_addr: FROM,
+            to_addr: "12345",
+            data_coding: 0,
+            encoding: "gsm7",
+            octets: Uint8Array.of(0x41),
+            external_id: null,
+            fingerprint: `earlier ${sequence}`,
+            first_at: earlier,
+            received_at: earlier,
+          }),
+        )
+    })
+    await waitFor(() => h.connector.stats().expiredSets === 1, { what: "first sweep" })
+    expect(h.connector.stats()).toMatchObject({ expiredParts: 2, moHeldParts: 0 })
+    expect(heldParts(h)).toBe(0)
+  })
+
+  test("cannot be built without the durable part events", () => {
+    const events: ConnectorEvents = { receipt: () => {}, inbound: async () => {} }
+    expect(() =>
+      createSmppConnector(smppOptions(2775), {
+        logger: silentLogger,
+        clock: { now: () => Date.now() },
+        events,
+      }),
+    ).toThrow('smpp connector "carrier-a" needs events.inboundPart and events.expireInboundParts')
   })
 
   test("sends no answer on a later connection when the MO's own connection closed first", async () => {
@@ -276,7 +366,7 @@ describe("SmppConnector MO", () => {
   })
 })
 
-describe("SmppConnector MO with durable parts (events.inboundPart)", () => {
+describe("SmppConnector MO against part events that answer as the test says", () => {
   /** Part events that record what they are given and answer as the test says. */
   type Expiry = Awaited<ReturnType<InboundPartEvents["expireInboundParts"]>>
   async function durable(

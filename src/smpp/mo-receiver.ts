@@ -15,9 +15,8 @@
  * - a PDU that cannot be an MO (see mo-pdu.ts): its error status, counted as malformed;
  * - anything while the connector stops: ESME_RX_T_APPN.
  *
- * Events without `inboundPart` (a test harness) get the old in-memory reassembly
- * (mo-reassembly.ts), where a part that does not complete its set is answered 0 while held in
- * memory only.
+ * No part is held in memory only: an SMPP connector cannot be built without the durable part
+ * events (durablePartsOf).
  */
 import type { DefaultEncoding } from "../codec/charset.ts"
 import type {
@@ -38,7 +37,7 @@ import {
   type MoPart,
   type MoPdu,
 } from "./mo-pdu.ts"
-import { type HeldSet, MoReassembler, moSetKey, type ReassemblyCounters } from "./mo-reassembly.ts"
+import { moSetKey } from "./mo-reassembly.ts"
 
 export interface MoReceiverOptions {
   connectorId: string
@@ -49,15 +48,23 @@ export interface MoReceiverOptions {
   reassemblyMaxParts: number
 }
 
-export interface MoCounters extends ReassemblyCounters {
+export interface MoCounters {
   /** MO PDUs received (every part, malformed ones included). */
   moParts: number
-  /** Whole MO messages stored (events.inbound resolved). */
+  /** Whole MO messages stored (events.inbound resolved, or a part completed its set). */
   inbound: number
-  /** events.inbound rejected: answered ESME_RX_T_APPN for the SMSC to redeliver. */
+  /** events.inbound or inboundPart rejected: answered ESME_RX_T_APPN for the SMSC to redeliver. */
   inboundRejected: number
   /** PDUs refused as malformed. */
   moMalformed: number
+  /** Parts of a set that were held already, or belong to a message already stored. */
+  duplicates: number
+  /** Incomplete sets (and their parts) dropped after the reassembly timeout. */
+  expiredSets: number
+  expiredParts: number
+  /** Incomplete sets (and their parts) dropped to stay within the reassembly bound. */
+  evictedSets: number
+  evictedParts: number
   /** Parts held now for reassembly. */
   moHeldParts: number
 }
@@ -66,11 +73,19 @@ export interface MoCounters extends ReassemblyCounters {
 const EXPIRY_RETRY_MS = 1000
 
 export class MoReceiver {
-  private readonly reassembler: MoReassembler
-  /** Durable part storage, when the events offer it; else the in-memory reassembler. */
-  private readonly parts: InboundPartEvents | null
+  private readonly parts: InboundPartEvents
   private readonly log: Logger
-  private readonly counts = { moParts: 0, inbound: 0, inboundRejected: 0, moMalformed: 0 }
+  private readonly counts: Omit<MoCounters, "moHeldParts"> = {
+    moParts: 0,
+    inbound: 0,
+    inboundRejected: 0,
+    moMalformed: 0,
+    duplicates: 0,
+    expiredSets: 0,
+    expiredParts: 0,
+    evictedSets: 0,
+    evictedParts: 0,
+  }
   private stopped = false
   /** Parts held in the store, as its last answer said. */
   private storedParts = 0
@@ -85,14 +100,7 @@ export class MoReceiver {
     logger: Logger,
   ) {
     this.log = logger
-    this.parts = durablePartsOf(deps.events)
-    this.reassembler = new MoReassembler(
-      options.reassemblyTimeoutMs,
-      options.reassemblyMaxParts,
-      (set, reason) => this.logDropped(set.received, set.total, reason),
-    )
-    if (this.parts === null)
-      this.log.warn("multipart mo parts are held in memory only: a restart loses incomplete sets")
+    this.parts = durablePartsOf(deps.events, options.connectorId)
   }
 
   get inbound(): number {
@@ -100,15 +108,11 @@ export class MoReceiver {
   }
 
   get heldParts(): number {
-    return this.parts === null ? this.reassembler.heldParts : this.storedParts
+    return this.storedParts
   }
 
   counters(): MoCounters {
-    return {
-      ...this.counts,
-      ...this.reassembler.counters,
-      moHeldParts: this.heldParts,
-    }
+    return { ...this.counts, moHeldParts: this.storedParts }
   }
 
   stop(): void {
@@ -117,20 +121,12 @@ export class MoReceiver {
 
   /** Drops incomplete sets whose time is up; called by the connector's sweep timer. */
   sweep(now: number): void {
-    if (this.parts === null) {
-      this.reassembler.expire(now)
-      return
-    }
     if (this.stopped || this.dueDuringExpiry !== null || now < this.nextExpiryAt) return
     this.dueDuringExpiry = Number.POSITIVE_INFINITY
     const timeout = this.options.reassemblyTimeoutMs
     this.parts.expireInboundParts(this.options.connectorId, now - timeout).then(
       (result) => {
-        for (const set of result.expired) {
-          this.reassembler.counters.expiredSets++
-          this.reassembler.counters.expiredParts += set.received
-          this.logDropped(set.received, set.total, "expired")
-        }
+        for (const set of result.expired) this.dropped(set.received, set.total, "expired")
         this.storedParts = result.heldParts
         const due =
           result.oldestFirstAt === null ? Number.POSITIVE_INFINITY : result.oldestFirstAt + timeout
@@ -159,27 +155,10 @@ export class MoReceiver {
       return decoded.status
     }
     const { part } = decoded
-    if (part.concat === null) return this.deliver([part], null, 0, part.fingerprint)
-    if (this.parts !== null) return this.storePart(this.parts, part, part.concat)
-    const offer = this.reassembler.offer(part, part.concat, this.deps.clock.now())
-    switch (offer.kind) {
-      case "held":
-        return ESME_ROK
-      case "busy":
-        return offer.delivering
-      case "complete": {
-        const delivering = this.deliver(offer.parts, offer.set, part.concat.sequence, null)
-        offer.set.delivering = delivering
-        return delivering
-      }
-    }
+    return part.concat === null ? this.deliver(part) : this.storePart(part, part.concat)
   }
 
-  private async storePart(
-    parts: InboundPartEvents,
-    part: MoPart,
-    concat: MoConcat,
-  ): Promise<number> {
+  private async storePart(part: MoPart, concat: MoConcat): Promise<number> {
     const now = this.deps.clock.now()
     const { connectorId, reassemblyTimeoutMs, reassemblyMaxParts } = this.options
     const record: InboundPart = {
@@ -198,7 +177,7 @@ export class MoReceiver {
     }
     let result: InboundPartResult
     try {
-      result = await parts.inboundPart(record, {
+      result = await this.parts.inboundPart(record, {
         assemble: (held) => assembleMo(held.map(moPartOf), connectorId, now),
         maxHeldParts: reassemblyMaxParts,
       })
@@ -213,12 +192,8 @@ export class MoReceiver {
     this.storedParts = result.heldParts
     switch (result.kind) {
       case "held": {
-        if (result.duplicate) this.reassembler.counters.duplicates++
-        for (const set of result.evicted) {
-          this.reassembler.counters.evictedSets++
-          this.reassembler.counters.evictedParts += set.received
-          this.logDropped(set.received, set.total, "evicted")
-        }
+        if (result.duplicate) this.counts.duplicates++
+        for (const set of result.evicted) this.dropped(set.received, set.total, "evicted")
         const due = result.firstAt + reassemblyTimeoutMs
         this.nextExpiryAt = Math.min(this.nextExpiryAt, due)
         if (this.dueDuringExpiry !== null)
@@ -226,7 +201,7 @@ export class MoReceiver {
         break
       }
       case "redelivered":
-        this.reassembler.counters.duplicates++
+        this.counts.duplicates++
         this.log.debug({ sequence: concat.sequence }, "mo part of a stored message redelivered")
         break
       case "stored":
@@ -237,22 +212,17 @@ export class MoReceiver {
     return ESME_ROK
   }
 
-  private async deliver(
-    parts: MoPart[],
-    set: HeldSet | null,
-    sequence: number,
-    fingerprint: string | null,
-  ): Promise<number> {
-    const assembled = assembleMo(parts, this.options.connectorId, this.deps.clock.now())
+  /** A single-part MO: 0 once events.inbound resolved. */
+  private async deliver(part: MoPart): Promise<number> {
+    const assembled = assembleMo([part], this.options.connectorId, this.deps.clock.now())
     const message: InboundMessage = {
       ...assembled,
-      fingerprint: assembled.externalId === null ? fingerprint : null,
+      fingerprint: assembled.externalId === null ? part.fingerprint : null,
     }
     try {
-      await store(this.deps.events, message)
+      await this.deps.events.inbound(message)
     } catch (error) {
       this.counts.inboundRejected++
-      if (set !== null) this.reassembler.failed(set, sequence)
       this.log.warn(
         { err: error, parts: message.parts, externalId: message.externalId },
         "mo not stored; answered ESME_RX_T_APPN for the SMSC to redeliver",
@@ -260,12 +230,18 @@ export class MoReceiver {
       return ESME_RX_T_APPN
     }
     this.counts.inbound++
-    if (set !== null) this.reassembler.delivered(set)
     this.log.debug({ parts: message.parts, encoding: message.encoding }, "mo stored")
     return ESME_ROK
   }
 
-  private logDropped(received: number, total: number, reason: "expired" | "evicted"): void {
+  private dropped(received: number, total: number, reason: "expired" | "evicted"): void {
+    if (reason === "expired") {
+      this.counts.expiredSets++
+      this.counts.expiredParts += received
+    } else {
+      this.counts.evictedSets++
+      this.counts.evictedParts += received
+    }
     this.log.warn(
       { received, total, reason },
       reason === "expired"
@@ -275,10 +251,18 @@ export class MoReceiver {
   }
 }
 
-/** The durable part events, when the gateway wired them (see InboundPartEvents). */
-function durablePartsOf(events: ConnectorEvents): InboundPartEvents | null {
+/**
+ * The durable part events (see InboundPartEvents). ConnectorEvents keeps them optional for the
+ * connectors that never see parts; an SMPP connector refuses to be built without them rather
+ * than answer 0 to parts it could lose.
+ */
+function durablePartsOf(events: ConnectorEvents, connectorId: string): InboundPartEvents {
   const { inboundPart, expireInboundParts } = events
-  if (inboundPart === undefined || expireInboundParts === undefined) return null
+  if (inboundPart === undefined || expireInboundParts === undefined)
+    throw new Error(
+      `smpp connector "${connectorId}" needs events.inboundPart and events.expireInboundParts: ` +
+        "multipart MO parts are committed before they are answered (docs/smpp.md#reassembly)",
+    )
   return { inboundPart, expireInboundParts }
 }
 
@@ -294,12 +278,4 @@ function moPartOf(p: InboundPart): MoPart {
     externalId: p.externalId,
     fingerprint: p.fingerprint,
   }
-}
-
-/**
- * events.inbound as a promise even when it throws synchronously: either way the outcome is seen
- * after `set.delivering` has been assigned.
- */
-async function store(events: ConnectorDeps["events"], message: InboundMessage): Promise<void> {
-  await events.inbound(message)
 }

@@ -1,11 +1,23 @@
 /**
- * Test-only: builds connectors against the fake SMSC (test/fakes/smsc.ts). Not imported by
- * production code.
+ * Test-only: builds connectors against the fake SMSC (test/fakes/smsc.ts), storing what they
+ * receive in a real store on a temp SQLite file through the gateway's own inbound functions
+ * (core/inbound.ts), as src/app.ts wires them. Not imported by production code.
  */
-import type { DeliveryReceipt, InboundMessage, OutboundMessage } from "../connectors/connector.ts"
+import { join } from "node:path"
+import { tempDir } from "../../test/support/temp-dir.ts"
+import type {
+  ConnectorHealth,
+  DeliveryReceipt,
+  InboundMessage,
+  InboundPartEvents,
+  OutboundMessage,
+  SubmitOutcome,
+} from "../connectors/connector.ts"
+import { inboundPartEvents, storeInbound } from "../core/inbound.ts"
 import type { Clock } from "../lib/clock.ts"
 import { createLogger, type LogLevel, silentLogger } from "../lib/logger.ts"
-import { createSmppConnector, type SmppConnector } from "./connector.ts"
+import { openStore, type Store } from "../store/index.ts"
+import { createSmppConnector, type SmppConnector, type SmppConnectorStats } from "./connector.ts"
 import type { SmppConnectorOptions } from "./options.ts"
 
 export function smppOptions(
@@ -58,15 +70,23 @@ export function outbound(
 }
 
 export interface ConnectorHarness {
+  /** Stopping it also closes `storage` and removes its folder. */
   connector: SmppConnector
   receipts: DeliveryReceipt[]
-  /** Every MO handed to events.inbound, whether the store then accepted it or not. */
+  /**
+   * Every MO message about to be stored, whether the store then accepted it or not: single MOs as
+   * events.inbound gets them, multipart ones as the part completing their set assembles them.
+   */
   inbound: InboundMessage[]
   /**
-   * What events.inbound does after recording the message; the default stores it at once.
-   * Replace it to hold the store open (a pending promise) or make it fail (a rejection).
+   * The gate a message passes before it is written (for a multipart MO, before the transaction
+   * of the part that completes its set); the default opens at once. Replace it to hold the
+   * store open (a pending promise) or make it fail (a rejection: nothing of that message, or of
+   * that part, is written, and the connector answers as it would to a failed commit).
    */
   store: (message: InboundMessage) => Promise<void>
+  /** The store on a temp file: held parts (`storage.moParts`) and stored messages. */
+  storage: Store
 }
 
 /** TEST_LOG_LEVEL=debug shows the connector's logs. */
@@ -77,22 +97,114 @@ export function connectorFor(
   const receipts: DeliveryReceipt[] = []
   const inbound: InboundMessage[] = []
   const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined
+  const logger = level ? createLogger(level) : silentLogger
+  const dir = tempDir("signalbox-smpp-")
+  const storage = openStore(join(dir.path, "signalbox.db"))
   const harness: ConnectorHarness = {
     connector: null as unknown as SmppConnector,
     receipts,
     inbound,
     store: async () => {},
+    storage,
   }
-  harness.connector = createSmppConnector(options, {
-    logger: level ? createLogger(level) : silentLogger,
+  const parts = gatedPartEvents(inboundPartEvents({ store: storage, clock, logger }), harness)
+  const connector = createSmppConnector(options, {
+    logger,
     clock,
     events: {
       receipt: (receipt) => receipts.push(receipt),
-      inbound: (message) => {
+      inbound: async (message) => {
         inbound.push(message)
-        return harness.store(message)
+        await harness.store(message)
+        await storage.batcher.run(() => storeInbound(storage, message, clock.now()))
       },
+      ...parts,
     },
   })
+  harness.connector = new ClosingConnector(connector, () => {
+    storage.close()
+    dir[Symbol.dispose]()
+  })
   return harness
+}
+
+/** Thrown from `assemble` to stop a part's transaction once it is known to complete its set. */
+class SetCompleted extends Error {
+  constructor(readonly assembled: InboundMessage) {
+    super("the part completes its set")
+  }
+}
+
+/**
+ * The durable part events with `harness.store` gating the part that completes a set: that part
+ * is first run up to the assembly of its message and rolled back there, so the test sees the
+ * message and its gate decides; then it runs for real. Parts that complete nothing are
+ * committed at once.
+ */
+function gatedPartEvents(real: InboundPartEvents, harness: ConnectorHarness): InboundPartEvents {
+  return {
+    async inboundPart(part, options) {
+      let assembled: InboundMessage
+      try {
+        return await real.inboundPart(part, {
+          ...options,
+          assemble: (held) => {
+            throw new SetCompleted(options.assemble(held))
+          },
+        })
+      } catch (error) {
+        if (!(error instanceof SetCompleted)) throw error
+        assembled = error.assembled
+      }
+      harness.inbound.push(assembled)
+      await harness.store(assembled)
+      return real.inboundPart(part, options)
+    },
+    expireInboundParts: (connectorId, before) => real.expireInboundParts(connectorId, before),
+  }
+}
+
+/** The connector as built, closing the harness's store once it has stopped. */
+class ClosingConnector implements SmppConnector {
+  private closed = false
+
+  constructor(
+    private readonly inner: SmppConnector,
+    private readonly close: () => void,
+  ) {}
+
+  get id(): string {
+    return this.inner.id
+  }
+
+  get type(): string {
+    return this.inner.type
+  }
+
+  start(): Promise<void> {
+    return this.inner.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.inner.stop()
+    if (this.closed) return
+    this.closed = true
+    this.close()
+  }
+
+  submit(message: OutboundMessage): Promise<SubmitOutcome> {
+    return this.inner.submit(message)
+  }
+
+  capacity(): number {
+    return this.inner.capacity()
+  }
+
+  health(): ConnectorHealth {
+    return this.inner.health()
+  }
+
+  stats(): SmppConnectorStats {
+    return this.inner.stats()
+  }
 }

@@ -31,7 +31,7 @@ export interface DroppedMoSet {
  */
 export class MoPartRepo {
   private readonly q: {
-    firstAt: Statement<{ first_at: number }, [string, string]>
+    setState: Statement<{ first_at: number | null; n: number }, [string, string]>
     insert: Statement<
       MoPartRow,
       [
@@ -50,7 +50,6 @@ export class MoPartRepo {
         number,
       ]
     >
-    countSet: Statement<{ n: number }, [string, string]>
     countHeld: Statement<{ n: number }, [string]>
     setParts: Statement<MoPartRow, [string, string]>
     deleteSet: Statement<{ total: number }, [string, string]>
@@ -59,22 +58,20 @@ export class MoPartRepo {
     oldest: Statement<{ first_at: number | null }, [string]>
     seen: Statement<{ inbound_id: string }, [string, string, number]>
     remember: Statement<null, [string, string, string, number]>
-    prune: Statement<null, [number]>
+    forget: Statement<null, [number]>
   }
 
   constructor(db: Database) {
     this.q = {
-      firstAt: db.query(
-        "SELECT first_at FROM mo_parts WHERE connector_id = ? AND set_key = ? LIMIT 1",
+      setState: db.query(
+        `SELECT min(first_at) AS first_at, count(*) AS n FROM mo_parts
+         WHERE connector_id = ? AND set_key = ?`,
       ),
       insert: db.query(
         `INSERT INTO mo_parts (connector_id, set_key, sequence, total, from_addr, to_addr,
            data_coding, encoding, octets, external_id, fingerprint, first_at, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT DO NOTHING RETURNING *`,
-      ),
-      countSet: db.query(
-        "SELECT count(*) AS n FROM mo_parts WHERE connector_id = ? AND set_key = ?",
       ),
       countHeld: db.query("SELECT count(*) AS n FROM mo_parts WHERE connector_id = ?"),
       setParts: db.query(
@@ -100,13 +97,14 @@ export class MoPartRepo {
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO UPDATE SET inbound_id = excluded.inbound_id, at = excluded.at`,
       ),
-      prune: db.query("DELETE FROM mo_fingerprints WHERE at < ?"),
+      forget: db.query("DELETE FROM mo_fingerprints WHERE at < ?"),
     }
   }
 
-  /** When the set's first part arrived, or null when none of it is held. */
-  setFirstAt(connectorId: string, setKey: string): number | null {
-    return this.q.firstAt.get(connectorId, setKey)?.first_at ?? null
+  /** When the set's first part arrived (null when none of it is held), and how many are held. */
+  heldSet(connectorId: string, setKey: string): { firstAt: number | null; received: number } {
+    const row = this.q.setState.get(connectorId, setKey)
+    return { firstAt: row?.first_at ?? null, received: row?.n ?? 0 }
   }
 
   /** Holds the part; false when that part of the set is already held (a redelivery). */
@@ -128,11 +126,6 @@ export class MoPartRepo {
         p.received_at,
       ) !== null
     )
-  }
-
-  /** Parts of the set held now. */
-  heldOfSet(connectorId: string, setKey: string): number {
-    return this.q.countSet.get(connectorId, setKey)?.n ?? 0
   }
 
   /** Parts held now for the connector, across its sets. */
@@ -161,7 +154,8 @@ export class MoPartRepo {
   /** Deletes the connector's sets whose first part arrived at or before `before`. */
   expire(connectorId: string, before: number): DroppedMoSet[] {
     const sets = new Map<string, DroppedMoSet>()
-    for (const row of this.q.expire.all(connectorId, before)) {
+    const rows = this.q.expire.all(connectorId, before)
+    for (const row of rows) {
       const set = sets.get(row.set_key)
       if (set) set.received++
       else sets.set(row.set_key, { setKey: row.set_key, received: 1, total: row.total })
@@ -179,15 +173,15 @@ export class MoPartRepo {
     return this.q.seen.get(connectorId, fingerprint, since)?.inbound_id ?? null
   }
 
-  /** Records a fingerprint for the inbound message `inboundId`, and forgets those before `forgetBefore`. */
-  remember(
-    connectorId: string,
-    fingerprint: string,
-    inboundId: string,
-    at: number,
-    forgetBefore: number,
-  ): void {
-    this.q.prune.run(forgetBefore)
+  /** Records a fingerprint for the inbound message `inboundId`. */
+  remember(connectorId: string, fingerprint: string, inboundId: string, at: number): void {
     this.q.remember.run(connectorId, fingerprint, inboundId, at)
   }
+
+  /** Forgets the fingerprints recorded before `before` (every connector's: one index seek). */
+  forgetFingerprints(before: number): void {
+    this.q.forget.run(before)
+  }
+
+  /** A count not yet read stays unread: held() counts the table, this write included. */
 }
