@@ -164,17 +164,14 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   // Sandbox requests have idempotency keys of their own.
   const idempotencyAccount = req.mode === "test" ? `${req.accountId}/test` : req.accountId
   const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
+  const replay = () =>
+    req.idempotencyKey === undefined
+      ? null
+      : replayOf<AcceptResult["body"]>(deps.store, idempotencyAccount, req.idempotencyKey, hash)
   // A retry gets its first answer even if what was checked then (sender approval, opt-outs,
-  // credits) has changed since. Checked again inside the transaction for concurrent retries.
-  if (req.idempotencyKey !== undefined) {
-    const replay = replayOf<AcceptResult["body"]>(
-      deps.store,
-      idempotencyAccount,
-      req.idempotencyKey,
-      hash,
-    )
-    if (replay) return replay
-  }
+  // credits, the clock) has changed since; asked again in the transaction for concurrent ones.
+  const early = replay()
+  if (early) return early
   const recipients = Array.isArray(req.to) ? req.to : [req.to]
   if (recipients.length === 0) {
     throw new AppError("validation_failed", "to must name at least one recipient", {
@@ -270,15 +267,8 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
 
   const result = await deps.store.batcher.run((): AcceptResult => {
     const { messages } = deps.store
-    if (req.idempotencyKey !== undefined) {
-      const replay = replayOf<AcceptResult["body"]>(
-        deps.store,
-        idempotencyAccount,
-        req.idempotencyKey,
-        hash,
-      )
-      if (replay) return replay
-    }
+    const replayed = replay()
+    if (replayed) return replayed
     // In the transaction, so a STOP committed just before cannot be overtaken.
     assertNotOptedOut(deps.store, req.accountId, numbers)
     for (const row of rows) {

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import type { InboundMessage, InboundPart, InboundPartOptions } from "../connectors/connector.ts"
 import { openStore, type Store } from "../store/index.ts"
+import type { NewMessage } from "../store/message-repo.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import {
   expireInboundParts,
@@ -24,6 +25,29 @@ function mo(over: Partial<InboundMessage> = {}): InboundMessage {
     sentAt: null,
     receivedAt: 1_700_000_000_000,
     externalId: null,
+    ...over,
+  }
+}
+
+/** A message already sent to +233241234567 (the sender of mo()), for ownership lookups. */
+function sentMessage(
+  over: Partial<NewMessage> & Pick<NewMessage, "id" | "account_id">,
+): NewMessage {
+  return {
+    batch_id: `bat_${over.id}`,
+    to_number: "+233241234567",
+    from_addr: null,
+    body: "Reply YES",
+    encoding: "gsm7",
+    segments: 1,
+    reference: 0,
+    priority: 5,
+    status: "sent",
+    scheduled_at: null,
+    not_before: 1,
+    created_at: 1,
+    expires_at: null,
+    callback_url: null,
     ...over,
   }
 }
@@ -69,24 +93,9 @@ describe("inbound messages", () => {
   test("belongs to the account that last messaged the sender, else to the root account", () => {
     withStore((store) => {
       store.transaction(() => {
-        store.messages.insertMessage({
-          id: "msg_1",
-          batch_id: "bat_1",
-          account_id: "acc_shop",
-          to_number: "+233241234567",
-          from_addr: "ACME",
-          body: "Reply YES",
-          encoding: "gsm7",
-          segments: 1,
-          reference: 0,
-          priority: 5,
-          status: "sent",
-          scheduled_at: null,
-          not_before: 1,
-          created_at: 1,
-          expires_at: null,
-          callback_url: null,
-        })
+        store.messages.insertMessage(
+          sentMessage({ id: "msg_1", account_id: "acc_shop", from_addr: "ACME" }),
+        )
       })
       const reply = store.transaction(() => storeInbound(store, mo({ to: null }), 2))
       const stranger = store.transaction(() =>
@@ -101,29 +110,13 @@ describe("inbound messages", () => {
   test("a sandbox message does not make its account the owner of the replies", () => {
     withStore((store) => {
       store.transaction(() => {
-        for (const [batch, account, id, mode] of [
-          ["bat_1", "acc_live", "msg_1", "live"],
-          ["bat_2", "acc_sandbox", "msg_2", "test"],
+        for (const [account, id, mode] of [
+          ["acc_live", "msg_1", "live"],
+          ["acc_sandbox", "msg_2", "test"],
         ] as const) {
-          store.messages.insertMessage({
-            id,
-            batch_id: batch,
-            account_id: account,
-            to_number: "+233241234567",
-            from_addr: "+233200000001",
-            body: "Reply YES",
-            encoding: "gsm7",
-            segments: 1,
-            reference: 0,
-            priority: 5,
-            status: "sent",
-            scheduled_at: null,
-            not_before: 1,
-            created_at: 1,
-            expires_at: null,
-            callback_url: null,
-            mode,
-          })
+          store.messages.insertMessage(
+            sentMessage({ id, account_id: account, from_addr: "+233200000001", mode }),
+          )
         }
       })
       const reply = store.transaction(() => storeInbound(store, mo(), 2))
@@ -161,24 +154,14 @@ describe("ownership by numbers and keywords, and threading", () => {
   test("the number's owner wins over the last sender; a keyword on it wins over the whole number", () => {
     withStore((store) => {
       store.transaction(() => {
-        store.messages.insertMessage({
-          id: "msg_1",
-          batch_id: "bat_1",
-          account_id: "acc_other",
-          to_number: "+233241234567",
-          from_addr: "+233200000001",
-          body: "hi",
-          encoding: "gsm7",
-          segments: 1,
-          reference: 0,
-          priority: 5,
-          status: "sent",
-          scheduled_at: null,
-          not_before: 1,
-          created_at: 1,
-          expires_at: null,
-          callback_url: null,
-        })
+        store.messages.insertMessage(
+          sentMessage({
+            id: "msg_1",
+            account_id: "acc_other",
+            from_addr: "+233200000001",
+            body: "hi",
+          }),
+        )
       })
       expect(
         store.transaction(() => storeInbound(store, mo({ text: "hello" }), 2)).row.account_id,
