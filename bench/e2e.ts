@@ -3,6 +3,12 @@
  * HTTP load. Prints one JSON line.
  *
  *   bun bench/e2e.ts [--messages 20000] [--clients 64] [--recipients 1] [--synchronous normal]
+ *     [--smsc lean|smpp] [--load raw|fetch]
+ *
+ * --smsc lean (default) is bench/lean-smsc.ts, raw SMPP frames; smpp is the test fake built on
+ * the `smpp` library (~4× the fixture CPU). --load raw (default) sends over bench/http-keepalive.ts,
+ * fetch over `fetch`. Both fixtures share the 2 cores with the gateway, so their cost shows in
+ * the gateway's rates; the *_cpu_ms_per_1k figures give each process's share.
  *
  * accepted_per_s   recipients committed (202) per second of the send phase
  * delivered_per_s  recipients `delivered` (receipt stored) per second, first send → last delivery
@@ -16,6 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
+import { keepAliveClient } from "./http-keepalive.ts"
 import {
   BENCH_HEADERS,
   cpuSeconds,
@@ -35,6 +42,8 @@ const { values } = parseArgs({
     synchronous: { type: "string", default: "normal" },
     sessions: { type: "string", default: "2" },
     window: { type: "string", default: "200" },
+    smsc: { type: "string", default: "lean" },
+    load: { type: "string", default: "raw" },
     keep: { type: "boolean", default: false },
   },
 })
@@ -45,7 +54,9 @@ const dir = mkdtempSync(join(tmpdir(), "signalbox-bench-"))
 const stampFile = join(dir, "submits.tsv")
 const dbPath = join(dir, "signalbox.db")
 
-const smsc = await spawnSmsc(["--receipts", "auto", "--stamps", stampFile])
+if (values.smsc !== "lean" && values.smsc !== "smpp") throw new Error("--smsc lean|smpp")
+if (values.load !== "raw" && values.load !== "fetch") throw new Error("--load raw|fetch")
+const smsc = await spawnSmsc(["--receipts", "auto", "--stamps", stampFile], values.smsc)
 const gateway = await spawnGateway(
   dir,
   `[[connectors]]
@@ -75,7 +86,22 @@ let failures = 0
 const headers = BENCH_HEADERS
 const started = performance.timeOrigin + performance.now()
 
+type Post = (body: string) => Promise<{ status: number }>
+
+async function connect(): Promise<Post> {
+  if (values.load === "fetch") {
+    return async (body) => {
+      const res = await fetch(`${url}/v1/messages`, { method: "POST", headers, body })
+      await res.arrayBuffer()
+      return res
+    }
+  }
+  const conn = await keepAliveClient(url, headers)
+  return (body) => conn.post("/v1/messages", body)
+}
+
 async function client() {
+  const post = await connect()
   for (;;) {
     const i = next++
     if (i >= requests) return
@@ -85,22 +111,15 @@ async function client() {
       to.push(`+4915${String(n).padStart(9, "0")}`)
     }
     const t0 = performance.now()
-    const res = await fetch(`${url}/v1/messages`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({
-        to: perRequest === 1 ? to[0] : to,
-        message: `Benchmark message ${i}`,
-      }),
-    })
+    const res = await post(
+      JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}` }),
+    )
     const t1 = performance.now()
     latencies[i] = t1 - t0
     if (res.status !== 202) {
       failures++
-      await res.text()
       continue
     }
-    await res.arrayBuffer()
     const at = performance.timeOrigin + t1
     for (const d of to) acceptedAt.set(d.slice(1), at)
   }
@@ -146,6 +165,8 @@ const result = {
   clients,
   recipients_per_request: perRequest,
   synchronous: values.synchronous,
+  smsc: values.smsc,
+  load: values.load,
   accepted,
   delivered,
   failed_requests: failures,

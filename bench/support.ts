@@ -51,12 +51,18 @@ export interface SmscProcess {
   stop(): Promise<void>
 }
 
-/** `bun test/fakes/smsc-main.ts` with these flags (see its header); `--port 0` unless given. */
-export async function spawnSmsc(args: string[]): Promise<SmscProcess> {
+/**
+ * `bun test/fakes/smsc-main.ts` with these flags (see its header); `--port 0` unless given.
+ * `lean` runs bench/lean-smsc.ts instead (happy path with receipts only; takes --stamps).
+ */
+export async function spawnSmsc(
+  args: string[],
+  kind: "smpp" | "lean" = "smpp",
+): Promise<SmscProcess> {
   const proc = Bun.spawn(
     [
       process.execPath,
-      join(ROOT, "test/fakes/smsc-main.ts"),
+      join(ROOT, kind === "lean" ? "bench/lean-smsc.ts" : "test/fakes/smsc-main.ts"),
       ...(args.includes("--port") ? [] : ["--port", "0"]),
       ...args,
     ],

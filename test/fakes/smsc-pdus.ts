@@ -134,7 +134,7 @@ export function receiptDeliverSm({ id, stat, err, tlvs, subject }: ReceiptFields
 }
 
 /** Appendix B date: YYMMDDhhmm. */
-function appendixBDate(date: Date): string {
+export function appendixBDate(date: Date): string {
   const two = (n: number) => String(n).padStart(2, "0")
   return (
     two(date.getUTCFullYear() % 100) +
