@@ -18,8 +18,13 @@ export class PduWriter {
 
   /** false when the socket can no longer be written (the PDU is dropped). */
   write(pdu: PDU): boolean {
+    return this.writeFrame(pdu.toBuffer())
+  }
+
+  /** An already encoded PDU (hot-frames.ts); false as for write(). */
+  writeFrame(frame: Buffer): boolean {
     if (!this.socket.writable) return false
-    this.chunks.push(pdu.toBuffer())
+    this.chunks.push(frame)
     if (!this.scheduled) {
       this.scheduled = true
       process.nextTick(this.flush)

@@ -17,9 +17,11 @@ import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import * as command from "./command-ids.ts"
 import { commandStatusName, ESME_RINVCMDID, ESME_RX_T_APPN } from "./command-status.ts"
+import { deliverRespFrame, submitSmFrame } from "./hot-frames.ts"
 import { InFlight } from "./in-flight.ts"
 import type { SmppConnectorOptions, SmppTimings } from "./options.ts"
 import { PduWriter } from "./pdu-writer.ts"
+import type { SubmitSmFields } from "./submit-pdu.ts"
 
 export type SessionState = "closed" | "connecting" | "binding" | "bound" | "unbinding"
 
@@ -121,16 +123,14 @@ export class SmppSession<J extends SubmitJob> {
   }
 
   /** Sends submit_sm; false if the socket is gone (the job was not sent). */
-  submit(job: J, fields: object): boolean {
+  submit(job: J, fields: SubmitSmFields): boolean {
     const lib = this.lib
     if (lib === null || this.state !== "bound") return false
-    const pdu = new smpp.PDU("submit_sm", fields as Record<string, unknown>)
     const sequence = this.nextSequence()
-    pdu.sequence_number = sequence
     job.sequence = sequence
     job.deadline = this.clock.now() + this.timings.responseTimeoutMs
     this.window.add(sequence, job)
-    if (this.write(pdu)) return true
+    if (this.writer?.writeFrame(submitSmFrame(fields, sequence))) return true
     this.window.take(sequence)
     this.drop("socket not writable")
     return false
@@ -293,7 +293,7 @@ export class SmppSession<J extends SubmitJob> {
   private answer(lib: LibSession, pdu: PDU, status: number): void {
     if (
       this.lib !== lib ||
-      !this.write(pdu.response(status === 0 ? undefined : { command_status: status }))
+      !this.writer?.writeFrame(deliverRespFrame(pdu.command_id, status, pdu.sequence_number))
     ) {
       this.counters.answersDropped++
       this.logger.debug(

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test"
+import { outboundMessage } from "../../test/support/outbound-message.ts"
 import type { OutboundMessage } from "../connectors/connector.ts"
 import {
   buildSubmitSm,
@@ -10,19 +11,7 @@ import {
 const AUTO = { source_ton: -1, source_npi: -1 }
 const OPTIONS: SubmitOptions = { ...AUTO, default_encoding: "gsm7", registered_delivery: true }
 
-function message(overrides: Partial<OutboundMessage> = {}): OutboundMessage {
-  return {
-    id: "msg_1",
-    to: "+4915112345678",
-    from: "Shop",
-    encoding: "gsm7",
-    partCount: 1,
-    parts: [{ index: 0, text: "Hello" }],
-    reference: 9,
-    requestReceipt: true,
-    ...overrides,
-  }
-}
+const message = outboundMessage
 
 function build(m: OutboundMessage, options: SubmitOptions = OPTIONS, partIndex = 0) {
   const result = buildSubmitSm(
