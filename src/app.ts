@@ -96,7 +96,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
   const onReceipt = (receipt: DeliveryReceipt) => {
-    metrics.receipts.inc({ connector: receipt.connectorId, state: receipt.state })
+    metrics.receiptsAs(receipt.connectorId, receipt.state).inc()
     // A fast SMSC sends the receipt in the same TCP read as the submit_sm_resp. setImmediate lets
     // the resp's outcome be queued for commit first, so the receipt finds its part instead of
     // being parked (and every sent part then looking for parked receipts).
@@ -211,10 +211,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       )
       metrics.acceptLatency.observe((performance.now() - started) / 1000)
       if (!result.replayed)
-        metrics.accepted.inc(
-          { status: result.body.messages[0]?.status ?? "queued" },
-          result.body.messages.length,
-        )
+        metrics
+          .acceptedAs(result.body.messages[0]?.status ?? "queued")
+          .inc(result.body.messages.length)
       return result
     },
     getMessage: (p, id) => getMessage(store, p.accountId, id, p.mode),

@@ -22,6 +22,11 @@ export class GatewayMetrics {
   readonly submitLatency: Histogram<"connector">
   readonly submitted: Counter<"connector" | "result">
   readonly receipts: Counter<"connector" | "state">
+  /** Children per label set, for the per-message paths (see labelled()). */
+  readonly acceptedAs: (status: string) => Counter.Internal
+  readonly submittedAs: (connector: string, result: string) => Counter.Internal
+  readonly submitLatencyOf: (connector: string) => Histogram.Internal<"connector">
+  readonly receiptsAs: (connector: string, state: string) => Counter.Internal
 
   constructor(sources: MetricsSources) {
     const registers = [this.registry]
@@ -57,6 +62,11 @@ export class GatewayMetrics {
       labelNames: ["connector", "state"],
       registers,
     })
+
+    this.acceptedAs = labelled((status) => this.accepted.labels(status))
+    this.submittedAs = labelled((connector, result) => this.submitted.labels(connector, result))
+    this.submitLatencyOf = labelled((connector) => this.submitLatency.labels(connector))
+    this.receiptsAs = labelled((connector, state) => this.receipts.labels(connector, state))
 
     const perConnector = (name: string, help: string, read: (c: Connector) => number) =>
       new Gauge({
@@ -144,5 +154,23 @@ export class GatewayMetrics {
 
   get contentType(): string {
     return this.registry.contentType
+  }
+}
+
+/**
+ * prom-client hashes the label object on every inc() and observe() (~3 % of the gateway's CPU
+ * at 4,000 messages/s); the per-message paths keep each label set's child instead. Label
+ * values are connector ids and fixed words, so the map stays small.
+ */
+function labelled<C>(make: (...values: string[]) => C): (...values: string[]) => C {
+  const children = new Map<string, C>()
+  return (...values) => {
+    const key = values.length === 1 ? values[0]! : values.join("\u0000")
+    let child = children.get(key)
+    if (child === undefined) {
+      child = make(...values)
+      children.set(key, child)
+    }
+    return child
   }
 }

@@ -305,11 +305,10 @@ export class Outbox {
               ? `all ${row.segments} parts accepted by ${connector.id}`
               : `accepted by ${connector.id}, carrier id ${first?.carrier_id_raw ?? "?"}`,
           )
-          this.deps.metrics?.submitted.inc({ connector: connector.id, result: "sent" })
-          this.deps.metrics?.submitLatency.observe(
-            { connector: connector.id },
-            Math.max(0, now - row.created_at) / 1000,
-          )
+          this.deps.metrics?.submittedAs(connector.id, "sent").inc()
+          this.deps.metrics
+            ?.submitLatencyOf(connector.id)
+            .observe(Math.max(0, now - row.created_at) / 1000)
           this.deps.notifier?.notify(subject(row), "message.sent", now)
           settleCharge(store.ledger, row.id, now, row.account_id)
           // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
@@ -358,8 +357,7 @@ export class Outbox {
       status: EndStatus = "failed",
     ) => {
       const end = { status, at: now, connectorId: connector.id, errorCode, errorDetail, event }
-      if (endMessage(store, row, end, notifier))
-        metrics?.submitted.inc({ connector: connector.id, result: "failed" })
+      if (endMessage(store, row, end, notifier)) metrics?.submittedAs(connector.id, "failed").inc()
     }
     if (error.temporary && this.optedOut(row)) {
       // The recipient opted out while this attempt was in flight: no retry.
@@ -389,7 +387,7 @@ export class Outbox {
           now,
           `${what}; retry in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${max_attempts})`,
         )
-        metrics?.submitted.inc({ connector: connector.id, result: "retry" })
+        metrics?.submittedAs(connector.id, "retry").inc()
         return
       }
       const detail = `gave up after ${attempts} attempts; last error ${what}`

@@ -95,7 +95,7 @@ function applyToPart(
   notifier?: MessageNotifier,
 ): void {
   const repo = store.messages
-  const message = repo.get(part.message_id)
+  const message = repo.receiptSubject(part.message_id)
   if (!message) return
   const multipart = message.segments > 1
   const partLabel = `part ${part.part_index + 1}/${message.segments}`

@@ -17,6 +17,11 @@ export const FINAL_STATUSES: readonly MessageStatus[] = [
   "canceled",
 ]
 
+export type ReceiptSubject = Pick<
+  MessageRow,
+  "id" | "account_id" | "callback_url" | "status" | "segments"
+>
+
 export interface MessageRow {
   seq: number
   id: string
@@ -127,6 +132,7 @@ export class MessageRepo {
     insertMessage: Statement
     insertEvent: Statement
     byId: Statement<MessageRow, [string]>
+    receiptSubject: Statement<ReceiptSubject, [string]>
     events: Statement<EventRow, [string]>
     parts: Statement<PartRow, [string]>
     nextAccount: Statement<Lane, [number, string]>
@@ -179,6 +185,9 @@ export class MessageRepo {
         "INSERT INTO message_events (message_id, seq, status, part, at, detail) VALUES (?, ?, ?, ?, ?, ?)",
       ),
       byId: db.query("SELECT * FROM messages WHERE id = ?"),
+      receiptSubject: db.query(
+        "SELECT id, account_id, callback_url, status, segments FROM messages WHERE id = ?",
+      ),
       events: db.query("SELECT * FROM message_events WHERE message_id = ? ORDER BY seq"),
       parts: db.query("SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_index"),
       // Lanes are listed by skip-scanning the ready index: one seek per lane, not per row, so a
@@ -334,6 +343,11 @@ export class MessageRepo {
 
   get(id: string): MessageRow | null {
     return this.q.byId.get(id)
+  }
+
+  /** The columns a receipt needs (not the body): one per message delivered. */
+  receiptSubject(id: string): ReceiptSubject | null {
+    return this.q.receiptSubject.get(id)
   }
 
   events(id: string): EventRow[] {
