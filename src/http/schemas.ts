@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { t } from "elysia"
 
 export const STATUSES = [
@@ -34,11 +35,11 @@ export const SendBody = t.Object(
       t.String({ description: "ISO 8601 date-time with time zone; sent then" }),
     ),
     priority: t.Optional(
-      t.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" }),
+      Type.Integer({ minimum: 0, maximum: 10, description: "0 lowest … 10 highest; default 5" }),
     ),
     idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 255 })),
     validity: t.Optional(
-      t.Union([t.Integer({ minimum: 1 }), t.String({ minLength: 1, maxLength: 40 })], {
+      t.Union([Type.Integer({ minimum: 1 }), t.String({ minLength: 1, maxLength: 40 })], {
         description:
           "Seconds from the send time (or from scheduled_at), or an ISO 8601 time: not sent by then → expired. At most 7 days.",
         examples: [600],
@@ -75,12 +76,12 @@ export const SendResponse = t.Object({
       id: t.String(),
       to: t.String(),
       status: t.Union([t.Literal("queued"), t.Literal("scheduled")]),
-      segments: t.Integer(),
+      segments: Type.Integer(),
       encoding: Encoding,
     }),
   ),
   credits: t.Optional(
-    t.Integer({
+    Type.Integer({
       description:
         "SMS credits the batch costs (segments × the price of each recipient's country): reserved now, charged when sent, released if a message ends before it is sent. Sandbox keys: the price; nothing is charged.",
     }),
@@ -96,12 +97,12 @@ export const MessageView = t.Object({
   from: Nullable(t.String()),
   message: t.String(),
   status: t.String(),
-  priority: t.Integer(),
-  segments: t.Integer(),
+  priority: Type.Integer(),
+  segments: Type.Integer(),
   encoding: t.String(),
   connector: Nullable(t.String()),
   carrier_message_id: Nullable(t.String()),
-  attempts: t.Integer(),
+  attempts: Type.Integer(),
   error: Nullable(t.Object({ code: t.String(), detail: Nullable(t.String()) })),
   scheduled_at: Nullable(t.String()),
   created_at: t.String(),
@@ -117,7 +118,7 @@ export const MessageDetail = t.Composite([
   t.Object({
     parts: t.Array(
       t.Object({
-        index: t.Integer(),
+        index: Type.Integer(),
         connector: t.String(),
         carrier_message_id: Nullable(t.String()),
         status: t.String(),
@@ -131,7 +132,7 @@ export const MessageDetail = t.Composite([
         status: t.String(),
         at: t.String(),
         detail: Nullable(t.String()),
-        part: t.Optional(t.Integer()),
+        part: t.Optional(Type.Integer()),
       }),
     ),
   }),
@@ -154,7 +155,7 @@ export const Problem = t.Object(
   {
     type: t.String(),
     title: t.String(),
-    status: t.Integer(),
+    status: Type.Integer(),
     code: t.String(),
     detail: t.String(),
     instance: t.Optional(t.String()),

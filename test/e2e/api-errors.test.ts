@@ -115,6 +115,23 @@ describe("POST /v1/messages", () => {
     expect((await problem(res)).code).toBe("validation_failed")
   })
 
+  // Elysia's own t.Integer also takes a numeric string; the API takes JSON numbers only.
+  for (const [field, value] of [
+    ["priority", "5"],
+    ["validity", "3600"],
+  ] as const) {
+    test(`answers 422 for ${field} as a string of digits (${JSON.stringify(value)})`, async () => {
+      const res = await gw.api("/v1/messages", {
+        method: "POST",
+        json: { to: "+233201234567", message: "x", [field]: value },
+      })
+      expect(res.status).toBe(422)
+      const p = await problem(res)
+      expect(p.code).toBe("validation_failed")
+      expect(p.detail).toContain(field)
+    })
+  }
+
   test("answers 422 for more than 1,000 recipients", async () => {
     const to = Array.from({ length: 1001 }, () => "+233201234567")
     const res = await gw.api("/v1/messages", { method: "POST", json: { to, message: "x" } })

@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
@@ -32,7 +33,7 @@ const ConversationMessage = t.Object({
   to: Nullable(t.String()),
   message: t.String(),
   encoding: t.String(),
-  parts: t.Integer({ description: "Parts it arrived in, or segments sent" }),
+  parts: Type.Integer({ description: "Parts it arrived in, or segments sent" }),
   connector: Nullable(t.String()),
   status: Nullable(t.String({ description: "Outbound only" })),
   error_code: Nullable(t.String()),
@@ -58,7 +59,7 @@ const ReplyResponse = t.Object({
   from: Nullable(t.String()),
   connector: t.String(),
   status: t.Union([t.Literal("queued"), t.Literal("scheduled")]),
-  segments: t.Integer(),
+  segments: Type.Integer(),
   encoding: t.Union([t.Literal("gsm7"), t.Literal("ucs2")]),
 })
 

@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
@@ -66,14 +67,14 @@ const CreateBody = t.Object(
     ),
     label: t.Optional(t.String({ maxLength: 100 })),
     initial_sms_credits: t.Optional(
-      t.Integer({
+      Type.Integer({
         minimum: 0,
         maximum: MAX_AMOUNT,
         description: "Funded by the caller: a partner pays from its own credits",
       }),
     ),
     initial_wallet_balance: t.Optional(
-      t.Integer({
+      Type.Integer({
         minimum: 0,
         maximum: MAX_AMOUNT,
         description: "Minor units of the currency (cents)",
@@ -121,7 +122,9 @@ const PATCH_FIELDS = ["status", "full_name", "phone", "email", "label"] as const
 
 const CreditsBody = t.Object(
   {
-    amount: t.Integer({ description: "Positive tops up, negative takes back (never below zero)" }),
+    amount: Type.Integer({
+      description: "Positive tops up, negative takes back (never below zero)",
+    }),
     reason: t.String({ minLength: 1, maxLength: 200 }),
     unit: t.Optional(
       t.Union([t.Literal("credits"), t.Literal("wallet")], {

@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
@@ -12,7 +13,7 @@ export const InboundView = t.Object({
   to: Nullable(t.String({ description: "Our number it was sent to, when the connector knows it" })),
   message: t.String(),
   encoding: t.String(),
-  parts: t.Integer(),
+  parts: Type.Integer(),
   connector: t.String(),
   sent_at: Nullable(
     t.String({ description: "Service-centre timestamp, when the network gave one" }),

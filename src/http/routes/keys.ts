@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import { SCOPES } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
@@ -24,8 +25,8 @@ const CreateBody = t.Object(
     rate_limit: t.Optional(
       t.Object(
         {
-          per_second: t.Optional(Nullable(t.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
-          per_hour: t.Optional(Nullable(t.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
+          per_second: t.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
+          per_hour: t.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1_000_000_000 }))),
         },
         {
           additionalProperties: false,

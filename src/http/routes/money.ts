@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import { requireLive, requireOperator, requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
@@ -7,11 +8,11 @@ import { Problem } from "../schemas.ts"
 import { BalanceView, LedgerEntryView, Nullable } from "./tenancy-schemas.ts"
 
 const PriceTable = t.Object({
-  default: t.Integer({
+  default: Type.Integer({
     minimum: 0,
     description: "Credits per segment for every country not listed",
   }),
-  countries: t.Record(t.String(), t.Integer({ minimum: 0 }), {
+  countries: t.Record(t.String(), Type.Integer({ minimum: 0 }), {
     description: "ISO 3166-1 alpha-2 → credits per segment",
     examples: [{ GH: 2, NG: 3 }],
   }),

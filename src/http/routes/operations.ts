@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import { requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
@@ -12,16 +13,16 @@ const ConnectorView = t.Object({
   type: t.String(),
   state: t.String({ description: "bound | connecting | down | throttled | saturated | stopped" }),
   usable: t.Boolean({ description: "Whether the router may hand it messages now" }),
-  sessions: t.Object({ configured: t.Integer(), bound: t.Integer() }),
-  window: t.Object({ size: t.Integer(), used: t.Integer() }),
+  sessions: t.Object({ configured: Type.Integer(), bound: Type.Integer() }),
+  window: t.Object({ size: Type.Integer(), used: Type.Integer() }),
   tps: t.Number(),
-  queue_depth: t.Integer({ description: "Messages handed to it and not yet settled" }),
+  queue_depth: Type.Integer({ description: "Messages handed to it and not yet settled" }),
   counters: t.Object({
-    sent: t.Integer(),
-    failed: t.Integer(),
-    throttled: t.Integer(),
-    receipts: t.Integer(),
-    inbound: t.Integer(),
+    sent: Type.Integer(),
+    failed: Type.Integer(),
+    throttled: Type.Integer(),
+    receipts: Type.Integer(),
+    inbound: Type.Integer(),
   }),
   last_error: Nullable(t.String()),
   details: t.Record(t.String(), t.Union([t.String(), t.Number(), t.Boolean(), t.Null()])),
@@ -38,7 +39,7 @@ const RouteView = t.Object({
   connectors: t.Array(
     t.Object({
       id: t.String(),
-      weight: Nullable(t.Integer()),
+      weight: Nullable(Type.Integer()),
       state: t.String(),
       usable: t.Boolean(),
     }),

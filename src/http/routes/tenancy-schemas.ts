@@ -1,4 +1,5 @@
 /** TypeBox shapes shared by the tenancy routes (customers, keys, money, sender IDs). */
+import { Type } from "@sinclair/typebox"
 import { type TSchema, t } from "elysia"
 
 export const Nullable = <T extends TSchema>(s: T, options: { description?: string } = {}) =>
@@ -10,10 +11,10 @@ export const PageQuery = t.Object({
 })
 
 export const BalanceView = t.Object({
-  sms_credits: t.Integer({ description: "Available SMS credits" }),
-  wallet_balance: t.Integer({ description: "Wallet, in minor units of the currency (cents)" }),
+  sms_credits: Type.Integer({ description: "Available SMS credits" }),
+  wallet_balance: Type.Integer({ description: "Wallet, in minor units of the currency (cents)" }),
   currency: t.String(),
-  reserved: t.Integer({ description: "Credits held for accepted messages not yet sent" }),
+  reserved: Type.Integer({ description: "Credits held for accepted messages not yet sent" }),
   metered: t.Boolean({ description: "false: the account is not charged (the operator)" }),
 })
 
@@ -22,10 +23,10 @@ export const LedgerEntryView = t.Object({
   account_id: t.String(),
   kind: t.String({ description: "topup | deduct | reserve | capture | release | adjust" }),
   unit: t.Union([t.Literal("credits"), t.Literal("wallet")]),
-  amount: t.Integer({ description: "Signed change of the available balance of `unit`" }),
-  reserved_change: t.Integer({ description: "Signed change of `reserved`" }),
-  balance_after: t.Integer(),
-  reserved_after: t.Integer(),
+  amount: Type.Integer({ description: "Signed change of the available balance of `unit`" }),
+  reserved_change: Type.Integer({ description: "Signed change of `reserved`" }),
+  balance_after: Type.Integer(),
+  reserved_after: Type.Integer(),
   message_id: Nullable(t.String()),
   batch_id: Nullable(t.String()),
   counterparty_id: Nullable(t.String({ description: "The other account of a transfer" })),
@@ -34,8 +35,8 @@ export const LedgerEntryView = t.Object({
 })
 
 export const RateLimit = t.Object({
-  per_second: Nullable(t.Integer({ minimum: 1 })),
-  per_hour: Nullable(t.Integer({ minimum: 1 })),
+  per_second: Nullable(Type.Integer({ minimum: 1 })),
+  per_hour: Nullable(Type.Integer({ minimum: 1 })),
 })
 
 export const KeyView = t.Object({

@@ -1,3 +1,4 @@
+import { Type } from "@sinclair/typebox"
 import { Elysia, t } from "elysia"
 import type { Principal } from "../../core/auth.ts"
 import { requireLive, requireScope } from "../../core/scopes.ts"
@@ -56,7 +57,7 @@ const EndpointView = t.Object({
   secret: t.String({
     description: "Signing secret (whsec_…): in full only in the create answer, masked afterwards",
   }),
-  consecutive_failures: t.Integer({ description: "Failed attempts since the last 2xx" }),
+  consecutive_failures: Type.Integer({ description: "Failed attempts since the last 2xx" }),
   failing_since: Nullable(t.String()),
   suspended_reason: Nullable(t.String()),
   created_at: t.String(),
@@ -70,9 +71,9 @@ const DeliveryView = t.Object({
   status: t.String({
     description: "pending | delivering | succeeded | failed | paused | abandoned",
   }),
-  attempt_count: t.Integer(),
+  attempt_count: Type.Integer(),
   next_attempt_at: Nullable(t.String()),
-  last_status_code: Nullable(t.Integer()),
+  last_status_code: Nullable(Type.Integer()),
   last_error: Nullable(t.String()),
   created_at: t.String(),
   updated_at: t.String(),
@@ -80,8 +81,8 @@ const DeliveryView = t.Object({
   attempts: t.Array(
     t.Object({
       at: t.String(),
-      status_code: Nullable(t.Integer()),
-      duration_ms: Nullable(t.Integer()),
+      status_code: Nullable(Type.Integer()),
+      duration_ms: Nullable(Type.Integer()),
       error: Nullable(t.String()),
     }),
   ),
