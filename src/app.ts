@@ -96,7 +96,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
   const onReceipt = (receipt: DeliveryReceipt) => {
-    metrics.receiptsAs(receipt.connectorId, receipt.state).inc()
+    metrics.receipts.labels(receipt.connectorId, receipt.state).inc()
     // A fast SMSC sends the receipt in the same TCP read as the submit_sm_resp. setImmediate lets
     // the resp's outcome be queued for commit first, so the receipt finds its part instead of
     // being parked (and every sent part then looking for parked receipts).
@@ -209,10 +209,10 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
         { store, clock, notifier, onQueued: () => outbox.wake(), policy: tenancy.policy },
         request,
       )
-      metrics.acceptLatency.observe((performance.now() - started) / 1000)
+      metrics.acceptLatency.labels().observe((performance.now() - started) / 1000)
       if (!result.replayed)
-        metrics
-          .acceptedAs(result.body.messages[0]?.status ?? "queued")
+        metrics.accepted
+          .labels(result.body.messages[0]?.status ?? "queued")
           .inc(result.body.messages.length)
       return result
     },

@@ -305,9 +305,9 @@ export class Outbox {
               ? `all ${row.segments} parts accepted by ${connector.id}`
               : `accepted by ${connector.id}, carrier id ${first?.carrier_id_raw ?? "?"}`,
           )
-          this.deps.metrics?.submittedAs(connector.id, "sent").inc()
-          this.deps.metrics
-            ?.submitLatencyOf(connector.id)
+          this.deps.metrics?.submitted.labels(connector.id, "sent").inc()
+          this.deps.metrics?.submitLatency
+            .labels(connector.id)
             .observe(Math.max(0, now - row.created_at) / 1000)
           this.deps.notifier?.notify(subject(row), "message.sent", now)
           settleCharge(store.ledger, row.id, now, row.account_id)
@@ -357,7 +357,8 @@ export class Outbox {
       status: EndStatus = "failed",
     ) => {
       const end = { status, at: now, connectorId: connector.id, errorCode, errorDetail, event }
-      if (endMessage(store, row, end, notifier)) metrics?.submittedAs(connector.id, "failed").inc()
+      if (endMessage(store, row, end, notifier))
+        metrics?.submitted.labels(connector.id, "failed").inc()
     }
     if (error.temporary && this.optedOut(row)) {
       // The recipient opted out while this attempt was in flight: no retry.
@@ -387,7 +388,7 @@ export class Outbox {
           now,
           `${what}; retry in ${(wait / 1000).toFixed(1)} s (attempt ${attempts + 1} of ${max_attempts})`,
         )
-        metrics?.submittedAs(connector.id, "retry").inc()
+        metrics?.submitted.labels(connector.id, "retry").inc()
         return
       }
       const detail = `gave up after ${attempts} attempts; last error ${what}`
