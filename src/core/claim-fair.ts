@@ -3,22 +3,22 @@
  * equal share per account, so one account's bulk backlog cannot starve another's traffic.
  * Synchronous: runs inside the dispatcher's claim transaction (core/outbox.ts).
  */
-import type { Lane, MessageRow, Store } from "../store/index.ts"
+import type { Lane, ClaimedRow, Store } from "../store/index.ts"
 
 /**
  * Takes up to `want` due messages: highest priority first; within a priority, an equal share per
  * account (a share left unused by one account goes to the others), so one account's bulk backlog
  * cannot starve another's traffic (docs/routing.md#priority-and-fairness). Accounts are interleaved in the result.
  */
-export function claimFair(repo: Store["messages"], now: number, want: number): MessageRow[] {
-  const out: MessageRow[] = []
+export function claimFair(repo: Store["messages"], now: number, want: number): ClaimedRow[] {
+  const out: ClaimedRow[] = []
   const lanes = repo.lanes()
   let i = 0
   while (i < lanes.length && out.length < want) {
     const priority = lanes[i]!.priority
     let active: Lane[] = []
     while (i < lanes.length && lanes[i]!.priority === priority) active.push(lanes[i++]!)
-    const taken: MessageRow[][] = []
+    const taken: ClaimedRow[][] = []
     while (active.length > 0 && out.length + count(taken) < want) {
       const remaining = want - out.length - count(taken)
       const share = Math.max(1, Math.ceil(remaining / active.length))
@@ -38,13 +38,13 @@ export function claimFair(repo: Store["messages"], now: number, want: number): M
   return out
 }
 
-function count(groups: MessageRow[][]): number {
+function count(groups: ClaimedRow[][]): number {
   let n = 0
   for (const g of groups) n += g.length
   return n
 }
 
-function interleave(groups: MessageRow[][], out: MessageRow[]): void {
+function interleave(groups: ClaimedRow[][], out: ClaimedRow[]): void {
   for (let k = 0; ; k++) {
     let any = false
     for (const g of groups) {

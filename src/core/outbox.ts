@@ -9,7 +9,7 @@ import type {
 import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { MessageRow, Store } from "../store/index.ts"
+import type { ClaimedRow, Store } from "../store/index.ts"
 import { claimFair } from "./claim-fair.ts"
 import { settleCharge } from "./ledger.ts"
 import { type EndStatus, endMessage } from "./message-end.ts"
@@ -147,7 +147,7 @@ export class Outbox {
     const repo = store.messages
     const rows = claimFair(repo, now, want)
     const hasRoom = (id: string) => (budget.get(id) ?? 0) > 0
-    const assigned: { row: MessageRow; connector: Connector; sentParts: Set<number> }[] = []
+    const assigned: { row: ClaimedRow; connector: Connector; sentParts: Set<number> }[] = []
     let deferred = 0
     for (const row of rows) {
       if (row.expires_at !== null && row.expires_at <= now) {
@@ -217,7 +217,7 @@ export class Outbox {
     return { assigned, claimed: rows.length, deferred }
   }
 
-  private submit(row: MessageRow, connector: Connector, sentParts: Set<number>): void {
+  private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {
     const outbound = toOutbound(row, sentParts)
     const task = connector
       .submit(outbound)
@@ -236,7 +236,7 @@ export class Outbox {
   }
 
   private async record(
-    row: MessageRow,
+    row: ClaimedRow,
     connector: Connector,
     outcome: SubmitOutcome,
   ): Promise<void> {
@@ -326,7 +326,7 @@ export class Outbox {
    * Opted out after it was accepted. (The STOP confirmation is created with the opt-out, not
    * after it; anything accepted later was refused at accept.)
    */
-  private optedOut(row: MessageRow): boolean {
+  private optedOut(row: ClaimedRow): boolean {
     const optOuts = this.deps.store.optOuts
     if (!optOuts.any(row.account_id)) return false
     const optOut = optOuts.get(row.account_id, row.to_number)
@@ -334,7 +334,7 @@ export class Outbox {
   }
 
   private recordFailure(
-    row: MessageRow,
+    row: ClaimedRow,
     connector: Connector,
     failure: { index: number; error: ConnectorError },
     now: number,
@@ -403,13 +403,13 @@ export class Outbox {
   }
 }
 
-function subject(row: MessageRow) {
+function subject(row: ClaimedRow) {
   return { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }
 }
 
 /** Rebuilds the parts from the stored text (the split is deterministic) minus those already sent. */
 export function toOutbound(
-  row: MessageRow,
+  row: ClaimedRow,
   sentParts: ReadonlySet<number> = new Set(),
 ): OutboundMessage {
   const segmented = segmentText(row.body)

@@ -22,7 +22,14 @@ import { WebhookRepo } from "./webhook-repo.ts"
 
 export type { ConversationRow } from "./conversation-repo.ts"
 export type { InboundRow } from "./inbound-repo.ts"
-export type { EventRow, Lane, MessageRow, MessageStatus, PartRow } from "./message-repo.ts"
+export type {
+  ClaimedRow,
+  EventRow,
+  Lane,
+  MessageRow,
+  MessageStatus,
+  PartRow,
+} from "./message-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
 export type { DroppedMoSet, MoPartRow } from "./mo-part-repo.ts"
 export type { NumberRow } from "./number-repo.ts"

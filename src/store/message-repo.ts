@@ -22,6 +22,29 @@ export type ReceiptSubject = Pick<
   "id" | "account_id" | "callback_url" | "status" | "segments"
 >
 
+/** The columns dispatch uses: what a claim returns (not the whole row: ~1 µs a message less). */
+export const CLAIMED_COLUMNS = [
+  "seq",
+  "id",
+  "account_id",
+  "to_number",
+  "from_addr",
+  "body",
+  "encoding",
+  "segments",
+  "reference",
+  "priority",
+  "attempts",
+  "connector_id",
+  "error_code",
+  "created_at",
+  "expires_at",
+  "callback_url",
+  "mode",
+  "pinned_connector_id",
+] as const
+export type ClaimedRow = Pick<MessageRow, (typeof CLAIMED_COLUMNS)[number]>
+
 export interface MessageRow {
   seq: number
   id: string
@@ -138,7 +161,7 @@ export class MessageRepo {
     nextAccount: Statement<Lane, [number, string]>
     nextPriority: Statement<Lane, [number]>
     firstLane: Statement<Lane, []>
-    claimLane: Statement<MessageRow, [number, number, string, number, number]>
+    claimLane: Statement<ClaimedRow, [number, number, string, number, number]>
     expireDue: Statement<
       { id: string; account_id: string; callback_url: string | null },
       [number, number]
@@ -214,7 +237,7 @@ export class MessageRepo {
                        WHERE status = 'queued' AND priority = ?2 AND account_id = ?3
                          AND not_before <= ?4
                        ORDER BY seq LIMIT ?5)
-         RETURNING *`,
+         RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
       ),
       expireDue: db.query(
         `UPDATE messages SET status = 'expired', updated_at = ?1, final_at = ?1,
@@ -372,7 +395,7 @@ export class MessageRepo {
   }
 
   /** Marks up to `limit` due queued messages of one lane `sending` (attempts+1), oldest first. */
-  claimLane(lane: Lane, now: number, limit: number): MessageRow[] {
+  claimLane(lane: Lane, now: number, limit: number): ClaimedRow[] {
     return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit)
   }
 
