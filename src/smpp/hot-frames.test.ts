@@ -3,7 +3,7 @@ import smpp from "smpp"
 import { outboundMessage } from "../../test/support/outbound-message.ts"
 import type { OutboundMessage } from "../connectors/connector.ts"
 import { DATA_SM, DELIVER_SM } from "./command-ids.ts"
-import { deliverRespFrame, submitSmFrame } from "./hot-frames.ts"
+import { deliverRespFrame, readSubmitResp, submitSmFrame } from "./hot-frames.ts"
 import {
   buildSubmitSm,
   destinationAddress,
@@ -108,5 +108,34 @@ describe("deliverRespFrame", () => {
 
   test("refuses a command it has no fast form for", () => {
     expect(() => deliverRespFrame(0x15, 0, 1)).toThrow("no fast response")
+  })
+})
+
+describe("readSubmitResp", () => {
+  for (const [name, status, messageId] of [
+    ["a hex id", 0, "1a2b3c"],
+    ["a long decimal id", 0, "123456789012345678901234567890"],
+    ["an error with an empty id", 0x58, ""],
+  ] as const) {
+    test(`${name}: what the library decodes`, () => {
+      const pdu = new smpp.PDU("submit_sm_resp", { message_id: messageId, command_status: status })
+      pdu.sequence_number = 4242
+      const bytes = pdu.toBuffer()
+      const lib = new smpp.PDU(bytes)
+      expect(readSubmitResp(bytes)).toEqual({
+        status: lib.command_status,
+        sequence: lib.sequence_number,
+        messageId: (lib.message_id as string | undefined) ?? "",
+      })
+    })
+  }
+
+  test("an error answer without a body has an empty id", () => {
+    const header = Buffer.alloc(16)
+    header.writeUInt32BE(16, 0)
+    header.writeUInt32BE(0x80000004, 4)
+    header.writeUInt32BE(0x14, 8)
+    header.writeUInt32BE(9, 12)
+    expect(readSubmitResp(header)).toEqual({ status: 0x14, sequence: 9, messageId: "" })
   })
 })

@@ -17,7 +17,8 @@ import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import * as command from "./command-ids.ts"
 import { commandStatusName, ESME_RINVCMDID, ESME_RX_T_APPN } from "./command-status.ts"
-import { deliverRespFrame, submitSmFrame } from "./hot-frames.ts"
+import { FrameReader } from "./frame-reader.ts"
+import { deliverRespFrame, readSubmitResp, submitSmFrame } from "./hot-frames.ts"
 import { InFlight } from "./in-flight.ts"
 import type { SmppConnectorOptions, SmppTimings } from "./options.ts"
 import { PduWriter } from "./pdu-writer.ts"
@@ -190,9 +191,12 @@ export class SmppSession<J extends SubmitJob> {
     const lib = smpp.connect({ host, port, tls, servername: tls ? host : undefined })
     this.lib = lib
     this.writer = new PduWriter(lib.socket)
+    // Frames are read here (frame-reader.ts), not by the library's stream reader.
+    lib.socket.removeAllListeners("readable")
+    const reader = new FrameReader(smpp.PDU.maxLength)
     // Handlers check `this.lib === lib` so a late event of a previous connection is ignored.
     lib.on(tls ? "secureConnect" : "connect", () => this.lib === lib && this.onConnected(lib))
-    lib.on("pdu", (pdu: PDU) => this.lib === lib && this.onPdu(lib, pdu))
+    lib.socket.on("data", (chunk: Buffer) => this.lib === lib && this.onData(lib, reader, chunk))
     lib.on("error", (error: Error) => this.onError(lib, error))
     lib.on("close", () => this.lib === lib && this.onClose())
   }
@@ -212,22 +216,47 @@ export class SmppSession<J extends SubmitJob> {
     })
   }
 
-  // The library calls this from its socket 'readable' handler: a throw here would escape into
-  // the event loop and also leave its reader stuck, so this is a boundary.
-  private onPdu(lib: LibSession, pdu: PDU): void {
+  /**
+   * Bytes from the socket: each whole PDU is handled in order. A frame that cannot be framed or
+   * decoded (command_length out of range, a TLV past the end) makes the connection unusable, as
+   * with the library's reader: onError closes it and the session rebinds.
+   */
+  private onData(lib: LibSession, reader: FrameReader, chunk: Buffer): void {
     try {
-      this.dispatch(lib, pdu)
+      reader.push(chunk, (frame) => {
+        this.onFrame(lib, frame)
+        return this.lib === lib
+      })
+    } catch (error) {
+      this.onError(lib, error as Error)
+    }
+  }
+
+  private onFrame(lib: LibSession, frame: Buffer): void {
+    if (frame.readUInt32BE(4) === command.SUBMIT_SM_RESP) {
+      const resp = readSubmitResp(frame)
+      this.handle("submit_sm_resp", () =>
+        this.onSubmitResp(resp.sequence, resp.status, resp.messageId),
+      )
+      return
+    }
+    const pdu = new smpp.PDU(frame) // throws on a malformed body: see onData
+    this.handle(pdu.command, () => this.dispatch(lib, pdu))
+  }
+
+  // A throw while handling one well-formed PDU is that PDU's fault, not the connection's: it is
+  // logged and counted, and the next PDU is handled.
+  private handle(commandName: string, fn: () => void): void {
+    try {
+      fn()
     } catch (error) {
       this.counters.malformedPdus++
-      this.logger.error({ err: error, command: pdu.command }, "smpp pdu handling failed")
+      this.logger.error({ err: error, command: commandName }, "smpp pdu handling failed")
     }
   }
 
   private dispatch(lib: LibSession, pdu: PDU): void {
     switch (pdu.command_id) {
-      case command.SUBMIT_SM_RESP:
-        this.onSubmitResp(pdu.sequence_number, pdu.command_status, pdu.message_id)
-        return
       case command.DELIVER_SM:
       case command.DATA_SM:
         this.onDeliver(lib, pdu)
@@ -303,7 +332,7 @@ export class SmppSession<J extends SubmitJob> {
     }
   }
 
-  private onSubmitResp(sequence: number, status: number, messageId: unknown): void {
+  private onSubmitResp(sequence: number, status: number, messageId: string): void {
     const job = this.window.take(sequence)
     if (job === undefined) {
       // Answered after its deadline: the part was already failed with `timeout`.
@@ -311,7 +340,7 @@ export class SmppSession<J extends SubmitJob> {
       this.logger.debug({ sequence, status }, "late submit_sm_resp ignored")
       return
     }
-    this.listener.submitAnswered(this, job, status, typeof messageId === "string" ? messageId : "")
+    this.listener.submitAnswered(this, job, status, messageId)
   }
 
   private onBindResp(lib: LibSession, pdu: PDU): void {
