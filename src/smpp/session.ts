@@ -400,11 +400,11 @@ export class SmppSession<J extends SubmitJob> {
   }
 
   private onError(lib: LibSession, error: Error): void {
-    // Socket errors, and frames the library cannot parse: after a parse error its reader stops
-    // for good (it returns with its busy flag set), so the connection is unrecoverable.
+    // Socket errors, and frames that cannot be framed or decoded (onData): past one, the next
+    // PDU boundary is unknown, so the connection is unrecoverable.
     if (this.lib === lib) {
       this.lastError = error.message
-      // The library throws Error("PDU length was too large …") or a Buffer RangeError.
+      // FrameError("PDU length was too large/small …"), or the library's Buffer RangeError.
       const malformed = error instanceof RangeError || error.message.startsWith("PDU length")
       if (malformed) this.counters.malformedPdus++
       this.logger.warn({ err: error, state: this.state, malformed }, "smpp connection error")
