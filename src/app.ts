@@ -45,6 +45,7 @@ import { createLogger, type Logger } from "./lib/logger.ts"
 import { createModemConnector } from "./modem/modem-connector.ts"
 import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
 import { createSmppConnector } from "./smpp/connector.ts"
+import { startCheckpointer } from "./store/checkpointer.ts"
 import { openStore, type Store } from "./store/index.ts"
 
 export const VERSION: string = pkg.version
@@ -90,6 +91,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const logger = options.logger ?? createLogger(config.log.level)
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
+  // WAL checkpoints on a worker thread (store/checkpointer.ts); none for an in-memory database.
+  const checkpointer =
+    config.storage.path === ":memory:" ? null : startCheckpointer(store.path, logger)
   const notifier = new MessageNotifier(store)
   const tenancy = createTenancy({ store, clock, logger, prices: config.prices })
   const auth = tenancy.auth
@@ -288,6 +292,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       await Promise.allSettled([...connectors.values(), sandbox].map((c) => c.stop()))
       await draining
       await webhooksStopping
+      await checkpointer?.stop()
       store.close()
       logger.info("signalbox stopped")
     },

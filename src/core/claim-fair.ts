@@ -3,7 +3,7 @@
  * equal share per account, so one account's bulk backlog cannot starve another's traffic.
  * Synchronous: runs inside the dispatcher's claim transaction (core/outbox.ts).
  */
-import type { Lane, ClaimedRow, Store } from "../store/index.ts"
+import type { ClaimedRow, Lane, Store } from "../store/index.ts"
 
 /**
  * Takes up to `want` due messages: highest priority first; within a priority, an equal share per
