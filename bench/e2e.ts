@@ -3,12 +3,14 @@
  * HTTP load. Prints one JSON line.
  *
  *   bun bench/e2e.ts [--messages 20000] [--clients 64] [--recipients 1] [--synchronous normal]
- *     [--smsc lean|smpp] [--load raw|fetch]
+ *     [--smsc lean|smpp] [--load raw|fetch] [--warmup 2000]
  *
  * --smsc lean (default) is bench/lean-smsc.ts, raw SMPP frames; smpp is the test fake built on
  * the `smpp` library (~4× the fixture CPU). --load raw (default) sends over bench/http-keepalive.ts,
  * fetch over `fetch`. Both fixtures share the 2 cores with the gateway, so their cost shows in
  * the gateway's rates; the *_cpu_ms_per_1k figures give each process's share.
+ * --warmup N first sends N messages (to other numbers) and waits for their delivery, unmeasured:
+ * a fresh process answers its first ~300 ms of requests from cold code; --warmup 0 measures that.
  *
  * accepted_per_s   recipients committed (202) per second of the send phase
  * delivered_per_s  recipients `delivered` (receipt stored) per second, first send → last delivery
@@ -44,12 +46,14 @@ const { values } = parseArgs({
     window: { type: "string", default: "200" },
     smsc: { type: "string", default: "lean" },
     load: { type: "string", default: "raw" },
+    warmup: { type: "string", default: "2000" },
     keep: { type: "boolean", default: false },
   },
 })
 const total = Number(values.messages)
 const clients = Number(values.clients)
 const perRequest = Number(values.recipients)
+const warmup = Number(values.warmup)
 const dir = mkdtempSync(join(tmpdir(), "signalbox-bench-"))
 const stampFile = join(dir, "submits.tsv")
 const dbPath = join(dir, "signalbox.db")
@@ -74,17 +78,11 @@ tps = 100000
 )
 const url = gateway.url
 const rss = rssSampler(() => gateway.proc.pid)
-const cpuAtStart = cpuSeconds(gateway.proc.pid)
-const smscCpuAtStart = cpuSeconds(smsc.proc.pid)
-const loadCpuAtStart = process.cpuUsage()
-
-const requests = Math.ceil(total / perRequest)
-const latencies = new Float64Array(requests)
-const acceptedAt = new Map<string, number>() // destination digits → epoch ms of the 202
-let next = 0
-let failures = 0
 const headers = BENCH_HEADERS
-const started = performance.timeOrigin + performance.now()
+const db = new Database(dbPath, { readonly: true })
+const countDelivered = db.query<{ n: number }, []>(
+  "SELECT count(*) AS n FROM messages WHERE status = 'delivered'",
+)
 
 type Post = (body: string) => Promise<{ status: number }>
 
@@ -100,48 +98,70 @@ async function connect(): Promise<Post> {
   return (body) => conn.post("/v1/messages", body)
 }
 
-async function client() {
-  const post = await connect()
-  for (;;) {
-    const i = next++
-    if (i >= requests) return
-    const to: string[] = []
-    for (let r = 0; r < perRequest && i * perRequest + r < total; r++) {
-      const n = i * perRequest + r
-      to.push(`+4915${String(n).padStart(9, "0")}`)
+/** Sends `count` recipients to numbers under `prefix`, one client per connection. */
+async function send(posts: Post[], count: number, prefix: string) {
+  const requests = Math.ceil(count / perRequest)
+  const latencies = new Float64Array(requests)
+  const acceptedAt = new Map<string, number>() // destination digits → epoch ms of the 202
+  let next = 0
+  let failures = 0
+  const client = async (post: Post) => {
+    for (;;) {
+      const i = next++
+      if (i >= requests) return
+      const to: string[] = []
+      for (let r = 0; r < perRequest && i * perRequest + r < count; r++) {
+        to.push(`${prefix}${String(i * perRequest + r).padStart(9, "0")}`)
+      }
+      const t0 = performance.now()
+      const res = await post(
+        JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}` }),
+      )
+      const t1 = performance.now()
+      latencies[i] = t1 - t0
+      if (res.status !== 202) {
+        failures++
+        continue
+      }
+      const at = performance.timeOrigin + t1
+      for (const d of to) acceptedAt.set(d.slice(1), at)
     }
-    const t0 = performance.now()
-    const res = await post(
-      JSON.stringify({ to: perRequest === 1 ? to[0] : to, message: `Benchmark message ${i}` }),
-    )
-    const t1 = performance.now()
-    latencies[i] = t1 - t0
-    if (res.status !== 202) {
-      failures++
-      continue
-    }
-    const at = performance.timeOrigin + t1
-    for (const d of to) acceptedAt.set(d.slice(1), at)
   }
+  await Promise.all(posts.map(client))
+  return { latencies, acceptedAt, failures }
 }
-await Promise.all(Array.from({ length: clients }, client))
+
+/** Waits until `n` messages in all are delivered (5 minutes at most); the count reached. */
+async function deliveredReaches(n: number): Promise<number> {
+  let delivered = 0
+  const deadline = Date.now() + 300_000
+  while (Date.now() < deadline) {
+    delivered = countDelivered.get()!.n
+    if (delivered >= n) break
+    await Bun.sleep(100)
+  }
+  return delivered
+}
+
+const posts = await Promise.all(Array.from({ length: clients }, connect))
+if (warmup > 0) {
+  // Not measured: JIT compilation and the first claims of a fresh process (docs/performance.md).
+  const w = await send(posts, warmup, "+4916")
+  await deliveredReaches(w.acceptedAt.size)
+  log(`warm-up: ${w.acceptedAt.size} sent and delivered`)
+}
+const warmedUp = countDelivered.get()!.n
+const cpuAtStart = cpuSeconds(gateway.proc.pid)
+const smscCpuAtStart = cpuSeconds(smsc.proc.pid)
+const loadCpuAtStart = process.cpuUsage()
+const started = performance.timeOrigin + performance.now()
+const { latencies, acceptedAt, failures } = await send(posts, total, "+4915")
 const sendEnded = performance.timeOrigin + performance.now()
 const accepted = acceptedAt.size
 log(
   `accepted ${accepted} in ${((sendEnded - started) / 1000).toFixed(2)} s (${failures} failed requests)`,
 )
-
-const db = new Database(dbPath, { readonly: true })
-const countDelivered = db.query<{ n: number }, []>(
-  "SELECT count(*) AS n FROM messages WHERE status = 'delivered'",
-)
-let delivered = 0
-const deadline = Date.now() + 300_000
-while (Date.now() < deadline) {
-  delivered = countDelivered.get()!.n
-  if (delivered >= accepted) break
-  await Bun.sleep(100)
-}
+const delivered = (await deliveredReaches(warmedUp + accepted)) - warmedUp
 const deliveredEnded = performance.timeOrigin + performance.now()
 db.close()
 rss.stop()
@@ -167,6 +187,7 @@ const result = {
   synchronous: values.synchronous,
   smsc: values.smsc,
   load: values.load,
+  warmup,
   accepted,
   delivered,
   failed_requests: failures,
