@@ -22,13 +22,20 @@ export type IdPrefix =
 let lastMs = 0
 let lastRandom = new Uint8Array(10)
 
+// The time part of the last id: a bulk request makes 1,000 ids in the same millisecond.
+let encodedMs = -1
+let encodedTime = ""
+
 function encodeTime(ms: number): string {
+  if (ms === encodedMs) return encodedTime
   let out = ""
   let t = ms
   for (let i = 0; i < 10; i++) {
     out = ALPHABET[t % 32] + out
     t = Math.floor(t / 32)
   }
+  encodedMs = ms
+  encodedTime = out
   return out
 }
 
