@@ -91,9 +91,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const logger = options.logger ?? createLogger(config.log.level)
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
-  // WAL checkpoints on a worker thread (store/checkpointer.ts); none for an in-memory database.
-  const checkpointer =
-    config.storage.path === ":memory:" ? null : startCheckpointer(store.path, logger)
+  // WAL checkpoints off the event loop (store/checkpointer.ts); none for an in-memory database.
+  const checkpointer = config.storage.path === ":memory:" ? null : startCheckpointer(store, logger)
   const notifier = new MessageNotifier(store)
   const tenancy = createTenancy({ store, clock, logger, prices: config.prices })
   const auth = tenancy.auth

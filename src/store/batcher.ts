@@ -39,6 +39,8 @@ export class WriteBatcher {
   commits = 0
   /** Batches run a second time because a job without a savepoint threw. */
   replays = 0
+  /** Called after each commit, before the callers' promises settle (checkpointer.ts). */
+  afterCommit: (() => void) | null = null
 
   constructor(
     db: Database,
@@ -98,6 +100,7 @@ export class WriteBatcher {
           results = this.outer.immediate(jobs, true) as unknown[]
         }
         this.commits++
+        this.afterCommit?.()
       } catch (error) {
         for (const job of jobs) job.reject(error)
         continue

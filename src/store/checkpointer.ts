@@ -1,21 +1,25 @@
 /**
- * WAL checkpoints on a worker thread, off the event loop.
+ * WAL checkpoints off the event loop.
  *
  * With SQLite's auto-checkpoint the commit that crosses `wal_autocheckpoint` copies the whole
  * WAL back into the database file and fsyncs it on the connection's own thread: a stall of
  * ~65–120 ms every ~7,000 messages, during which no request is answered (it was the 99th
- * percentile of the e2e bench). Here a second connection on a worker thread does it:
+ * percentile of the e2e bench). Here:
  *
- * - every `intervalMs` a PASSIVE checkpoint copies the frames written since the last one. It
- *   takes no lock the writer needs, so the event loop never waits for it;
- * - once the WAL holds `restartFrames` frames, a RESTART checkpoint copies the few frames left
- *   and makes the next writer start the WAL from the beginning, so the file stays bounded. It
- *   holds the write lock only for those few frames and the fsync; a commit that meets it waits
- *   in SQLite's busy handler (a few ms), not for the whole WAL.
+ * - a second connection on a worker thread runs a PASSIVE checkpoint every `intervalMs`: it
+ *   copies the frames committed since the last one and takes no lock the writer needs, so the
+ *   event loop never waits for it;
+ * - under continuous writes the WAL can never restart by itself (a writer restarts it only when
+ *   every frame is already copied), so once it holds `restartFrames` frames the worker says so,
+ *   and right after its next commit the event loop's connection runs one PASSIVE checkpoint of
+ *   its own. It copies only the frames since the worker's last pass (~100 ms of writes) and
+ *   leaves nothing behind, so the next commit starts the WAL from the beginning. That costs the
+ *   event loop a few ms once per `restartFrames`, and no writer ever waits for a lock.
  *
- * The gateway's own connection keeps `wal_autocheckpoint` (open.ts) as a fallback: if this
- * worker fails or falls behind, checkpoints happen inline as before. Synchronous settings are
- * the database's (WAL mode, checkpoints fsync), so durability does not change.
+ * The event loop's connection keeps `wal_autocheckpoint` (open.ts) as the fallback: if the
+ * worker fails or falls behind, checkpoints happen inline as before. Checkpoints are SQLite's
+ * own with the database's `synchronous` rules, so durability does not change.
+ * docs/decisions/0003-background-checkpoints.md has the measurements.
  */
 import type { Logger } from "../lib/logger.ts"
 
@@ -35,11 +39,7 @@ let timer = null
 function tick(restartFrames) {
   try {
     const r = db.query("PRAGMA wal_checkpoint(PASSIVE)").get()
-    if (r.log >= restartFrames) {
-      const started = performance.now()
-      const x = db.query("PRAGMA wal_checkpoint(RESTART)").get()
-      postMessage({ type: "restart", frames: r.log, busy: x.busy, ms: performance.now() - started })
-    }
+    if (r.log >= restartFrames) postMessage({ type: "due", log: r.log, checkpointed: r.checkpointed })
   } catch (error) {
     postMessage({ type: "error", message: String(error && error.message || error) })
   }
@@ -64,7 +64,7 @@ self.onmessage = (event) => {
 `
 
 export interface Checkpointer {
-  /** RESTART checkpoints done, for tests and metrics. */
+  /** Inline checkpoints that left the WAL fully copied (it restarts at the next commit). */
   readonly restarts: number
   stop(): Promise<void>
 }
@@ -72,11 +72,25 @@ export interface Checkpointer {
 type WorkerMessage =
   | { type: "started" }
   | { type: "stopped" }
-  | { type: "restart"; frames: number; busy: number; ms: number }
+  | { type: "due"; log: number; checkpointed: number }
   | { type: "error"; message: string }
 
+/** PRAGMA wal_checkpoint's answer: busy, WAL frames, frames copied. */
+export interface WalCheckpoint {
+  busy: number
+  log: number
+  checkpointed: number
+}
+
+/** What the checkpointer needs of the store: its file, its commits, and one inline checkpoint. */
+export interface CheckpointTarget {
+  path: string
+  batcher: { afterCommit: (() => void) | null }
+  checkpoint(): WalCheckpoint
+}
+
 export function startCheckpointer(
-  path: string,
+  store: CheckpointTarget,
   logger: Logger,
   options: CheckpointerOptions = DEFAULT_CHECKPOINTER,
 ): Checkpointer {
@@ -85,12 +99,33 @@ export function startCheckpointer(
   // Never what keeps the process alive: a checkpoint cut short by exit is safe in SQLite.
   worker.unref()
   let restarts = 0
+  let due = false
   let stopped: (() => void) | null = null
+  // In a turn of its own after a commit, so the batch just committed is answered first (no
+  // transaction spans turns: the batcher's are synchronous).
+  store.batcher.afterCommit = () => {
+    if (!due) return
+    due = false
+    setImmediate(finish)
+  }
+  const finish = () => {
+    const started = performance.now()
+    const r = store.checkpoint()
+    // Busy: the worker is in the middle of its own pass; try again after the next commit.
+    if (r.busy !== 0 || r.checkpointed < r.log) {
+      due = r.busy !== 0
+      return
+    }
+    restarts++
+    logger.debug(
+      { frames: r.log, ms: Math.round((performance.now() - started) * 10) / 10 },
+      "wal fully checkpointed; the next commit restarts it",
+    )
+  }
   worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
     const m = event.data
-    if (m.type === "restart") {
-      restarts++
-      logger.debug({ frames: m.frames, busy: m.busy, ms: Math.round(m.ms) }, "wal restarted")
+    if (m.type === "due") {
+      due = true
     } else if (m.type === "error") {
       // The connection's own auto-checkpoint still bounds the WAL.
       logger.warn({ err: m.message }, "background wal checkpoint failed")
@@ -103,7 +138,7 @@ export function startCheckpointer(
   worker.onerror = (event) => {
     logger.warn({ err: event.message }, "wal checkpoint worker failed")
   }
-  worker.postMessage({ type: "start", path, ...options })
+  worker.postMessage({ type: "start", path: store.path, ...options })
   return {
     get restarts() {
       return restarts
@@ -113,6 +148,7 @@ export function startCheckpointer(
         stopped = resolve
         setTimeout(resolve, 2000).unref?.()
       })
+      store.batcher.afterCommit = null
       worker.postMessage({ type: "stop" })
       await done
       worker.terminate()

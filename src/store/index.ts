@@ -5,6 +5,7 @@
 import type { Database } from "bun:sqlite"
 import { AccountRepo } from "./account-repo.ts"
 import { WriteBatcher } from "./batcher.ts"
+import type { WalCheckpoint } from "./checkpointer.ts"
 import { ConversationRepo } from "./conversation-repo.ts"
 import { IdempotencyRepo } from "./idempotency-repo.ts"
 import { InboundRepo } from "./inbound-repo.ts"
@@ -58,6 +59,8 @@ export interface Store {
   /** Runs fn in a transaction right now (for one-off administrative writes). */
   transaction<T>(fn: () => T): T
   isHealthy(): boolean
+  /** One PASSIVE WAL checkpoint on this connection (store/checkpointer.ts). */
+  checkpoint(): WalCheckpoint
   close(): void
 }
 
@@ -88,6 +91,9 @@ export function openStore(path: string, synchronous: SynchronousMode = "normal")
       } catch {
         return false
       }
+    },
+    checkpoint() {
+      return db.query<WalCheckpoint, []>("PRAGMA wal_checkpoint(PASSIVE)").get()!
     },
     close() {
       batcher.flush()

@@ -24,7 +24,7 @@ export function openDatabase(path: string, synchronous: SynchronousMode = "norma
   db.exec("PRAGMA journal_mode = WAL")
   db.exec(`PRAGMA synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`)
   db.exec("PRAGMA foreign_keys = ON")
-  // The gateway checkpoints from a worker (checkpointer.ts, docs/decisions/0003); this is the
+  // The gateway checkpoints off the event loop (checkpointer.ts, docs/decisions/0003); this is the
   // fallback. Checkpoint every 10,000 WAL pages (~40 MB at 4 KiB pages): bounded, and a hot page (an
   // index's tail, the newest messages) is copied back once per checkpoint instead of ten times.
   // At 1,000 the e2e bench spent ~300 µs of gateway CPU per message, at 10,000 ~230-260.
