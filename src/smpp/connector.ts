@@ -10,7 +10,6 @@
  * messages, so a started message finishes first.
  */
 
-import type { PDU } from "smpp"
 import type {
   Connector,
   ConnectorDeps,
@@ -33,6 +32,7 @@ import { type SmppConnectorOptions, type SmppTimings, smppTimings } from "./opti
 import { isReceipt, parseReceiptPdu } from "./receipt-pdu.ts"
 import { SendPacer } from "./send-pacer.ts"
 import {
+  type ReceivedPdu,
   type SessionCounters,
   type SessionListener,
   type SessionState,
@@ -303,7 +303,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     this.pump()
   }
 
-  received(_: SmppSession<MessageJob>, pdu: PDU): number | Promise<number> {
+  received(_: SmppSession<MessageJob>, pdu: ReceivedPdu): number | Promise<number> {
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0
     if (!isReceipt(esmClass)) return this.mo.receive(pdu)
     // A receipt is answered 0 even when unreadable: an error would only make the SMSC

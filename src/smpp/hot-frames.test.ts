@@ -3,7 +3,13 @@ import smpp from "smpp"
 import { outboundMessage } from "../../test/support/outbound-message.ts"
 import type { OutboundMessage } from "../connectors/connector.ts"
 import { DATA_SM, DELIVER_SM } from "./command-ids.ts"
-import { deliverRespFrame, readSubmitResp, submitSmFrame } from "./hot-frames.ts"
+import {
+  deliverRespFrame,
+  readReceiptDeliverSm,
+  readSubmitResp,
+  submitSmFrame,
+} from "./hot-frames.ts"
+import { parseReceiptPdu } from "./receipt-pdu.ts"
 import {
   buildSubmitSm,
   destinationAddress,
@@ -137,5 +143,110 @@ describe("readSubmitResp", () => {
     header.writeUInt32BE(0x14, 8)
     header.writeUInt32BE(9, 12)
     expect(readSubmitResp(header)).toEqual({ status: 0x14, sequence: 9, messageId: "" })
+  })
+})
+
+describe("readReceiptDeliverSm", () => {
+  const receiptText =
+    "id:1a2b3c sub:001 dlvrd:001 submit date:2612041200 done date:2612041201 stat:DELIVRD err:000 text:Hello"
+  const cases: [string, Record<string, unknown>][] = [
+    [
+      "Appendix B text with both TLVs",
+      {
+        esm_class: 0x04,
+        short_message: Buffer.from(receiptText, "latin1"),
+        receipted_message_id: "1a2b3c",
+        message_state: 2,
+      },
+    ],
+    ["text only", { esm_class: 0x04, short_message: Buffer.from(receiptText, "latin1") }],
+    [
+      "TLVs only, empty text",
+      {
+        esm_class: 0x04,
+        short_message: Buffer.alloc(0),
+        receipted_message_id: "77",
+        message_state: 5,
+      },
+    ],
+    [
+      "the text in message_payload",
+      {
+        esm_class: 0x04,
+        short_message: Buffer.alloc(0),
+        message_payload: Buffer.from(receiptText.replace("DELIVRD", "UNDELIV"), "latin1"),
+      },
+    ],
+    [
+      "a network error code",
+      {
+        esm_class: 0x04,
+        short_message: Buffer.from(receiptText.replace("DELIVRD", "REJECTD"), "latin1"),
+        network_error_code: Buffer.from([3, 0, 34]),
+      },
+    ],
+    [
+      "data_coding 3",
+      { esm_class: 0x04, data_coding: 3, short_message: Buffer.from(receiptText, "latin1") },
+    ],
+    [
+      "an intermediate notification",
+      {
+        esm_class: 0x20,
+        short_message: Buffer.from(receiptText.replace("DELIVRD", "ENROUTE"), "latin1"),
+      },
+    ],
+  ]
+  for (const [name, fields] of cases) {
+    test(`${name}: the receipt the library's decoding gives`, () => {
+      const request = new smpp.PDU("deliver_sm", {
+        source_addr: "4915112345678",
+        destination_addr: "ACME",
+        ...fields,
+      })
+      request.sequence_number = 31
+      const bytes = request.toBuffer()
+      const raw = readReceiptDeliverSm(bytes)
+      expect(raw).not.toBeNull()
+      expect(raw!.sequence_number).toBe(31)
+      const lib = new smpp.PDU(bytes)
+      expect(parseReceiptPdu(raw!, "c")).toEqual(parseReceiptPdu(lib, "c"))
+      expect(parseReceiptPdu(raw!, "c")).not.toBeNull()
+    })
+  }
+
+  test("an MO, or a receipt with a UDH, is left to the library", () => {
+    const mo = new smpp.PDU("deliver_sm", { esm_class: 0, short_message: Buffer.from("STOP") })
+    expect(readReceiptDeliverSm(mo.toBuffer())).toBeNull()
+    const udh = new smpp.PDU("deliver_sm", {
+      esm_class: 0x44,
+      short_message: Buffer.from([5, 0, 3, 1, 2, 1, 0x41]),
+    })
+    expect(readReceiptDeliverSm(udh.toBuffer())).toBeNull()
+  })
+
+  test("a TLV or field running past the PDU is left to the library's rules", () => {
+    const good = new smpp.PDU("deliver_sm", {
+      esm_class: 0x04,
+      short_message: Buffer.from(receiptText, "latin1"),
+      receipted_message_id: "1a2b3c",
+    }).toBuffer()
+    expect(readReceiptDeliverSm(good)).not.toBeNull()
+    // The last TLV claims 200 octets: the library reads the string short, and so decides.
+    const longTlv = Buffer.from(good)
+    longTlv.writeUInt16BE(200, longTlv.length - 7 - 2)
+    expect(readReceiptDeliverSm(longTlv)).toBeNull()
+    // A message_state TLV header with no value: the library throws (the session then rebinds).
+    const noValue = Buffer.concat([good, Buffer.from([0x04, 0x27, 0x00, 0x01])])
+    noValue.writeUInt32BE(noValue.length, 0)
+    expect(readReceiptDeliverSm(noValue)).toBeNull()
+    expect(() => new smpp.PDU(noValue)).toThrow(RangeError)
+    // Cut inside short_message, and a TLV header cut short.
+    const cut = Buffer.from(good.subarray(0, 60))
+    cut.writeUInt32BE(60, 0)
+    expect(readReceiptDeliverSm(cut)).toBeNull()
+    const halfHeader = Buffer.concat([good, Buffer.from([0x04])])
+    halfHeader.writeUInt32BE(halfHeader.length, 0)
+    expect(readReceiptDeliverSm(halfHeader)).toBeNull()
   })
 })

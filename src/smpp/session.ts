@@ -18,11 +18,20 @@ import type { Logger } from "../lib/logger.ts"
 import * as command from "./command-ids.ts"
 import { commandStatusName, ESME_RINVCMDID, ESME_RX_T_APPN } from "./command-status.ts"
 import { FrameReader } from "./frame-reader.ts"
-import { deliverRespFrame, readSubmitResp, submitSmFrame } from "./hot-frames.ts"
+import {
+  deliverRespFrame,
+  type ReceiptDeliverSm,
+  readReceiptDeliverSm,
+  readSubmitResp,
+  submitSmFrame,
+} from "./hot-frames.ts"
 import { InFlight } from "./in-flight.ts"
 import type { SmppConnectorOptions, SmppTimings } from "./options.ts"
 import { PduWriter } from "./pdu-writer.ts"
 import type { SubmitSmFields } from "./submit-pdu.ts"
+
+/** A deliver_sm or data_sm: a library PDU, or a receipt read straight from bytes (hot-frames.ts). */
+export type ReceivedPdu = PDU | ReceiptDeliverSm
 
 export type SessionState = "closed" | "connecting" | "binding" | "bound" | "unbinding"
 
@@ -48,7 +57,7 @@ export interface SessionListener<J extends SubmitJob> {
    * deliver_sm or data_sm: the command_status to answer it with, now or once known (an MO is
    * acknowledged only after it is stored). A rejected promise answers ESME_RX_T_APPN.
    */
-  received(session: SmppSession<J>, pdu: PDU): number | Promise<number>
+  received(session: SmppSession<J>, pdu: ReceivedPdu): number | Promise<number>
 }
 
 export interface SessionCounters {
@@ -240,6 +249,13 @@ export class SmppSession<J extends SubmitJob> {
       )
       return
     }
+    if (frame.readUInt32BE(4) === command.DELIVER_SM) {
+      const receipt = readReceiptDeliverSm(frame) // throws on a malformed body: see onData
+      if (receipt) {
+        this.handle("deliver_sm", () => this.onDeliver(lib, receipt))
+        return
+      }
+    }
     const pdu = new smpp.PDU(frame) // throws on a malformed body: see onData
     this.handle(pdu.command, () => this.dispatch(lib, pdu))
   }
@@ -297,7 +313,7 @@ export class SmppSession<J extends SubmitJob> {
     }
   }
 
-  private onDeliver(lib: LibSession, pdu: PDU): void {
+  private onDeliver(lib: LibSession, pdu: ReceivedPdu): void {
     let answer: number | Promise<number>
     try {
       answer = this.listener.received(this, pdu)
@@ -319,7 +335,7 @@ export class SmppSession<J extends SubmitJob> {
   }
 
   /** Answers on the connection the request came on; after a reconnect the SMSC redelivers. */
-  private answer(lib: LibSession, pdu: PDU, status: number): void {
+  private answer(lib: LibSession, pdu: ReceivedPdu, status: number): void {
     if (
       this.lib !== lib ||
       !this.writer?.writeFrame(deliverRespFrame(pdu.command_id, status, pdu.sequence_number))
