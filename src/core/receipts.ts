@@ -26,12 +26,16 @@ export function applyReceipt(
   notifier?: MessageNotifier,
 ): string | null {
   const repo = store.messages
-  let part: PartRow | null = null
   const candidates = r.exactId
     ? [normalizeCarrierId(r.carrierId)]
     : carrierIdCandidates(r.carrierId)
+  let part: PartRow | null = null
+  // A final state updates the part in the same statement that finds it.
+  const final = r.state !== "pending"
   for (const candidate of candidates) {
-    part = repo.partByCarrierId(r.connectorId, candidate)
+    part = final
+      ? repo.receiptOnPart(r.connectorId, candidate, r.state, partError(r), now)
+      : repo.partByCarrierId(r.connectorId, candidate)
     if (part) break
   }
   if (!part) {
@@ -51,7 +55,20 @@ export function applyReceipt(
     )
     return null
   }
-  applyToPart(store, part, r, now, notifier)
+  // The common case, a one-part message delivered: one UPDATE says whether it applies.
+  if (r.state === "delivered") {
+    const m = repo.deliverSinglePart(part.message_id, now)
+    if (m) {
+      repo.addEvent(m.id, "delivered", now, describe(r))
+      notifier?.notify(
+        { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
+        "message.delivered",
+        now,
+      )
+      return m.id
+    }
+  }
+  applyToPart(store, part, r, now, notifier, final)
   return part.message_id
 }
 
@@ -87,12 +104,19 @@ export function applyParkedReceipts(
   }
 }
 
+/** What a final receipt stores on its part: nothing when delivered. */
+function partError(r: Pick<DeliveryReceipt, "state" | "stat" | "error">): string | null {
+  return r.state === "delivered" ? null : describe(r)
+}
+
+/** `partDone`: the receipt's status is already on the part (receiptOnPart). */
 function applyToPart(
   store: Store,
   part: PartRow,
   r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
   at: number,
   notifier?: MessageNotifier,
+  partDone = false,
 ): void {
   const repo = store.messages
   const message = repo.receiptSubject(part.message_id)
@@ -112,13 +136,7 @@ function applyToPart(
     )
   }
   if (r.state === "pending") return
-  repo.setPartStatus(
-    part.message_id,
-    part.part_index,
-    r.state,
-    r.state === "delivered" ? null : describe(r),
-    at,
-  )
+  if (!partDone) repo.setPartStatus(part.message_id, part.part_index, r.state, partError(r), at)
   if (isFinal) return
 
   // Roll the message's status up from its parts: failed/expired as soon as one part is, naming

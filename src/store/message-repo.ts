@@ -45,6 +45,8 @@ export const CLAIMED_COLUMNS = [
 ] as const
 export type ClaimedRow = Pick<MessageRow, (typeof CLAIMED_COLUMNS)[number]>
 
+export type DeliveredSubject = Pick<MessageRow, "id" | "account_id" | "callback_url">
+
 export interface MessageRow {
   seq: number
   id: string
@@ -177,6 +179,8 @@ export class MessageRepo {
     setStatus: Statement
     upsertPart: Statement
     partByCarrier: Statement<PartRow, [string, string]>
+    receiptOnPart: Statement<PartRow, [string, string, string, string | null, number]>
+    deliverSinglePart: Statement<DeliveredSubject, [string, number]>
     updatePartStatus: Statement
     putPendingReceipt: Statement
     takePendingReceipt: Statement<PendingReceiptRow, [string, string]>
@@ -298,6 +302,23 @@ export class MessageRepo {
       partByCarrier: db.query(
         // Newest first: a modem's TP-MR wraps at 256, so an id can repeat over time.
         "SELECT * FROM message_parts WHERE connector_id = ? AND carrier_id = ? ORDER BY submitted_at DESC LIMIT 1",
+      ),
+      // The part a receipt names (newest, as partByCarrier), updated and returned in one step.
+      receiptOnPart: db.query(
+        `UPDATE message_parts SET status = ?3, error = ?4, receipt_at = ?5
+         WHERE (message_id, part_index) = (
+           SELECT message_id, part_index FROM message_parts
+           WHERE connector_id = ?1 AND carrier_id = ?2 ORDER BY submitted_at DESC LIMIT 1)
+         RETURNING *`,
+      ),
+      // setStatus(delivered) for a one-part message that has not ended, returning whom to tell.
+      deliverSinglePart: db.query(
+        `UPDATE messages SET status = 'delivered', updated_at = ?2, error_code = NULL,
+           error_detail = NULL, delivered_at = COALESCE(delivered_at, ?2),
+           final_at = COALESCE(final_at, ?2)
+         WHERE id = ?1 AND segments = 1
+           AND status NOT IN ('delivered', 'failed', 'expired', 'canceled')
+         RETURNING id, account_id, callback_url`,
       ),
       updatePartStatus: db.prepare(
         `UPDATE message_parts SET status = ?3, error = ?4, receipt_at = ?5
@@ -490,6 +511,25 @@ export class MessageRepo {
     return this.q.partByCarrier.get(connectorId, carrierId)
   }
 
+  /**
+   * A final receipt on the newest part with this carrier id: the part's status, error and
+   * receipt time set, and the part returned; null when no part has the id.
+   */
+  receiptOnPart(
+    connectorId: string,
+    carrierId: string,
+    status: string,
+    error: string | null,
+    at: number,
+  ): PartRow | null {
+    return this.q.receiptOnPart.get(connectorId, carrierId, status, error, at)
+  }
+
+  /** `delivered` for a one-part message that has not ended yet; null otherwise (nothing written). */
+  deliverSinglePart(id: string, at: number): DeliveredSubject | null {
+    return this.q.deliverSinglePart.get(id, at)
+  }
+
   setPartStatus(
     messageId: string,
     index: number,
@@ -502,7 +542,8 @@ export class MessageRepo {
 
   putPendingReceipt(r: PendingReceiptRow): void {
     this.q.putPendingReceipt.run(r as never)
-    this.parkedHint++
+    // -1 is "not counted yet": one put makes at least one, not zero.
+    this.parkedHint = Math.max(this.parkedHint, 0) + 1
   }
 
   /**
