@@ -1,6 +1,7 @@
 // Fair queueing over a real SQLite file: priority first, then an equal share per account.
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { newMessage } from "../../test/support/store.ts"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../store/index.ts"
 import { claimFair } from "./claim-fair.ts"
@@ -8,24 +9,14 @@ import { claimFair } from "./claim-fair.ts"
 function seed(store: Store, account: string, count: number, priority: number, start: number): void {
   store.transaction(() => {
     for (let i = 0; i < count; i++) {
-      store.messages.insertMessage({
-        id: `msg_${account}_${start + i}`,
-        batch_id: `bat_${account}_${start}`,
-        account_id: account,
-        to_number: "+233241234567",
-        from_addr: null,
-        body: "x",
-        encoding: "gsm7",
-        segments: 1,
-        reference: 0,
-        priority,
-        status: "queued",
-        scheduled_at: null,
-        not_before: 1,
-        created_at: 1,
-        expires_at: null,
-        callback_url: null,
-      })
+      store.messages.insertMessage(
+        newMessage({
+          id: `msg_${account}_${start + i}`,
+          batch_id: `bat_${account}_${start}`,
+          account_id: account,
+          priority,
+        }),
+      )
     }
   })
 }

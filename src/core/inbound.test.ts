@@ -1,9 +1,8 @@
 // Inbound storage over a real SQLite file: arrival-order cursor, redelivery, ownership.
 import { describe, expect, test } from "bun:test"
-import { join } from "node:path"
-import { tempDir } from "../../test/support/temp-dir.ts"
+import { newMessage, withStore } from "../../test/support/store.ts"
 import type { InboundMessage, InboundPart, InboundPartOptions } from "../connectors/connector.ts"
-import { openStore, type Store } from "../store/index.ts"
+import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import {
@@ -33,33 +32,7 @@ function mo(over: Partial<InboundMessage> = {}): InboundMessage {
 function sentMessage(
   over: Partial<NewMessage> & Pick<NewMessage, "id" | "account_id">,
 ): NewMessage {
-  return {
-    batch_id: `bat_${over.id}`,
-    to_number: "+233241234567",
-    from_addr: null,
-    body: "Reply YES",
-    encoding: "gsm7",
-    segments: 1,
-    reference: 0,
-    priority: 5,
-    status: "sent",
-    scheduled_at: null,
-    not_before: 1,
-    created_at: 1,
-    expires_at: null,
-    callback_url: null,
-    ...over,
-  }
-}
-
-function withStore(fn: (store: Store) => void): void {
-  using dir = tempDir()
-  const store = openStore(join(dir.path, "in.db"))
-  try {
-    fn(store)
-  } finally {
-    store.close()
-  }
+  return newMessage({ body: "Reply YES", status: "sent", ...over })
 }
 
 describe("inbound messages", () => {

@@ -2,24 +2,12 @@
 // balances equal the entries' sums, nothing goes below zero, charges settle once.
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { join } from "node:path"
-import { tempDir } from "../../test/support/temp-dir.ts"
+import { newMessage, withStore } from "../../test/support/store.ts"
 import { silentLogger } from "../lib/logger.ts"
-import { openStore, type Store } from "../store/index.ts"
+import type { Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import { moveBalance, reserveBatch, settleCharge, transfer } from "./ledger.ts"
 import { applyReceipt } from "./receipts.ts"
-
-function withStore(fn: (store: Store, path: string) => void): void {
-  using dir = tempDir()
-  const path = join(dir.path, "ledger.db")
-  const store = openStore(path)
-  try {
-    fn(store, path)
-  } finally {
-    store.close()
-  }
-}
 
 function account(store: Store, id: string, credits = 0): void {
   store.transaction(() => {
@@ -52,26 +40,11 @@ function account(store: Store, id: string, credits = 0): void {
 
 /** A stored message in `status`, so a charge can be settled against it. */
 function message(store: Store, id: string, accountId: string, segments = 1): void {
-  store.transaction(() => {
-    store.messages.insertMessage({
-      id,
-      batch_id: `bat_${id}`,
-      account_id: accountId,
-      to_number: "+233201234567",
-      from_addr: null,
-      body: "x",
-      encoding: "gsm7",
-      segments,
-      reference: 1,
-      priority: 5,
-      status: "queued",
-      scheduled_at: null,
-      not_before: 1,
-      created_at: 1,
-      expires_at: null,
-      callback_url: null,
-    })
-  })
+  store.transaction(() =>
+    store.messages.insertMessage(
+      newMessage({ id, account_id: accountId, to_number: "+233201234567", segments, reference: 1 }),
+    ),
+  )
 }
 
 function setStatus(

@@ -1,10 +1,8 @@
 // Opt-out keywords, the accept-time check and keyword handling over a real SQLite file.
 import { describe, expect, test } from "bun:test"
-import { join } from "node:path"
-import { tempDir } from "../../test/support/temp-dir.ts"
+import { withStore } from "../../test/support/store.ts"
 import type { InboundMessage } from "../connectors/connector.ts"
 import { AppError } from "../lib/app-error.ts"
-import { openStore, type Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import { storeInbound } from "./inbound.ts"
 import {
@@ -13,16 +11,6 @@ import {
   OPT_OUT_CONFIRMATION,
   optKeywordOf,
 } from "./optout.ts"
-
-function withStore(fn: (store: Store) => void): void {
-  using dir = tempDir()
-  const store = openStore(join(dir.path, "optout.db"))
-  try {
-    fn(store)
-  } finally {
-    store.close()
-  }
-}
 
 function mo(over: Partial<InboundMessage> = {}): InboundMessage {
   return {

@@ -1,45 +1,19 @@
 // Receipts applied to a real SQLite store: the message's status rolls up from its parts, and a
 // receipt for a message that already ended is recorded without changing it.
 import { describe, expect, test } from "bun:test"
-import { join } from "node:path"
-import { tempDir } from "../../test/support/temp-dir.ts"
+import { newMessage, withStore } from "../../test/support/store.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import { silentLogger } from "../lib/logger.ts"
-import { openStore, type Store } from "../store/index.ts"
+import type { Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
 import { applyParkedReceipts, applyReceipt } from "./receipts.ts"
-
-function withStore(fn: (store: Store) => void): void {
-  using dir = tempDir()
-  const store = openStore(join(dir.path, "receipts.db"))
-  try {
-    fn(store)
-  } finally {
-    store.close()
-  }
-}
 
 /** A message in `sent` with one stored part per segment, carrier ids "a0", "a1", … in hex. */
 function sentMessage(store: Store, id: string, segments = 1, idPrefix = "a"): void {
   store.transaction(() => {
-    store.messages.insertMessage({
-      id,
-      batch_id: `bat_${id}`,
-      account_id: ROOT_ACCOUNT,
-      to_number: "+233201234567",
-      from_addr: null,
-      body: "x",
-      encoding: "gsm7",
-      segments,
-      reference: 1,
-      priority: 5,
-      status: "queued",
-      scheduled_at: null,
-      not_before: 1,
-      created_at: 1,
-      expires_at: null,
-      callback_url: null,
-    })
+    store.messages.insertMessage(
+      newMessage({ id, account_id: ROOT_ACCOUNT, to_number: "+233201234567", segments }),
+    )
     for (let i = 0; i < segments; i++) {
       store.messages.upsertPart({
         message_id: id,

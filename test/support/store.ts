@@ -1,0 +1,39 @@
+import { join } from "node:path"
+import { openStore, type Store } from "../../src/store/index.ts"
+import type { NewMessage } from "../../src/store/message-repo.ts"
+import { tempDir } from "./temp-dir.ts"
+
+/** Runs `fn` on a store over a fresh SQLite file, closed and removed afterwards. */
+export function withStore(fn: (store: Store, path: string) => void): void {
+  using dir = tempDir()
+  const path = join(dir.path, "store.db")
+  const store = openStore(path)
+  try {
+    fn(store, path)
+  } finally {
+    store.close()
+  }
+}
+
+/** A one-part GSM-7 message row, queued at time 1; `id` and `account_id` are the caller's. */
+export function newMessage(
+  over: Partial<NewMessage> & Pick<NewMessage, "id" | "account_id">,
+): NewMessage {
+  return {
+    batch_id: `bat_${over.id}`,
+    to_number: "+233241234567",
+    from_addr: null,
+    body: "x",
+    encoding: "gsm7",
+    segments: 1,
+    reference: 0,
+    priority: 5,
+    status: "queued",
+    scheduled_at: null,
+    not_before: 1,
+    created_at: 1,
+    expires_at: null,
+    callback_url: null,
+    ...over,
+  }
+}
