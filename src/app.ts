@@ -45,7 +45,7 @@ import { createLogger, type Logger } from "./lib/logger.ts"
 import { createModemConnector } from "./modem/modem-connector.ts"
 import { ScheduledRelease } from "./scheduler/scheduled-release.ts"
 import { createSmppConnector } from "./smpp/connector.ts"
-import { startCheckpointer } from "./store/checkpointer.ts"
+import { type Checkpointer, startCheckpointer } from "./store/checkpointer.ts"
 import { openStore, type Store } from "./store/index.ts"
 
 export const VERSION: string = pkg.version
@@ -91,8 +91,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const logger = options.logger ?? createLogger(config.log.level)
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
-  // WAL checkpoints off the event loop (store/checkpointer.ts); none for an in-memory database.
-  const checkpointer = config.storage.path === ":memory:" ? null : startCheckpointer(store, logger)
+  // WAL checkpoints off the event loop (store/checkpointer.ts), from start() to stop(); none for
+  // an in-memory database.
+  let checkpointer: Checkpointer | null = null
   const notifier = new MessageNotifier(store)
   const tenancy = createTenancy({ store, clock, logger, prices: config.prices })
   const auth = tenancy.auth
@@ -259,6 +260,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       const listen = parseListen(config.http.listen)
       if (!listen) throw new Error(`http.listen "${config.http.listen}" is not host:port`)
       const { host: hostname, port } = listen
+      if (config.storage.path !== ":memory:" && !checkpointer)
+        checkpointer = startCheckpointer(store, logger)
       for (const connector of connectors.values()) await connector.start()
       await sandbox.start()
       await outbox.start()
@@ -292,6 +295,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       await draining
       await webhooksStopping
       await checkpointer?.stop()
+      checkpointer = null
       store.close()
       logger.info("signalbox stopped")
     },

@@ -39,7 +39,7 @@ export class WriteBatcher {
   commits = 0
   /** Batches run a second time because a job without a savepoint threw. */
   replays = 0
-  /** Called after each commit, before the callers' promises settle (checkpointer.ts). */
+  /** Called after each commit, before the callers' promises settle (checkpointer.ts); must not throw. */
   afterCommit: (() => void) | null = null
 
   constructor(
@@ -100,11 +100,14 @@ export class WriteBatcher {
           results = this.outer.immediate(jobs, true) as unknown[]
         }
         this.commits++
-        this.afterCommit?.()
       } catch (error) {
         for (const job of jobs) job.reject(error)
         continue
       }
+      // Outside the commit's try: the jobs are committed whatever it does.
+      try {
+        this.afterCommit?.()
+      } catch {}
       for (let i = 0; i < jobs.length; i++) {
         const r = results[i] as { ok: boolean; value?: unknown; error?: unknown }
         if (r.ok) jobs[i]!.resolve(r.value)

@@ -108,9 +108,27 @@ export function startCheckpointer(
     due = false
     setImmediate(finish)
   }
+  let closed = false
+  let lastWarning = 0
+  const warn = (err: string, msg: string) => {
+    // A lasting fault (a full disk) would say so on every pass: once a minute is enough.
+    const now = Date.now()
+    if (now - lastWarning < 60_000) return
+    lastWarning = now
+    logger.warn({ err }, msg)
+  }
   const finish = () => {
+    if (closed) return
     const started = performance.now()
-    const r = store.checkpoint()
+    let r: WalCheckpoint
+    try {
+      r = store.checkpoint()
+    } catch (error) {
+      // SQLITE_FULL, an I/O error: the commits are safe in the WAL; the next "due" tries again,
+      // and the connection's own auto-checkpoint still bounds it.
+      warn(String((error as Error).message), "wal checkpoint after commit failed")
+      return
+    }
     // Busy: the worker is in the middle of its own pass; try again after the next commit.
     if (r.busy !== 0 || r.checkpointed < r.log) {
       due = r.busy !== 0
@@ -128,7 +146,7 @@ export function startCheckpointer(
       due = true
     } else if (m.type === "error") {
       // The connection's own auto-checkpoint still bounds the WAL.
-      logger.warn({ err: m.message }, "background wal checkpoint failed")
+      warn(m.message, "background wal checkpoint failed")
     } else if (m.type === "started") {
       logger.debug(options, "wal checkpoint worker started")
     } else if (m.type === "stopped") {
@@ -148,6 +166,7 @@ export function startCheckpointer(
         stopped = resolve
         setTimeout(resolve, 2000).unref?.()
       })
+      closed = true
       store.batcher.afterCommit = null
       worker.postMessage({ type: "stop" })
       await done
