@@ -10,6 +10,7 @@ import type { ConnectorError } from "../connectors/connector.ts"
 
 /** The statuses the connector acts on or answers with (SMPP 3.4 §5.1.3). */
 export const ESME_ROK = 0x00
+export const ESME_RINVCMDLEN = 0x02
 export const ESME_RINVCMDID = 0x03
 export const ESME_RSYSERR = 0x08
 export const ESME_RINVSRCADR = 0x0a
@@ -18,6 +19,7 @@ export const ESME_RMSGQFUL = 0x14
 export const ESME_RINVESMCLASS = 0x43
 export const ESME_RTHROTTLED = 0x58
 export const ESME_RX_T_APPN = 0x64
+export const ESME_RINVOPTPARSTREAM = 0xc0
 export const ESME_RMISSINGOPTPARAM = 0xc3
 export const ESME_RINVOPTPARAMVAL = 0xc4
 

@@ -119,16 +119,26 @@ describe("SmppConnector", () => {
     expect(after.parts[0]?.ok).toBe(true)
   })
 
-  test.each([
-    ["oversized", "a command_length over the maximum"],
-    ["bad_tlv", "a TLV that runs past the PDU"],
-  ] as const)("survives a malformed frame (%s: %s) and rebinds", async (kind) => {
-    const { connector, smsc } = await setup({ malformedPdu: kind })
+  test("survives a command_length over the maximum: the stream cannot be framed, so it rebinds", async () => {
+    const { connector, smsc } = await setup({ malformedPdu: "oversized" })
     await waitFor(() => smsc.binds.accepted === 2 && connector.health().usable, { what: "rebind" })
 
     expect(connector.stats().malformedPdus).toBe(1)
     const outcome = await connector.submit(outbound(["still alive"]))
     expect(outcome.parts[0]?.ok).toBe(true)
+  })
+
+  test("answers a deliver_sm it cannot decode (a TLV past the end) with ESME_RINVOPTPARSTREAM and keeps the bind", async () => {
+    const { connector, smsc } = await setup({ malformedPdu: "bad_tlv" })
+    await waitFor(() => smsc.counters.lastDeliverSmRespStatus !== null, {
+      what: "the deliver_sm_resp",
+    })
+
+    expect(smsc.counters.lastDeliverSmRespStatus).toBe(0xc0)
+    expect(connector.stats().malformedPdus).toBe(1)
+    const outcome = await connector.submit(outbound(["same bind"]))
+    expect(outcome.parts[0]?.ok).toBe(true)
+    expect(smsc.binds.accepted).toBe(1)
   })
 
   test("answers an unknown command_id with generic_nack and keeps the session", async () => {

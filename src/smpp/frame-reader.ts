@@ -2,7 +2,7 @@
  * Splits the bytes read from an SMPP connection into whole PDUs by command_length (SMPP 3.4
  * §3.2). It replaces npm `smpp`'s stream reader, which reads each PDU with two stream.read()
  * calls and a Buffer.concat (~5 % of the gateway's CPU at 5,000 messages/s); the library still
- * decodes every PDU but submit_sm_resp (hot-frames.ts). No I/O: the session feeds it.
+ * decodes every PDU but submit_sm_resp and receipts (hot-frames.ts). No I/O: the session feeds it.
  */
 
 /** SMPP 3.4 §3.2: the header alone is 16 octets. */

@@ -5,6 +5,7 @@ import type { OutboundMessage } from "../connectors/connector.ts"
 import { DATA_SM, DELIVER_SM } from "./command-ids.ts"
 import {
   deliverRespFrame,
+  genericNackFrame,
   readReceiptDeliverSm,
   readSubmitResp,
   submitSmFrame,
@@ -248,5 +249,12 @@ describe("readReceiptDeliverSm", () => {
     const halfHeader = Buffer.concat([good, Buffer.from([0x04])])
     halfHeader.writeUInt32BE(halfHeader.length, 0)
     expect(readReceiptDeliverSm(halfHeader)).toBeNull()
+  })
+})
+
+describe("genericNackFrame", () => {
+  test("the same octets as npm smpp", () => {
+    const lib = new smpp.PDU("generic_nack", { command_status: 0x02, sequence_number: 99 })
+    expect(genericNackFrame(0x02, 99).toString("hex")).toBe(lib.toBuffer().toString("hex"))
   })
 })

@@ -83,6 +83,13 @@ export function deliverRespFrame(commandId: number, status: number, sequence: nu
   return b
 }
 
+/** generic_nack (§4.3) for request `sequence`: the header alone. */
+export function genericNackFrame(status: number, sequence: number): Buffer {
+  const b = Buffer.allocUnsafe(HEADER)
+  writeHeader(b, RESPONSE_BIT, status, sequence)
+  return b
+}
+
 /** submit_sm_resp (§4.4.2): the fields the session needs, without a library PDU object. */
 export function readSubmitResp(frame: Buffer): {
   status: number

@@ -16,10 +16,17 @@ import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import * as command from "./command-ids.ts"
-import { commandStatusName, ESME_RINVCMDID, ESME_RX_T_APPN } from "./command-status.ts"
+import {
+  commandStatusName,
+  ESME_RINVCMDID,
+  ESME_RINVCMDLEN,
+  ESME_RINVOPTPARSTREAM,
+  ESME_RX_T_APPN,
+} from "./command-status.ts"
 import { FrameReader } from "./frame-reader.ts"
 import {
   deliverRespFrame,
+  genericNackFrame,
   type ReceiptDeliverSm,
   readReceiptDeliverSm,
   readSubmitResp,
@@ -250,14 +257,44 @@ export class SmppSession<J extends SubmitJob> {
       return
     }
     if (frame.readUInt32BE(4) === command.DELIVER_SM) {
-      const receipt = readReceiptDeliverSm(frame) // throws on a malformed body: see onData
+      // null: an MO, or anything the library should judge (a UDH, a field past the end).
+      const receipt = readReceiptDeliverSm(frame)
       if (receipt) {
         this.handle("deliver_sm", () => this.onDeliver(lib, receipt))
         return
       }
     }
-    const pdu = new smpp.PDU(frame) // throws on a malformed body: see onData
+    let pdu: PDU
+    try {
+      pdu = new smpp.PDU(frame)
+    } catch (error) {
+      this.onUndecodable(frame, error as Error)
+      return
+    }
     this.handle(pdu.command, () => this.dispatch(lib, pdu))
+  }
+
+  /**
+   * A whole frame whose body the library cannot decode (a TLV running past the end, §3.2.4).
+   * Framing is ours, so the next PDU starts where this one ends: the request is answered with
+   * an error and skipped, and the session stays. Dropping the bind instead would only bring the
+   * same PDU back after the rebind, again and again. A response we cannot read is skipped: what
+   * it answered times out.
+   */
+  private onUndecodable(frame: Buffer, error: Error): void {
+    const commandId = frame.readUInt32BE(4)
+    const sequence = frame.readUInt32BE(12)
+    this.counters.malformedPdus++
+    this.logger.warn(
+      { err: error, command_id: `0x${commandId.toString(16).padStart(8, "0")}`, sequence },
+      "smpp pdu could not be decoded; answered with an error and skipped",
+    )
+    if ((commandId & command.RESPONSE_BIT) !== 0) return
+    this.writer?.writeFrame(
+      commandId === command.DELIVER_SM || commandId === command.DATA_SM
+        ? deliverRespFrame(commandId, ESME_RINVOPTPARSTREAM, sequence)
+        : genericNackFrame(ESME_RINVCMDLEN, sequence),
+    )
   }
 
   // A throw while handling one well-formed PDU is that PDU's fault, not the connection's: it is
@@ -416,8 +453,8 @@ export class SmppSession<J extends SubmitJob> {
   }
 
   private onError(lib: LibSession, error: Error): void {
-    // Socket errors, and frames that cannot be framed or decoded (onData): past one, the next
-    // PDU boundary is unknown, so the connection is unrecoverable.
+    // Socket errors, and a command_length that cannot be right (onData): past it, the next PDU
+    // boundary is unknown, so the connection is unrecoverable.
     if (this.lib === lib) {
       this.lastError = error.message
       // FrameError("PDU length was too large/small …"), or the library's Buffer RangeError.

@@ -82,6 +82,8 @@ export interface FakeSmscCounters {
   receipts: number
   deliverSmResps: number
   deliverSmRespErrors: number
+  /** command_status of the last deliver_sm_resp, or null before the first. */
+  lastDeliverSmRespStatus: number | null
   enquireLinks: number
   genericNacks: number
   unbinds: number
@@ -186,6 +188,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     receipts: 0,
     deliverSmResps: 0,
     deliverSmRespErrors: 0,
+    lastDeliverSmRespStatus: null,
     enquireLinks: 0,
     genericNacks: 0,
     unbinds: 0,
@@ -432,6 +435,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
         case "deliver_sm_resp":
           counters.deliverSmResps++
           if (pdu.command_status !== 0) counters.deliverSmRespErrors++
+          counters.lastDeliverSmRespStatus = pdu.command_status
           settleMo(peer, pdu)
           return
         case "data_sm_resp":
