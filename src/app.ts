@@ -99,19 +99,20 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const auth = tenancy.auth
   const setup = store.transaction(() => auth.setUp(config.auth.admin_key))
 
-  const onReceipt = (receipt: DeliveryReceipt) => {
+  // Resolves once the receipt is committed: the SMPP connector answers the deliver_sm then.
+  const onReceipt = (receipt: DeliveryReceipt): Promise<void> => {
     metrics.receipts.labels(receipt.connectorId, receipt.state).inc()
     // A fast SMSC sends the receipt in the same TCP read as the submit_sm_resp. setImmediate lets
     // the resp's outcome be queued for commit first, so the receipt finds its part instead of
     // being parked (and every sent part then looking for parked receipts).
-    setImmediate(() => {
-      store.batcher
-        .run(() => applyReceipt(store, receipt, clock.now(), logger, notifier), {
-          savepoint: false,
-        })
-        .catch((error) =>
-          logger.error({ err: error, connector: receipt.connectorId }, "storing a receipt failed"),
-        )
+    return new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        store.batcher
+          .run(() => applyReceipt(store, receipt, clock.now(), logger, notifier), {
+            savepoint: false,
+          })
+          .then(() => resolve(), reject)
+      })
     })
   }
   // Resolves once the MO is committed: only then does the connector acknowledge or delete it.

@@ -192,7 +192,11 @@ export interface InboundPartEvents {
 }
 
 export interface ConnectorEvents {
-  receipt(receipt: DeliveryReceipt): void
+  /**
+   * A delivery receipt. Resolves once it is durably stored; only then does the SMPP connector
+   * answer the deliver_sm (a rejection answers ESME_RX_T_APPN, so the SMSC sends it again).
+   */
+  receipt(receipt: DeliveryReceipt): Promise<void>
   /**
    * An MO message. Resolves once it is durably stored; only then may the connector acknowledge
    * it to the peer (deliver_sm_resp) or delete it from the SIM (+CMGD). A rejection means "not

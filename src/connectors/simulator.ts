@@ -83,15 +83,20 @@ export function createSimulatorConnector(
           later(options.delivery_delay_ms, () => {
             const stat = fail ? "UNDELIV" : "DELIVRD"
             counters.receipts++
-            deps.events.receipt({
-              connectorId: options.id,
-              carrierId,
-              state: fail ? "failed" : "delivered",
-              stat,
-              error: fail ? "001" : null,
-              doneAt: deps.clock.now(),
-              raw: `id:${carrierId} sub:001 dlvrd:${fail ? "000" : "001"} stat:${stat} err:${fail ? "001" : "000"} (simulated)`,
-            })
+            // Nothing to answer: a failed store is logged, and the simulated receipt is gone.
+            void deps.events
+              .receipt({
+                connectorId: options.id,
+                carrierId,
+                state: fail ? "failed" : "delivered",
+                stat,
+                error: fail ? "001" : null,
+                doneAt: deps.clock.now(),
+                raw: `id:${carrierId} sub:001 dlvrd:${fail ? "000" : "001"} stat:${stat} err:${fail ? "001" : "000"} (simulated)`,
+              })
+              .catch((error: unknown) =>
+                deps.logger.error({ err: error, carrierId }, "storing a simulated receipt failed"),
+              )
           })
         }
       }

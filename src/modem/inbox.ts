@@ -129,7 +129,8 @@ export class Inbox {
           this.deps.log.warn({ length: urc.length }, "+CDS without a PDU line ignored")
           return
         }
-        this.onReport(urc.pdu, urc.length)
+        // Not on the SIM: nothing to keep if storing fails (onReport logs it).
+        void this.onReport(urc.pdu, urc.length)
         return
       case "cmt":
         if (urc.pdu === null) {
@@ -188,8 +189,8 @@ export class Inbox {
     await this.deps.run({ command: `AT+CPMS="${storage}"` })
     try {
       const entry = parseCmgr(index, (await this.deps.run({ command: `AT+CMGR=${index}` })).lines)
-      if (entry) {
-        this.onReport(entry.pdu, entry.length)
+      // Deleted from the SIM only once stored; otherwise the next scan reads it again.
+      if (entry && (await this.onReport(entry.pdu, entry.length))) {
         await this.deps.run({ command: `AT+CMGD=${index}` })
       }
     } finally {
@@ -197,13 +198,17 @@ export class Inbox {
     }
   }
 
-  private onReport(pdu: string, length: number): void {
+  /**
+   * A status report → a receipt, stored. true once stored, or when there is nothing to store
+   * (undecodable, another PDU type); false when storing failed, so a copy on the SIM is kept.
+   */
+  private async onReport(pdu: string, length: number): Promise<boolean> {
     let report: SmsStatusReport
     try {
       const decoded = decodeSmsPdu(pdu, { tpduLength: length })
       if (decoded.type !== "status-report") {
         this.deps.log.warn({ type: decoded.type, pdu }, "status report PDU of another type ignored")
-        return
+        return true
       }
       report = decoded
     } catch (error) {
@@ -212,10 +217,16 @@ export class Inbox {
         { pdu, err: (error as Error).message },
         "undecodable status report ignored",
       )
-      return
+      return true
     }
     this.stats.receipts++
-    this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
+    try {
+      await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
+      return true
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
+      return false
+    }
   }
 
   private async processStored(entry: StoredPdu): Promise<void> {
@@ -241,8 +252,7 @@ export class Inbox {
       return
     }
     if (decoded.type === "status-report") {
-      this.onReport(pdu, entry.length)
-      await this.remove(index, pdu)
+      if (await this.onReport(pdu, entry.length)) await this.remove(index, pdu)
       return
     }
     await this.onDeliver(decoded, index, pdu)
@@ -257,7 +267,7 @@ export class Inbox {
       this.deps.log.warn({ pdu, err: (error as Error).message }, "undecodable +CMT ignored")
       return
     }
-    if (decoded.type === "status-report") this.onReport(pdu, length)
+    if (decoded.type === "status-report") await this.onReport(pdu, length)
     else if (decoded.type === "deliver") await this.onDeliver(decoded, null, pdu)
   }
 

@@ -318,7 +318,7 @@ describe("SmppConnector MO", () => {
   })
 
   test("cannot be built without the durable part events", () => {
-    const events: ConnectorEvents = { receipt: () => {}, inbound: async () => {} }
+    const events: ConnectorEvents = { receipt: async () => {}, inbound: async () => {} }
     expect(() =>
       createSmppConnector(smppOptions(2775), {
         logger: silentLogger,
@@ -401,7 +401,7 @@ describe("SmppConnector MO against part events that answer as the test says", ()
       },
     }
     const events: ConnectorEvents & InboundPartEvents = {
-      receipt: () => {},
+      receipt: async () => {},
       inbound: async (message) => {
         messages.push(message)
       },

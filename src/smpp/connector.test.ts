@@ -22,7 +22,7 @@ async function setup(
   cleanups.push(() => harness.connector.stop())
   await harness.connector.start()
   await waitFor(() => harness.connector.health().usable, { timeoutMs: 5000, what: "bind" })
-  return { ...harness, smsc }
+  return Object.assign(harness, { smsc })
 }
 
 describe("SmppConnector", () => {
@@ -126,6 +126,27 @@ describe("SmppConnector", () => {
       source_addr_ton: 2,
       source_addr_npi: 8,
     })
+  })
+
+  test("answers a receipt only once it is stored, and with ESME_RX_T_APPN when storing fails", async () => {
+    const h = await setup({ receipts: "auto" })
+    let stored!: () => void
+    h.storeReceipt = () => new Promise<void>((resolve) => (stored = resolve))
+    await h.connector.submit(outbound(["held"]))
+    await waitFor(() => h.receipts.length === 1, { what: "receipt" })
+    // Still being stored: a kill -9 now must leave the SMSC holding it, so no answer yet.
+    expect(h.smsc.counters.deliverSmResps).toBe(0)
+    stored()
+    await waitFor(() => h.smsc.counters.deliverSmResps === 1, { what: "deliver_sm_resp" })
+    expect(h.smsc.counters.lastDeliverSmRespStatus).toBe(0)
+
+    h.storeReceipt = async () => {
+      throw new Error("disk full")
+    }
+    await h.connector.submit(outbound(["not stored"]))
+    await waitFor(() => h.smsc.counters.deliverSmResps === 2, { what: "second deliver_sm_resp" })
+    // SMPP 3.4 §5.1.3 0x64 ESME_RX_T_APPN: temporary, the SMSC sends it again later.
+    expect(h.smsc.counters.lastDeliverSmRespStatus).toBe(0x64)
   })
 
   test("emits a delivered receipt for a hex id with the TLVs", async () => {

@@ -23,6 +23,7 @@ import {
   commandStatusName,
   ESME_RMSGQFUL,
   ESME_RTHROTTLED,
+  ESME_RX_T_APPN,
   submitStatusError,
 } from "./command-status.ts"
 import { BindTracker, connectorState, isUsable } from "./connector-state.ts"
@@ -306,8 +307,8 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
   received(_: SmppSession<MessageJob>, pdu: ReceivedPdu): number | Promise<number> {
     const esmClass = typeof pdu.esm_class === "number" ? pdu.esm_class : 0
     if (!isReceipt(esmClass)) return this.mo.receive(pdu)
-    // A receipt is answered 0 even when unreadable: an error would only make the SMSC
-    // redeliver what we cannot read.
+    // An unreadable receipt is answered 0: an error would only make the SMSC redeliver what we
+    // cannot read.
     const receipt = parseReceiptPdu(pdu, this.id)
     if (receipt === null) {
       this.counters.receiptsUnparsed++
@@ -315,12 +316,21 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       return 0
     }
     this.counters.receipts++
+    // Answered once stored, as an MO is: the SMSC keeps a receipt until it is acknowledged, so a
+    // crash before the commit gets it sent again, and a failed commit asks for that at once.
+    let stored: Promise<void>
     try {
-      this.deps.events.receipt(receipt)
+      stored = this.deps.events.receipt(receipt)
     } catch (error) {
-      this.log.error({ err: error, carrierId: receipt.carrierId }, "receipt handler failed")
+      stored = Promise.reject(error)
     }
-    return 0
+    return stored.then(
+      () => 0,
+      (error: unknown) => {
+        this.log.error({ err: error, carrierId: receipt.carrierId }, "storing a receipt failed")
+        return ESME_RX_T_APPN
+      },
+    )
   }
 
   // --- dispatch ---

@@ -85,6 +85,8 @@ export interface ConnectorHarness {
    * that part, is written, and the connector answers as it would to a failed commit).
    */
   store: (message: InboundMessage) => Promise<void>
+  /** The same for receipts: the deliver_sm is answered when this settles (rejected: 0x64). */
+  storeReceipt: (receipt: DeliveryReceipt) => Promise<void>
   /** The store on a temp file: held parts (`storage.moParts`) and stored messages. */
   storage: Store
 }
@@ -105,6 +107,7 @@ export function connectorFor(
     receipts,
     inbound,
     store: async () => {},
+    storeReceipt: async () => {},
     storage,
   }
   const parts = gatedPartEvents(inboundPartEvents({ store: storage, clock, logger }), harness)
@@ -112,7 +115,10 @@ export function connectorFor(
     logger,
     clock,
     events: {
-      receipt: (receipt) => receipts.push(receipt),
+      receipt: async (receipt) => {
+        receipts.push(receipt)
+        await harness.storeReceipt(receipt)
+      },
       inbound: async (message) => {
         inbound.push(message)
         await harness.store(message)

@@ -47,8 +47,11 @@ export interface Rig {
   inbound: InboundMessage[]
   /** Every inbound() call, including rejected ones. */
   inboundCalls: InboundMessage[]
-  /** Replace to make inbound() reject (throw) or slow. */
-  store: { accept: (message: InboundMessage) => Promise<void> }
+  /** Replace to make inbound() or receipt() reject (throw) or slow. */
+  store: {
+    accept: (message: InboundMessage) => Promise<void>
+    acceptReceipt: (receipt: DeliveryReceipt) => Promise<void>
+  }
   [Symbol.asyncDispose](): Promise<void>
 }
 
@@ -66,13 +69,19 @@ export async function startRig(
   const receipts: DeliveryReceipt[] = []
   const inbound: InboundMessage[] = []
   const inboundCalls: InboundMessage[] = []
-  const store = { accept: async (_: InboundMessage) => {} }
+  const store = {
+    accept: async (_: InboundMessage) => {},
+    acceptReceipt: async (_: DeliveryReceipt) => {},
+  }
   const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined
   const connector = createModemConnector(modemOptions(modem.devicePath, connectorOverrides), {
     logger: logger ?? (level && level !== "silent" ? createLogger(level) : silentLogger),
     clock: { now: () => Date.now() },
     events: {
-      receipt: (receipt) => receipts.push(receipt),
+      receipt: async (receipt) => {
+        await store.acceptReceipt(receipt)
+        receipts.push(receipt)
+      },
       inbound: async (message) => {
         inboundCalls.push(message)
         await store.accept(message)

@@ -58,4 +58,20 @@ describe("modem connector status reports", () => {
     await waitFor(() => rig.inbound.length === 1, { what: "inbound" })
     expect(rig.inbound[0]!.text).toBe("after the report")
   })
+
+  test("keeps a stored report (+CDSI) on the SIM when storing its receipt fails", async () => {
+    await using rig = await startRig({ cnmiDs: [2], firstMr: 11 })
+    let attempts = 0
+    rig.store.acceptReceipt = async () => {
+      attempts++
+      throw new Error("disk full")
+    }
+    await rig.connector.submit(outbound(["not stored"]))
+    rig.modem.statusReport(11, 0x00)
+    await waitFor(() => attempts === 1, { what: "the attempt to store" })
+    // The read that followed selected SM storage again, and the report was not deleted.
+    await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
+    expect(rig.modem.reports.size).toBe(1)
+    expect(rig.modem.commands.some((c) => c.startsWith("AT+CMGD"))).toBe(false)
+  })
 })

@@ -33,7 +33,7 @@ test("the simulator runs as its own process and a connector talks to it", async 
   const connector = createModemConnector(modemOptions(device), {
     logger: silentLogger,
     clock: { now: () => Date.now() },
-    events: { receipt: () => {}, inbound: async (message) => void inbound.push(message) },
+    events: { receipt: async () => {}, inbound: async (message) => void inbound.push(message) },
   })
   try {
     await waitFor(() => lines.some((l) => l.includes('"device"')), { what: "simulator ready" })
