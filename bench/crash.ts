@@ -7,6 +7,9 @@
  * accepted          messages answered 202 (each has its own destination number)
  * lost              accepted but missing from the database, or never seen by the SMSC
  * not_final         accepted but still queued/sending/failed after the last restart drained
+ * receipts_lost     sent but never delivered: the fake SMSC sends a receipt again until it is
+ *                   answered ESME_ROK (as a real SMSC does), so only a receipt the gateway answered
+ *                   before storing it, and then lost in a kill, ends here
  * duplicates        extra submit_sm at the SMSC beyond one per accepted message
  * duplicate_bound   kills × sessions × window: the most that may be in flight at the kills
  */
@@ -143,6 +146,7 @@ process.stdout.write(
     accepted: acknowledged.size,
     lost,
     not_final: notFinal,
+    receipts_lost: byStatus.sent ?? 0,
     duplicates,
     duplicate_bound: bound,
     within_bound: duplicates <= bound,

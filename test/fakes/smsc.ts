@@ -80,6 +80,8 @@ export interface ReceiptOptions {
 export interface FakeSmscCounters {
   submits: number
   receipts: number
+  /** Receipts sent again: their session closed before answering, or answered an error. */
+  receiptsRedelivered: number
   deliverSmResps: number
   deliverSmRespErrors: number
   /** command_status of the last deliver_sm_resp, or null before the first. */
@@ -157,6 +159,8 @@ interface Peer {
   outstanding: number
   /** Our MO PDUs waiting for their deliver_sm_resp / data_sm_resp, by sequence_number. */
   moWaiters: Map<number, (status: number) => void>
+  /** Receipts sent on this session and not yet answered with ESME_ROK, by sequence_number. */
+  receiptsAwaiting: Map<number, PDU>
 }
 
 interface SubmitRoute {
@@ -186,6 +190,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   const counters: FakeSmscCounters = {
     submits: 0,
     receipts: 0,
+    receiptsRedelivered: 0,
     deliverSmResps: 0,
     deliverSmRespErrors: 0,
     lastDeliverSmRespStatus: null,
@@ -278,8 +283,10 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
   }
 
   /**
-   * Like a real SMSC, a receipt whose session has gone is not lost: it goes out on another bound
-   * session, or waits for the next bind (store and forward of DLRs for the ESME).
+   * Like a real SMSC, a receipt is not lost until the ESME acknowledges it: one whose session has
+   * gone goes out on another bound session or waits for the next bind (store and forward of DLRs),
+   * and so does one that was sent but not answered ESME_ROK before its session closed, or was
+   * answered with an error (sent again a little later).
    */
   function sendReceiptTo(peer: Peer, pdu: PDU): boolean {
     const live = (p: Peer) => p.bound && !p.session.socket.destroyed && p.session.socket.writable
@@ -288,14 +295,41 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       heldReceipts.push(pdu)
       return false
     }
-    counters.receipts++
-    return target.session.send(pdu)
+    return sendTracked(target, pdu)
   }
 
   function flushHeldReceipts(peer: Peer): void {
-    for (const pdu of heldReceipts.splice(0)) {
-      counters.receipts++
-      peer.session.send(pdu)
+    for (const pdu of heldReceipts.splice(0)) sendTracked(peer, pdu)
+  }
+
+  const redelivering = new WeakSet<PDU>()
+  let closed = false
+
+  function sendTracked(peer: Peer, pdu: PDU): boolean {
+    if (redelivering.has(pdu)) counters.receiptsRedelivered++
+    else counters.receipts++
+    pdu.sequence_number = 0 // a fresh one from this session
+    const sent = peer.session.send(pdu)
+    // Not written (the socket stopped taking writes): kept for the next bind.
+    if (sent) peer.receiptsAwaiting.set(pdu.sequence_number, pdu)
+    else heldReceipts.push(redeliver(pdu))
+    return sent
+  }
+
+  /** Marks a receipt going out again (sendTracked gives it the new session's sequence_number). */
+  function redeliver(pdu: PDU): PDU {
+    redelivering.add(pdu)
+    return pdu
+  }
+
+  function settleReceipt(peer: Peer, resp: PDU): void {
+    const pdu = peer.receiptsAwaiting.get(resp.sequence_number)
+    if (pdu === undefined) return
+    peer.receiptsAwaiting.delete(resp.sequence_number)
+    if (resp.command_status !== 0) {
+      setTimeout(() => {
+        if (!closed) sendReceiptTo(peer, redeliver(pdu))
+      }, 200)
     }
   }
 
@@ -411,6 +445,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       bindOrder: 0,
       outstanding: 0,
       moWaiters: new Map(),
+      receiptsAwaiting: new Map(),
     }
     peers.add(peer)
     session.on("error", () => session.destroy())
@@ -419,6 +454,10 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       peers.delete(peer)
       for (const waiter of peer.moWaiters.values()) waiter(-1)
       peer.moWaiters.clear()
+      for (const pdu of peer.receiptsAwaiting.values()) heldReceipts.push(redeliver(pdu))
+      peer.receiptsAwaiting.clear()
+      const next = boundPeers()[0]
+      if (next) flushHeldReceipts(next)
     })
     session.on("pdu", (pdu: PDU) => {
       switch (pdu.command) {
@@ -436,6 +475,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
           counters.deliverSmResps++
           if (pdu.command_status !== 0) counters.deliverSmRespErrors++
           counters.lastDeliverSmRespStatus = pdu.command_status
+          settleReceipt(peer, pdu)
           settleMo(peer, pdu)
           return
         case "data_sm_resp":
@@ -510,6 +550,7 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
       }
     },
     async close() {
+      closed = true
       if (dropTimer !== null) clearInterval(dropTimer)
       dropTimer = null
       for (const peer of peers) peer.session.destroy()
