@@ -26,22 +26,25 @@ export function applyReceipt(
   notifier?: MessageNotifier,
 ): string | null {
   const repo = store.messages
-  const candidates = r.exactId
-    ? [normalizeCarrierId(r.carrierId)]
-    : carrierIdCandidates(r.carrierId)
-  let part: PartRow | null = null
   // A final state updates the part in the same statement that finds it.
   const final = r.state !== "pending"
-  for (const candidate of candidates) {
-    part = final
+  const lookup = (candidate: string) =>
+    final
       ? repo.receiptOnPart(r.connectorId, candidate, r.state, partError(r), now)
       : repo.partByCarrierId(r.connectorId, candidate)
-    if (part) break
+  // The id as written first; its other base only when that misses (most carriers use one base).
+  const normalized = normalizeCarrierId(r.carrierId)
+  let part: PartRow | null = normalized === "" ? null : lookup(normalized)
+  if (!part && !r.exactId) {
+    for (const candidate of carrierIdCandidates(r.carrierId).slice(1)) {
+      part = lookup(candidate)
+      if (part) break
+    }
   }
   if (!part) {
     repo.putPendingReceipt({
       connector_id: r.connectorId,
-      carrier_id: normalizeCarrierId(r.carrierId),
+      carrier_id: normalized,
       state: r.state,
       stat: r.stat,
       error: r.error,
