@@ -3,16 +3,22 @@
  * equal share per account, so one account's bulk backlog cannot starve another's traffic.
  * Synchronous: runs inside the dispatcher's claim transaction (core/outbox.ts).
  */
-import type { ClaimedRow, Lane, Store } from "../store/index.ts"
+import type { ClaimedRow, Lane, MessageMode, Store } from "../store/index.ts"
 
 /**
  * Takes up to `want` due messages: highest priority first; within a priority, an equal share per
  * account (a share left unused by one account goes to the others), so one account's bulk backlog
  * cannot starve another's traffic (docs/routing.md#priority-and-fairness). Accounts are interleaved in the result.
  */
-export function claimFair(repo: Store["messages"], now: number, want: number): ClaimedRow[] {
+export function claimFair(
+  repo: Store["messages"],
+  now: number,
+  want: number,
+  mode: MessageMode = "live",
+): ClaimedRow[] {
   const out: ClaimedRow[] = []
-  const lanes = repo.lanes()
+  if (want <= 0) return out
+  const lanes = repo.lanes(mode)
   let i = 0
   while (i < lanes.length && out.length < want) {
     const priority = lanes[i]!.priority

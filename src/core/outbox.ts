@@ -111,22 +111,28 @@ export class Outbox {
     })
   }
 
-  /** Room per connector the routes would use now: what each can take without piling up. */
-  private budget(): { budget: Map<string, number>; room: number } {
+  /**
+   * Room per connector, and how many messages of each mode may be claimed now: live ones up to
+   * what the routes' connectors can take, sandbox ones up to what the sandbox can (without a
+   * sandbox, they are routed like live ones). Claiming more would only hand messages back.
+   */
+  private budget(): { budget: Map<string, number>; live: number; test: number } {
     const budget = new Map<string, number>()
     for (const c of this.deps.connectors)
       if (c.health().usable) budget.set(c.id, Math.max(0, c.capacity()))
-    let room = 0
-    for (const c of this.deps.router.activeConnectors()) room += budget.get(c.id) ?? 0
-    return { budget, room }
+    let live = 0
+    for (const c of this.deps.router.activeConnectors()) live += budget.get(c.id) ?? 0
+    const sandbox = this.deps.sandbox
+    const test = sandbox ? (budget.get(sandbox.id) ?? 0) : live
+    return { budget, live, test }
   }
 
   private async pump(): Promise<void> {
     const { store, clock, logger } = this.deps
     while (!this.stopped) {
-      const { budget, room } = this.budget()
-      if (room <= 0) return
-      const want = Math.min(room, CLAIM_BATCH)
+      const { budget, live, test } = this.budget()
+      const want = { live: Math.min(live, CLAIM_BATCH), test: Math.min(test, CLAIM_BATCH) }
+      if (want.live <= 0 && want.test <= 0) return
       // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
       // most take one more turn of a weighted route.
       const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget), {
@@ -134,18 +140,27 @@ export class Outbox {
       })
       for (const { row, connector, sentParts } of batch.assigned)
         this.submit(row, connector, sentParts)
-      // Stop when the queue ran dry or the claimed messages' routes are full: their connectors'
-      // capacity frees up and wakes the pump again.
-      if (batch.claimed < want || batch.deferred > 0) return
+      // Stop when the queue ran dry or the claimed messages' connectors are full: their capacity
+      // frees up and wakes the pump again.
+      const full =
+        (want.live > 0 && batch.claimed.live === want.live) ||
+        (want.test > 0 && batch.claimed.test === want.test)
+      if (!full || batch.deferred > 0) return
       logger.trace({ claimed: batch.claimed }, "claimed a full batch; claiming more")
     }
   }
 
   /** One transaction: claim a fair share of each lane, route, and mark what goes where. */
-  private claimAndRoute(now: number, want: number, budget: Map<string, number>) {
+  private claimAndRoute(
+    now: number,
+    want: { live: number; test: number },
+    budget: Map<string, number>,
+  ) {
     const { store, router } = this.deps
     const repo = store.messages
-    const rows = claimFair(repo, now, want)
+    const live = claimFair(repo, now, want.live, "live")
+    const test = claimFair(repo, now, want.test, "test")
+    const rows = test.length === 0 ? live : live.concat(test)
     const hasRoom = (id: string) => (budget.get(id) ?? 0) > 0
     const assigned: { row: ClaimedRow; connector: Connector; sentParts: Set<number> }[] = []
     let deferred = 0
@@ -214,7 +229,7 @@ export class Outbox {
       )
       assigned.push({ row, connector, sentParts })
     }
-    return { assigned, claimed: rows.length, deferred }
+    return { assigned, claimed: { live: live.length, test: test.length }, deferred }
   }
 
   private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {

@@ -27,6 +27,7 @@ export type {
   ClaimedRow,
   EventRow,
   Lane,
+  MessageMode,
   MessageRow,
   MessageStatus,
   PartRow,

@@ -85,9 +85,13 @@ export interface MessageRow {
 
 /** A dispatch lane: queued work of one account at one priority (fair queueing, docs/routing.md#priority-and-fairness). */
 export interface Lane {
+  /** Live and sandbox messages queue apart: they leave through different connectors (0012). */
+  mode: MessageMode
   priority: number
   account_id: string
 }
+
+export type MessageMode = MessageRow["mode"]
 
 export type NewMessage = Omit<
   MessageRow,
@@ -160,10 +164,10 @@ export class MessageRepo {
     receiptSubject: Statement<ReceiptSubject, [string]>
     events: Statement<EventRow, [string]>
     parts: Statement<PartRow, [string]>
-    nextAccount: Statement<Lane, [number, string]>
-    nextPriority: Statement<Lane, [number]>
-    firstLane: Statement<Lane, []>
-    claimLane: Statement<ClaimedRow, [number, number, string, number, number]>
+    nextAccount: Statement<Lane, [string, number, string]>
+    nextPriority: Statement<Lane, [string, number]>
+    firstLane: Statement<Lane, [string]>
+    claimLane: Statement<ClaimedRow, [number, number, string, number, number, string]>
     expireDue: Statement<
       { id: string; account_id: string; callback_url: string | null },
       [number, number]
@@ -220,26 +224,26 @@ export class MessageRepo {
       // Lanes are listed by skip-scanning the ready index: one seek per lane, not per row, so a
       // backlog of millions costs the same as a backlog of ten (issue 3, bench/backlog.ts).
       firstLane: db.query(
-        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' ORDER BY priority DESC, account_id LIMIT 1`,
+        `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND mode = ?1 ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // Two seeks rather than one OR, which SQLite would answer by walking the current lane.
       nextAccount: db.query(
-        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND priority = ?1 AND account_id > ?2
+        `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND mode = ?1 AND priority = ?2 AND account_id > ?3
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       nextPriority: db.query(
-        `SELECT priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND priority < ?1
+        `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND mode = ?1 AND priority < ?2
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // Claims in one statement (bun-notes: UPDATE … WHERE seq IN (SELECT … LIMIT n) RETURNING).
       claimLane: db.query(
         `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_ready
-                       WHERE status = 'queued' AND priority = ?2 AND account_id = ?3
-                         AND not_before <= ?4
+                       WHERE status = 'queued' AND mode = ?6 AND priority = ?2
+                         AND account_id = ?3 AND not_before <= ?4
                        ORDER BY seq LIMIT ?5)
          RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
       ),
@@ -402,22 +406,22 @@ export class MessageRepo {
     return this.q.parts.all(id)
   }
 
-  /** The (priority, account) lanes that have queued messages, highest priority first. */
-  lanes(max = 10_000): Lane[] {
+  /** The (priority, account) lanes of `mode` that have queued messages, highest priority first. */
+  lanes(mode: MessageMode, max = 10_000): Lane[] {
     const out: Lane[] = []
-    let lane = this.q.firstLane.get()
+    let lane = this.q.firstLane.get(mode)
     while (lane && out.length < max) {
       out.push(lane)
       lane =
-        this.q.nextAccount.get(lane.priority, lane.account_id) ??
-        this.q.nextPriority.get(lane.priority)
+        this.q.nextAccount.get(mode, lane.priority, lane.account_id) ??
+        this.q.nextPriority.get(mode, lane.priority)
     }
     return out
   }
 
   /** Marks up to `limit` due queued messages of one lane `sending` (attempts+1), oldest first. */
   claimLane(lane: Lane, now: number, limit: number): ClaimedRow[] {
-    return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit)
+    return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit, lane.mode)
   }
 
   /**

@@ -339,4 +339,35 @@ describe("sandbox keys", () => {
     expect((await gw.api("/v1/balance", { key: sandbox })).status).toBe(200)
     expect((await gw.api("/v1/keys", { key: sandbox })).status).toBe(200)
   })
+
+  // Sandbox messages queue apart from live ones (migration 0012): a carrier outage, which leaves
+  // the routes no room, used to hold the sandbox back with it.
+  test("keep being delivered while the only carrier is down; live messages wait for it", async () => {
+    smsc.setBehaviour({ rejectBind: true })
+    smsc.dropAll()
+    await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status !== 200, {
+      what: "carrier down",
+    })
+    try {
+      const waiting = await body<Sent>(
+        await sendAs(gw, live, { to: "+233201234567", message: "live" }),
+        202,
+      )
+      const sent = await body<Sent>(
+        await sendAs(gw, sandbox, { to: "+233201234567", message: "during the outage" }),
+        202,
+      )
+      const d = await delivered(sandbox, sent.messages[0]!.id)
+      expect(d.connector).toBe("sandbox")
+      const held = await body<Detail>(
+        await gw.api(`/v1/messages/${waiting.messages[0]!.id}`, { key: live }),
+        200,
+      )
+      expect(held.status).toBe("queued")
+      smsc.setBehaviour({ rejectBind: false })
+      await delivered(live, waiting.messages[0]!.id)
+    } finally {
+      smsc.setBehaviour({ rejectBind: false })
+    }
+  })
 })
