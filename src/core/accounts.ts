@@ -8,7 +8,7 @@ import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Logger } from "../lib/logger.ts"
-import type { AccountKind, AccountRow, AccountStatus } from "../store/account-repo.ts"
+import type { AccountRow, AccountStatus } from "../store/account-repo.ts"
 import type { Store } from "../store/index.ts"
 import type { LedgerEntryRow, LedgerUnit } from "../store/ledger-repo.ts"
 import { type Authenticator, type Principal, ROOT_ACCOUNT } from "./auth.ts"
@@ -50,36 +50,17 @@ export interface CustomerPatch {
   label?: string | null
 }
 
-export interface AccountView {
-  id: string
-  kind: AccountKind
-  parent_id: string | null
-  full_name: string
-  phone: string | null
-  country_code: string | null
-  email: string | null
-  external_ref: string | null
-  label: string | null
-  status: AccountStatus
-  currency: string
+/** An account as the API shows it: the row without internals, times as ISO 8601, the balance. */
+export type AccountView = Omit<AccountRow, "suspended_by" | "created_at" | "updated_at"> & {
   balance: BalanceView
   created_at: string
   updated_at: string
 }
 
-export interface LedgerEntryView {
+/** A ledger entry as the API shows it: `led_<seq>` and an ISO 8601 time. */
+export type LedgerEntryView = Omit<LedgerEntryRow, "seq" | "kind" | "created_at"> & {
   id: string
-  account_id: string
   kind: string
-  unit: LedgerUnit
-  amount: number
-  reserved_change: number
-  balance_after: number
-  reserved_after: number
-  message_id: string | null
-  batch_id: string | null
-  counterparty_id: string | null
-  reason: string
   created_at: string
 }
 

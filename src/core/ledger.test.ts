@@ -2,7 +2,7 @@
 // balances equal the entries' sums, nothing goes below zero, charges settle once.
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { newMessage, withStore } from "../../test/support/store.ts"
+import { newMessage, sentPart, withStore } from "../../test/support/store.ts"
 import { silentLogger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
@@ -170,16 +170,7 @@ describe("settleCharge", () => {
       message(store, "msg_1", "acc_a", 3)
       store.transaction(() => reserveBatch(store.ledger, "acc_a", "b", ["msg_1"], [6], 6, 5))
       store.transaction(() => {
-        store.messages.upsertPart({
-          message_id: "msg_1",
-          part_index: 0,
-          connector_id: "c",
-          carrier_id: "1",
-          carrier_id_raw: "1",
-          status: "sent",
-          error: null,
-          submitted_at: 3,
-        })
+        store.messages.upsertPart(sentPart("msg_1", 0, "1"))
         store.messages.setStatus({ id: "msg_1", status: "failed", at: 4 })
         settleCharge(store.ledger, "msg_1", 6)
       })
@@ -198,16 +189,7 @@ describe("a receipt that fails a message before all its parts were sent", () => 
       store.transaction(() => reserveBatch(store.ledger, "acc_a", "b", ["msg_1"], [2], 2, 5))
       // Part 1 was accepted, part 2 hit a temporary error: the message waits for a retry.
       store.transaction(() => {
-        store.messages.upsertPart({
-          message_id: "msg_1",
-          part_index: 0,
-          connector_id: "c",
-          carrier_id: "abc",
-          carrier_id_raw: "abc",
-          status: "sent",
-          error: null,
-          submitted_at: 3,
-        })
+        store.messages.upsertPart(sentPart("msg_1", 0, "abc"))
         store.messages.setStatus({ id: "msg_1", status: "queued", at: 3, notBefore: 60_000 })
       })
       // Then part 1's receipt says UNDELIV.

@@ -1,7 +1,7 @@
 // Receipts applied to a real SQLite store: the message's status rolls up from its parts, and a
 // receipt for a message that already ended is recorded without changing it.
 import { describe, expect, test } from "bun:test"
-import { newMessage, withStore } from "../../test/support/store.ts"
+import { newMessage, sentPart, withStore } from "../../test/support/store.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import { silentLogger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
@@ -15,16 +15,7 @@ function sentMessage(store: Store, id: string, segments = 1, idPrefix = "a"): vo
       newMessage({ id, account_id: ROOT_ACCOUNT, to_number: "+233201234567", segments }),
     )
     for (let i = 0; i < segments; i++) {
-      store.messages.upsertPart({
-        message_id: id,
-        part_index: i,
-        connector_id: "c",
-        carrier_id: `${idPrefix}${i}`,
-        carrier_id_raw: `${idPrefix}${i}`,
-        status: "sent",
-        error: null,
-        submitted_at: 2,
-      })
+      store.messages.upsertPart(sentPart(id, i, `${idPrefix}${i}`))
     }
     store.messages.setStatus({ id, status: "sent", at: 2, sentAt: 2 })
   })

@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { openStore, type Store } from "../../src/store/index.ts"
-import type { NewMessage } from "../../src/store/message-repo.ts"
+import type { NewMessage, PartRow } from "../../src/store/message-repo.ts"
 import { tempDir } from "./temp-dir.ts"
 
 /** Runs `fn` on a store over a fresh SQLite file, closed and removed afterwards. */
@@ -35,5 +35,23 @@ export function newMessage(
     expires_at: null,
     callback_url: null,
     ...over,
+  }
+}
+
+/** A part the connector "c" accepted with `carrierId` at time 3, as the dispatcher stores it. */
+export function sentPart(
+  messageId: string,
+  partIndex: number,
+  carrierId: string,
+): Omit<PartRow, "receipt_at"> {
+  return {
+    message_id: messageId,
+    part_index: partIndex,
+    connector_id: "c",
+    carrier_id: carrierId,
+    carrier_id_raw: carrierId,
+    status: "sent",
+    error: null,
+    submitted_at: 3,
   }
 }

@@ -1,6 +1,8 @@
 // Helpers for tenancy tests: provisioning customers and calling the API with their keys.
+
 import { Database } from "bun:sqlite"
 import { expect } from "bun:test"
+import type { LedgerEntryView } from "../../src/core/accounts.ts"
 import type { TestGateway } from "./gateway.ts"
 
 export interface Problem {
@@ -38,20 +40,8 @@ export interface Tenant {
   customer: Customer
 }
 
-export interface LedgerEntry {
-  id: string
-  account_id: string
-  kind: string
-  unit: string
-  amount: number
-  reserved_change: number
-  balance_after: number
-  reserved_after: number
-  message_id: string | null
-  batch_id: string | null
-  counterparty_id: string | null
-  reason: string
-}
+/** A ledger entry as GET /v1/ledger answers it. */
+export type LedgerEntry = LedgerEntryView
 
 let counter = 0
 
