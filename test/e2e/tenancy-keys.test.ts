@@ -264,6 +264,14 @@ describe("scopes", () => {
       { full_name: "x", phone: "+233201234567", country_code: "GH" },
     ],
     ["connect.customers", "POST", "/v1/customers/acc_x/credits", { amount: 1, reason: "x" }],
+    ["sms.read", "GET", "/v1/conversations", null],
+    ["sms.read", "GET", "/v1/conversations/cnv_x", null],
+    ["sms.read", "GET", "/v1/conversations/cnv_x/messages", null],
+    ["sms.send", "POST", "/v1/conversations/cnv_x/messages", { message: "hi" }],
+    ["sms.read", "GET", "/v1/opt-outs", null],
+    ["sms.read", "GET", "/v1/opt-outs/%2B233201234599", null],
+    ["sms.send", "POST", "/v1/opt-outs", { number: "+233201234599" }],
+    ["sms.send", "DELETE", "/v1/opt-outs/%2B233201234599", null],
   ]
 
   // A partner: it may hold every scope (a customer cannot have customers at all).
@@ -318,6 +326,9 @@ describe("scopes", () => {
     ["PUT", "/v1/prices", { default: 0, countries: {} }],
     ["POST", "/v1/sender-ids/snd_x/approve", null],
     ["POST", "/v1/sender-ids/snd_x/reject", null],
+    // Assigning a number decides whose inbound messages it receives.
+    ["POST", "/v1/numbers", { number: "+233200000005" }],
+    ["DELETE", "/v1/numbers/num_x", null],
   ] as [string, string, unknown][])(
     "%s %s is the operator's: a customer's admin key gets 403",
     async (method, path, json) => {

@@ -377,4 +377,61 @@ connectors = ["carrier"]
       "sender_not_approved",
     )
   })
+
+  // Isolation for two-way data (issue #5's matrix, for what issue #6 added): an MO belongs to the
+  // account that messaged its sender; another account gets 404 for its conversation and opt-outs
+  // and sees none of it in its lists, and nothing of the owner's changes.
+  test("another customer cannot reach a customer's conversation, inbound or opt-outs", async () => {
+    const owner = await createCustomer(carrierGw, { initial_sms_credits: 10 })
+    const other = await createCustomer(carrierGw, { initial_sms_credits: 10 })
+    const contact = "+233241000078"
+    const stopped = "%2B233241000079"
+    await body(await sendAs(carrierGw, owner.key, { to: contact, message: "Hello" }), 202)
+    expect(
+      await smsc.sendMo({ from: contact, to: "+233200000098", text: "For the owner only" }),
+    ).toEqual([0])
+    const conversation = await waitFor(
+      async () => {
+        const list: { data: { id: string; their_number: string }[] } = await body(
+          await carrierGw.api("/v1/conversations", { key: owner.key }),
+          200,
+        )
+        return list.data.find((c) => c.their_number === contact) ?? null
+      },
+      { what: "conversation" },
+    )
+    await body(
+      await carrierGw.api("/v1/opt-outs", {
+        method: "POST",
+        key: owner.key,
+        json: { number: "+233241000079" },
+      }),
+      201,
+    )
+    type List = { data: { message?: string }[] }
+    const inbound = await body<List>(await carrierGw.api("/v1/inbound", { key: owner.key }), 200)
+    expect(inbound.data.map((m) => m.message)).toContain("For the owner only")
+
+    for (const [method, path, json] of [
+      ["GET", `/v1/conversations/${conversation.id}`, undefined],
+      ["GET", `/v1/conversations/${conversation.id}/messages`, undefined],
+      ["POST", `/v1/conversations/${conversation.id}/messages`, { message: "hijack" }],
+      ["GET", `/v1/opt-outs/${stopped}`, undefined],
+      ["DELETE", `/v1/opt-outs/${stopped}`, undefined],
+    ] as const) {
+      await problem(
+        await carrierGw.api(path, { method, key: other.key, ...(json ? { json } : {}) }),
+        404,
+        "not_found",
+      )
+    }
+    for (const path of ["/v1/conversations", "/v1/opt-outs", "/v1/inbound"]) {
+      expect((await body<List>(await carrierGw.api(path, { key: other.key }), 200)).data).toEqual(
+        [],
+      )
+    }
+    // The owner's opt-out is still there, and no "hijack" reached the carrier.
+    await body(await carrierGw.api(`/v1/opt-outs/${stopped}`, { key: owner.key }), 200)
+    expect(smsc.submits.some((x) => x.text === "hijack")).toBe(false)
+  })
 })
