@@ -1,7 +1,7 @@
 /**
- * A message reaching an end without being delivered (failed, expired, canceled), written in one
- * place: the status (only if the message has not ended already), its timeline event, the
- * webhook, and the settlement of its charge (core/ledger.ts).
+ * A message reaching an end, written in one place: the status (only if the message has not ended
+ * already), its timeline event, the webhook, and for failed, expired and canceled the settlement
+ * of its charge (core/ledger.ts; a delivered message was charged when it was sent).
  */
 import type { Store } from "../store/index.ts"
 import { settleCharge } from "./ledger.ts"
@@ -32,6 +32,22 @@ export function recordEnd(
     at,
   )
   settleCharge(store.ledger, m.id, at, m.account_id)
+}
+
+/** After a status UPDATE that delivered the message: its timeline entry and the webhook. */
+export function recordDelivered(
+  store: Store,
+  m: EndingMessage,
+  at: number,
+  event: string,
+  notifier?: MessageNotifier,
+): void {
+  store.messages.addEvent(m.id, "delivered", at, event)
+  notifier?.notify(
+    { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
+    "message.delivered",
+    at,
+  )
 }
 
 /**

@@ -3,7 +3,7 @@ import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
 import { FINAL_STATUSES, type PartRow } from "../store/message-repo.ts"
-import { endMessage } from "./message-end.ts"
+import { endMessage, recordDelivered } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 
 const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
@@ -62,12 +62,7 @@ export function applyReceipt(
   if (r.state === "delivered") {
     const m = repo.deliverSinglePart(part.message_id, now)
     if (m) {
-      repo.addEvent(m.id, "delivered", now, describe(r))
-      notifier?.notify(
-        { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
-        "message.delivered",
-        now,
-      )
+      recordDelivered(store, m, now, describe(r), notifier)
       return m.id
     }
   }
@@ -160,18 +155,11 @@ function applyToPart(
     message.segments === 1
       ? 1
       : repo.parts(message.id).filter((p) => p.status === "delivered").length
-  if (delivered >= message.segments) {
+  if (
+    delivered >= message.segments &&
     repo.setStatus({ id: message.id, status: "delivered", at, deliveredAt: at, finalAt: at })
-    repo.addEvent(
-      message.id,
-      "delivered",
-      at,
-      multipart ? `all ${message.segments} parts delivered` : describe(r),
-    )
-    notifier?.notify(
-      { id: message.id, accountId: message.account_id, callbackUrl: message.callback_url },
-      "message.delivered",
-      at,
-    )
+  ) {
+    const event = multipart ? `all ${message.segments} parts delivered` : describe(r)
+    recordDelivered(store, message, at, event, notifier)
   }
 }
