@@ -94,7 +94,7 @@ export class ConversationService {
 
   private optedOut(c: ConversationRow): boolean {
     const { optOuts } = this.deps.store
-    return optOuts.any(c.account_id) && optOuts.get(c.account_id, c.their_number) !== null
+    return optOuts.get(c.account_id, c.their_number) !== null
   }
 
   /** Another account's conversation answers exactly like a missing one (design.md §7). */

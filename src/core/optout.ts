@@ -109,7 +109,6 @@ export function assertNotOptedOut(
   numbers: readonly string[],
 ): void {
   const repo = store.optOuts
-  if (!repo.any(accountId)) return
   const optedOut: { index: number; to: string }[] = []
   for (let i = 0; i < numbers.length; i++) {
     if (repo.get(accountId, numbers[i]!)) optedOut.push({ index: i, to: numbers[i]! })

@@ -342,9 +342,7 @@ export class Outbox {
    * after it; anything accepted later was refused at accept.)
    */
   private optedOut(row: ClaimedRow): boolean {
-    const optOuts = this.deps.store.optOuts
-    if (!optOuts.any(row.account_id)) return false
-    const optOut = optOuts.get(row.account_id, row.to_number)
+    const optOut = this.deps.store.optOuts.get(row.account_id, row.to_number)
     return optOut !== null && optOut.created_at > row.created_at
   }
 

@@ -56,7 +56,9 @@ export class OptOutRepo {
     return found
   }
 
+  /** The opt-out of `number` from the account; no query at all for an account that has none. */
   get(accountId: string, number: string): OptOutRow | null {
+    if (!this.any(accountId)) return null
     return this.q.get.get(accountId, number)
   }
 
