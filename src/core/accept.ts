@@ -6,7 +6,7 @@ import type { Clock } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
-import { rememberAnswer, replayOf } from "./idempotency.ts"
+import { rememberAnswer, replayOf, requestHash } from "./idempotency.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { SendPolicy } from "./send-policy.ts"
@@ -130,8 +130,8 @@ function parseCallbackUrl(value: string | undefined): string | null {
   return value
 }
 
-function requestHash(req: SendRequest): string {
-  const canonical = JSON.stringify([
+function sendRequestHash(req: SendRequest): string {
+  return requestHash([
     req.to,
     req.message,
     req.from ?? null,
@@ -141,7 +141,6 @@ function requestHash(req: SendRequest): string {
     req.callbackUrl ?? null,
     ...(req.conversation ? [req.conversation.id] : []),
   ])
-  return new Bun.CryptoHasher("sha256").update(canonical).digest("hex")
 }
 
 export interface AcceptDeps {
@@ -163,7 +162,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   const now = deps.clock.now()
   // Sandbox requests have idempotency keys of their own.
   const idempotencyAccount = req.mode === "test" ? `${req.accountId}/test` : req.accountId
-  const hash = req.idempotencyKey === undefined ? "" : requestHash(req)
+  const hash = req.idempotencyKey === undefined ? "" : sendRequestHash(req)
   const replay = () =>
     req.idempotencyKey === undefined
       ? null

@@ -13,7 +13,7 @@ import type { Store } from "../store/index.ts"
 import type { LedgerEntryRow, LedgerUnit } from "../store/ledger-repo.ts"
 import { type Authenticator, type Principal, ROOT_ACCOUNT } from "./auth.ts"
 import { DEFAULT_PAGE, decodeCursor, decodeSeqCursor, invalid, MAX_PAGE, page } from "./cursor.ts"
-import { rememberAnswer, replayOf } from "./idempotency.ts"
+import { rememberAnswer, replayOf, requestHash } from "./idempotency.ts"
 import {
   type CreatedKeyView,
   DEFAULT_RATE_PER_HOUR,
@@ -354,9 +354,7 @@ export class AccountService {
         `${target.id}'s wallet is in ${target.currency}, yours is not`,
       )
     }
-    const hash = new Bun.CryptoHasher("sha256")
-      .update(JSON.stringify(["credits", target.id, input.amount, input.reason, unit]))
-      .digest("hex")
+    const hash = requestHash(["credits", target.id, input.amount, input.reason, unit])
     const result = await store.batcher.run(() => {
       if (idempotencyKey !== undefined) {
         const replay = replayOf<CreditsBody>(store, p.accountId, idempotencyKey, hash)

@@ -6,6 +6,11 @@
 import { AppError } from "../lib/app-error.ts"
 import type { Store } from "../store/index.ts"
 
+/** What identifies a request for its key: SHA-256 of its fields, JSON-encoded in a fixed order. */
+export function requestHash(fields: readonly unknown[]): string {
+  return new Bun.CryptoHasher("sha256").update(JSON.stringify(fields)).digest("hex")
+}
+
 /** The stored answer for a repeated key, or null for a new one. */
 export function replayOf<B>(
   store: Store,

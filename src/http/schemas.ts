@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox"
-import { t } from "elysia"
+import { type TSchema, t } from "elysia"
 
 export const STATUSES = [
   "scheduled",
@@ -88,7 +88,9 @@ export const SendResponse = t.Object({
   ),
 })
 
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+/** `s` or null, with an optional description (one definition for every route). */
+export const Nullable = <T extends TSchema>(s: T, options: { description?: string } = {}) =>
+  t.Union([s, t.Null()], options)
 
 export const MessageView = t.Object({
   id: t.String(),

@@ -1,5 +1,6 @@
 /** SMPP 3.4 §5.1.2 command_id values the session handles. */
 export const GENERIC_NACK = 0x80000000
+export const SUBMIT_SM = 0x00000004
 export const SUBMIT_SM_RESP = 0x80000004
 export const DELIVER_SM = 0x00000005
 export const UNBIND = 0x00000006

@@ -6,11 +6,10 @@
  * still goes through the library. Pure: no I/O. hot-frames.test.ts checks these byte for byte
  * against the library.
  */
-import { DATA_SM, DELIVER_SM, RESPONSE_BIT } from "./command-ids.ts"
+import { DATA_SM, DELIVER_SM, RESPONSE_BIT, SUBMIT_SM } from "./command-ids.ts"
 import { isReceipt, type ReceivedSm } from "./receipt-pdu.ts"
 import { ESM_CLASS_UDHI, type SubmitSmFields } from "./submit-pdu.ts"
 
-const SUBMIT_SM = 0x00000004
 const HEADER = 16
 
 /** Octets of a C-Octet String: the text as latin1 (addresses are ASCII) plus its NUL. */

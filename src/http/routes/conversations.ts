@@ -4,9 +4,7 @@ import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+import { Nullable, Problem } from "../schemas.ts"
 
 const ConversationView = t.Object({
   id: t.String({ examples: ["cnv_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),

@@ -3,14 +3,8 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-import {
-  BalanceView,
-  CreatedKeyView,
-  LedgerEntryView,
-  Nullable,
-  PageQuery,
-} from "./tenancy-schemas.ts"
+import { Nullable, Problem } from "../schemas.ts"
+import { BalanceView, CreatedKeyView, LedgerEntryView, PageQuery } from "./tenancy-schemas.ts"
 
 /** Largest opening balance: far beyond any real one, well inside exact integer arithmetic. */
 const MAX_AMOUNT = 1_000_000_000_000

@@ -4,8 +4,8 @@ import { SCOPES } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-import { CreatedKeyView, KeyView, Nullable } from "./tenancy-schemas.ts"
+import { Nullable, Problem } from "../schemas.ts"
+import { CreatedKeyView, KeyView } from "./tenancy-schemas.ts"
 
 const CreateBody = t.Object(
   {

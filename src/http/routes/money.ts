@@ -4,8 +4,8 @@ import { requireLive, requireOperator, requireScope } from "../../core/scopes.ts
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-import { BalanceView, LedgerEntryView, Nullable } from "./tenancy-schemas.ts"
+import { Nullable, Problem } from "../schemas.ts"
+import { BalanceView, LedgerEntryView } from "./tenancy-schemas.ts"
 
 const PriceTable = t.Object({
   default: Type.Integer({

@@ -3,9 +3,7 @@ import { isOperator, requireLive, requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+import { Nullable, Problem } from "../schemas.ts"
 
 const AssignBody = t.Object(
   {

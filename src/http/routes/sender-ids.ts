@@ -2,8 +2,7 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-import { Nullable } from "./tenancy-schemas.ts"
+import { Nullable, Problem } from "../schemas.ts"
 
 const Status = t.Union([t.Literal("pending"), t.Literal("approved"), t.Literal("rejected")])
 

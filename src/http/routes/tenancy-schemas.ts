@@ -1,9 +1,7 @@
 /** TypeBox shapes shared by the tenancy routes (customers, keys, money, sender IDs). */
 import { Type } from "@sinclair/typebox"
-import { type TSchema, t } from "elysia"
-
-export const Nullable = <T extends TSchema>(s: T, options: { description?: string } = {}) =>
-  t.Union([s, t.Null()], options)
+import { t } from "elysia"
+import { Nullable } from "../schemas.ts"
 
 export const PageQuery = t.Object({
   limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),

@@ -6,9 +6,7 @@ import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Problem } from "../schemas.ts"
-
-const Nullable = <T extends Parameters<typeof t.Union>[0][number]>(s: T) => t.Union([s, t.Null()])
+import { Nullable, Problem } from "../schemas.ts"
 
 const EVENTS_DESCRIPTION = `Event types to receive: ${WEBHOOK_EVENTS.join(", ")}; or "${ALL_EVENTS}" for every event, including ones added later.`
 
