@@ -6,22 +6,12 @@ import type { Server } from "bun"
 import pkg from "../package.json" with { type: "json" }
 import { parseListen } from "./config/load.ts"
 import type { Config, ConnectorConfig, RouteConfig } from "./config/schema.ts"
-import type {
-  Connector,
-  ConnectorDeps,
-  DeliveryReceipt,
-  InboundMessage,
-} from "./connectors/connector.ts"
+import type { Connector, ConnectorDeps, DeliveryReceipt } from "./connectors/connector.ts"
 import { createSimulatorConnector } from "./connectors/simulator.ts"
 import { acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
 import { ConversationService } from "./core/conversations.ts"
-import {
-  encodeInboundCursor,
-  inboundPartEvents,
-  listInbound,
-  storeInbound,
-} from "./core/inbound.ts"
+import { encodeInboundCursor, inboundEvents, listInbound } from "./core/inbound.ts"
 import { MessageNotifier } from "./core/message-notifier.ts"
 import { getMessage, listMessages } from "./core/message-query.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
@@ -115,19 +105,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       })
     })
   }
-  // Resolves once the MO is committed: only then does the connector acknowledge or delete it.
-  const onInbound = async (message: InboundMessage): Promise<void> => {
-    const { row, duplicate, confirmationId } = await store.batcher.run(() =>
-      storeInbound(store, message, clock.now(), { notifier }),
-    )
-    if (confirmationId) outbox.wake()
-    logger.info(
-      { inbound_id: row.id, connector: message.connectorId, parts: message.parts, duplicate },
-      duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored",
-    )
-  }
-  // Parts of multipart MOs are committed before they are answered (docs/smpp.md#reassembly).
-  const inboundParts = inboundPartEvents({
+  // MO and its parts are committed before they are answered (docs/smpp.md#reassembly).
+  const inbound = inboundEvents({
     store,
     clock,
     logger,
@@ -142,7 +121,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       createConnector(c, {
         logger: connectorLogger,
         clock,
-        events: { receipt: onReceipt, inbound: onInbound, ...inboundParts },
+        events: { receipt: onReceipt, ...inbound },
       }),
     )
   }
@@ -162,7 +141,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     {
       logger: logger.child({ connector: SANDBOX_CONNECTOR_ID }),
       clock,
-      events: { receipt: onReceipt, inbound: onInbound },
+      events: { receipt: onReceipt, inbound: inbound.inbound },
     },
   )
   const router = new Router(config.routes.map(toRouteRule), connectors)

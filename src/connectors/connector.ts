@@ -180,7 +180,7 @@ export interface InboundPartOptions {
 
 /**
  * What the gateway adds to a connector's events to hold MO parts durably (core/inbound.ts
- * inboundPartEvents, wired in src/app.ts). Both resolve only after their commit.
+ * inboundEvents, wired in src/app.ts). Both resolve only after their commit.
  */
 export interface InboundPartEvents {
   inboundPart(part: InboundPart, options: InboundPartOptions): Promise<InboundPartResult>

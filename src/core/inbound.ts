@@ -5,6 +5,7 @@
  * SMPP PDUs without one, by a fingerprint (docs/two-way.md#redelivery).
  */
 import type {
+  ConnectorEvents,
   InboundMessage,
   InboundPart,
   InboundPartEvents,
@@ -223,34 +224,45 @@ export function expireInboundParts(store: Store, connectorId: string, before: nu
  * The events a connector uses to hold MO parts durably (src/smpp/mo-receiver.ts
  * InboundPartEvents), each one write job through the batcher that resolves after its commit.
  */
-export function inboundPartEvents(deps: {
+/**
+ * The connector events that store MO: whole messages (`inbound`) and the parts of multipart
+ * ones, held until their set completes (`inboundPart`, `expireInboundParts`). Each resolves
+ * only after its commit, so a connector acknowledges nothing that is not stored.
+ */
+export function inboundEvents(deps: {
   store: Store
   clock: Clock
   logger: Logger
   notifier?: MessageNotifier
   /** An opt-out/opt-in confirmation was queued: wake the outbox. */
   onConfirmation?: () => void
-}): InboundPartEvents {
+}): Required<Pick<ConnectorEvents, "inbound">> & InboundPartEvents {
   const { store, clock, logger } = deps
+  const stored = (
+    row: InboundRow,
+    connectorId: string,
+    duplicate: boolean,
+    confirmation: unknown,
+  ) => {
+    if (confirmation) deps.onConfirmation?.()
+    logger.info(
+      { inbound_id: row.id, connector: connectorId, parts: row.parts, duplicate },
+      duplicate ? "inbound message redelivered; kept the stored copy" : "inbound message stored",
+    )
+  }
   return {
+    async inbound(message: InboundMessage): Promise<void> {
+      const { row, duplicate, confirmationId } = await store.batcher.run(() =>
+        storeInbound(store, message, clock.now(), { notifier: deps.notifier }),
+      )
+      stored(row, message.connectorId, duplicate, confirmationId)
+    },
     async inboundPart(part: InboundPart, options: InboundPartOptions): Promise<StoredInboundPart> {
       const result = await store.batcher.run(() =>
         storeInboundPart(store, part, options, clock.now(), { notifier: deps.notifier }),
       )
-      if (result.kind === "stored") {
-        if (result.confirmationId) deps.onConfirmation?.()
-        logger.info(
-          {
-            inbound_id: result.row.id,
-            connector: part.connectorId,
-            parts: result.row.parts,
-            duplicate: result.duplicate,
-          },
-          result.duplicate
-            ? "inbound message redelivered; kept the stored copy"
-            : "inbound message stored",
-        )
-      }
+      if (result.kind === "stored")
+        stored(result.row, part.connectorId, result.duplicate, result.confirmationId)
       return result
     },
     expireInboundParts(connectorId: string, before: number) {

@@ -13,7 +13,7 @@ import type {
   OutboundMessage,
   SubmitOutcome,
 } from "../connectors/connector.ts"
-import { inboundPartEvents, storeInbound } from "../core/inbound.ts"
+import { inboundEvents, storeInbound } from "../core/inbound.ts"
 import type { Clock } from "../lib/clock.ts"
 import { createLogger, type LogLevel, silentLogger } from "../lib/logger.ts"
 import { openStore, type Store } from "../store/index.ts"
@@ -110,7 +110,7 @@ export function connectorFor(
     storeReceipt: async () => {},
     storage,
   }
-  const parts = gatedPartEvents(inboundPartEvents({ store: storage, clock, logger }), harness)
+  const parts = gatedPartEvents(inboundEvents({ store: storage, clock, logger }), harness)
   const connector = createSmppConnector(options, {
     logger,
     clock,
