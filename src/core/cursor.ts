@@ -8,33 +8,38 @@ export function encodeCursor(kind: string, value: string | number): string {
   return Buffer.from(`${kind}:${value}`).toString("base64url")
 }
 
-function invalidCursor(): AppError {
-  return new AppError("validation_failed", "cursor is not one this server issued", {
-    extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
+/** `param`: the query parameter the cursor came in (`cursor`, or `since` for inbound polling). */
+function invalidCursor(param: string): AppError {
+  const what = param === "cursor" ? "cursor is not one" : `${param} is not a cursor`
+  return new AppError("validation_failed", `${what} this server issued`, {
+    extra: { errors: [{ path: `/${param}`, message: "invalid cursor" }] },
   })
 }
 
-export function decodeCursor(kind: string, cursor: string): string {
+export function decodeCursor(kind: string, cursor: string, param = "cursor"): string {
   const text = Buffer.from(cursor, "base64url").toString("utf8")
-  if (!text.startsWith(`${kind}:`) || text.length === kind.length + 1) throw invalidCursor()
+  if (!text.startsWith(`${kind}:`) || text.length === kind.length + 1) throw invalidCursor(param)
   return text.slice(kind.length + 1)
 }
 
-/** A cursor holding a row's positive integer key (a `seq`). */
-export function decodeSeqCursor(kind: string, cursor: string): number {
-  const seq = Number(decodeCursor(kind, cursor))
-  if (!Number.isSafeInteger(seq) || seq <= 0) throw invalidCursor()
+/** A positive sequence number; `min: 0` also takes 0 (an inbound poll that has seen nothing). */
+export function decodeSeqCursor(
+  kind: string,
+  cursor: string,
+  { param = "cursor", min = 1 }: { param?: string; min?: number } = {},
+): number {
+  const text = decodeCursor(kind, cursor, param)
+  const seq = Number(text)
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seq) || seq < min) throw invalidCursor(param)
   return seq
 }
 
-/** A cursor holding several fields: the groups of `pattern` matched against its value. */
 export function decodeCursorFields(kind: string, cursor: string, pattern: RegExp): string[] {
   const match = pattern.exec(decodeCursor(kind, cursor))
-  if (!match) throw invalidCursor()
+  if (!match) throw invalidCursor("cursor")
   return match.slice(1)
 }
 
-/** One page of `rows` (fetched with limit + 1) and the cursor of the next, or null. */
 export function page<R, V>(
   rows: R[],
   limit: number,

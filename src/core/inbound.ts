@@ -11,12 +11,12 @@ import type {
   InboundPartEvents,
   InboundPartOptions,
 } from "../connectors/connector.ts"
-import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { DroppedMoSet, InboundRow, MoPartRow, Store } from "../store/index.ts"
 import { ROOT_ACCOUNT } from "./auth.ts"
+import { decodeSeqCursor, encodeCursor } from "./cursor.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { bestAssignment } from "./numbers.ts"
 import { applyOptKeyword } from "./optout.ts"
@@ -309,19 +309,8 @@ function inboundPartOf(r: MoPartRow): InboundPart {
 export const DEFAULT_INBOUND_PAGE = 50
 export const MAX_INBOUND_PAGE = 1000
 
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, "base64url").toString("utf8")
-  const seq = /^i:(\d+)$/.exec(text)?.[1]
-  if (seq === undefined || !Number.isSafeInteger(Number(seq))) {
-    throw new AppError("validation_failed", "since is not a cursor this server issued", {
-      extra: { errors: [{ path: "/since", message: "invalid cursor" }] },
-    })
-  }
-  return Number(seq)
-}
-
 export function encodeInboundCursor(seq: number): string {
-  return Buffer.from(`i:${seq}`).toString("base64url")
+  return encodeCursor("i", seq)
 }
 
 /**
@@ -333,7 +322,7 @@ export function listInbound(
   accountId: string,
   q: { since?: string; limit?: number },
 ) {
-  const after = q.since ? decodeCursor(q.since) : 0
+  const after = q.since ? decodeSeqCursor("i", q.since, { param: "since", min: 0 }) : 0
   const limit = Math.min(q.limit ?? DEFAULT_INBOUND_PAGE, MAX_INBOUND_PAGE)
   const rows = store.inbound.page(accountId, after, limit)
   const last = rows.at(-1)?.seq ?? after

@@ -2,6 +2,7 @@ import { normalizePhone } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import { toIso } from "../lib/clock.ts"
 import type { MessageRow, Store } from "../store/index.ts"
+import { decodeSeqCursor, page } from "./cursor.ts"
 
 export interface MessageView {
   id: string
@@ -106,16 +107,6 @@ export interface ListQuery {
 export const DEFAULT_PAGE = 50
 export const MAX_PAGE = 1000
 
-function decodeCursor(cursor: string): number {
-  const seq = Number(Buffer.from(cursor, "base64url").toString("utf8").replace(/^m:/, ""))
-  if (!Number.isSafeInteger(seq) || seq <= 0) {
-    throw new AppError("validation_failed", "cursor is not one this server issued", {
-      extra: { errors: [{ path: "/cursor", message: "invalid cursor" }] },
-    })
-  }
-  return seq
-}
-
 /** Newest first; `next_cursor` is null on the last page. */
 export function listMessages(
   store: Store,
@@ -139,15 +130,9 @@ export function listMessages(
     status: q.status,
     to,
     batchId: q.batch_id,
-    beforeSeq: q.cursor ? decodeCursor(q.cursor) : undefined,
+    beforeSeq: q.cursor ? decodeSeqCursor("m", q.cursor) : undefined,
     limit: limit + 1,
     mode,
   })
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1]
-  return {
-    data: page.map(view),
-    next_cursor:
-      rows.length > limit && last ? Buffer.from(`m:${last.seq}`).toString("base64url") : null,
-  }
+  return page(rows, limit, "m", (r) => r.seq, view)
 }
