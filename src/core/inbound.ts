@@ -221,10 +221,6 @@ export function expireInboundParts(store: Store, connectorId: string, before: nu
 }
 
 /**
- * The events a connector uses to hold MO parts durably (src/smpp/mo-receiver.ts
- * InboundPartEvents), each one write job through the batcher that resolves after its commit.
- */
-/**
  * The connector events that store MO: whole messages (`inbound`) and the parts of multipart
  * ones, held until their set completes (`inboundPart`, `expireInboundParts`). Each resolves
  * only after its commit, so a connector acknowledges nothing that is not stored.

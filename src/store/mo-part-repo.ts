@@ -182,6 +182,4 @@ export class MoPartRepo {
   forgetFingerprints(before: number): void {
     this.q.forget.run(before)
   }
-
-  /** A count not yet read stays unread: held() counts the table, this write included. */
 }
