@@ -404,3 +404,72 @@ describe("isolation from the send path", () => {
     ])
   })
 })
+
+describe("timeouts", () => {
+  // Its own gateway: the file's is given 5 s per attempt so slow receivers above still succeed.
+  test("an attempt with no answer within timeoutMs is a failure, retried with the same webhook-id", async () => {
+    const quick = await startGateway("", { webhooks: { ...FAST, timeoutMs: 300 } })
+    try {
+      const res = await quick.api("/v1/webhooks", {
+        method: "POST",
+        json: { url: receiver.url("/late"), events: ["*"] },
+      })
+      const e = (await res.json()) as Endpoint
+      receiver.setSecret("/late", e.secret)
+      receiver.on("/late", async (_r, nth) => {
+        if (nth === 0) await Bun.sleep(1_500)
+        return 200
+      })
+      expect((await quick.api(`/v1/webhooks/${e.id}/ping`, { method: "POST" })).status).toBe(202)
+      const done = await waitFor(
+        async () => {
+          const list = (await (
+            await quick.api(`/v1/webhooks/${e.id}/deliveries?limit=10`)
+          ).json()) as { data: Delivery[] }
+          const d = list.data[0]
+          return d?.status === "succeeded" ? d : null
+        },
+        { what: "the ping delivered on the second attempt" },
+      )
+      expect(done.attempts).toHaveLength(2)
+      expect(done.attempts[0]).toMatchObject({ status_code: null })
+      expect(done.attempts[0]!.error).toContain("timed out after 300 ms")
+      expect(done.attempts[1]).toMatchObject({ status_code: 200 })
+      const ids = receiver.at("/late").map((r) => r.id)
+      expect(ids).toHaveLength(2)
+      expect(new Set(ids).size).toBe(1)
+    } finally {
+      await quick.stop()
+    }
+  })
+
+  // The window that is 24 hours by default, shortened: an endpoint failing for that long is
+  // suspended even before maxConsecutiveFailures attempts.
+  test("an endpoint that has not succeeded within maxAgeMs is suspended", async () => {
+    const brief = await startGateway("", {
+      webhooks: { ...FAST, maxAgeMs: 600, maxConsecutiveFailures: 1_000 },
+    })
+    try {
+      const res = await brief.api("/v1/webhooks", {
+        method: "POST",
+        json: { url: receiver.url("/down"), events: ["*"] },
+      })
+      const e = (await res.json()) as Endpoint
+      receiver.setSecret("/down", e.secret)
+      receiver.on("/down", () => 500)
+      expect((await brief.api(`/v1/webhooks/${e.id}/ping`, { method: "POST" })).status).toBe(202)
+      const suspended = await waitFor(
+        async () => {
+          const now = (await (await brief.api(`/v1/webhooks/${e.id}`)).json()) as Endpoint
+          return now.status === "suspended" ? now : null
+        },
+        { what: "suspension after the window" },
+      )
+      expect(suspended.suspended_reason).toContain("no successful delivery for")
+      expect(suspended.consecutive_failures).toBeLessThan(1_000)
+      expect(receiver.at("/down").length).toBeGreaterThan(1)
+    } finally {
+      await brief.stop()
+    }
+  })
+})
