@@ -203,6 +203,27 @@ describe("sending spends credits", () => {
     expect(ledger.find((e) => e.kind === "reserve")?.batch_id).toBe(sent.batch_id)
   })
 
+  test("an opt-out withdraws a paying account's scheduled message and releases its credits", async () => {
+    const shop = await createCustomer(gw, { initial_sms_credits: 10 })
+    const later = new Date(Date.now() + 3_600_000).toISOString()
+    const sent = await body<Sent>(
+      await sendAs(gw, shop.key, { to: GH, message: "tomorrow", scheduled_at: later }),
+      202,
+    )
+    expect((await balanceOf(gw, shop.key)).reserved).toBe(2)
+    await body(
+      await gw.api("/v1/opt-outs", { method: "POST", key: shop.key, json: { number: GH } }),
+      201,
+    )
+    const m = await finalStatus(shop.key, sent.messages[0]!.id)
+    expect(m.status).toBe("canceled")
+    expect(m.error?.code).toBe("recipient_opted_out")
+    const { balance, ledger } = await expectBalanced(shop)
+    expect(balance).toMatchObject({ sms_credits: 10, reserved: 0 })
+    expect(ledger.map((e) => e.kind).reverse()).toEqual(["topup", "reserve", "release"])
+    expect(ledgerMismatches(gw.dbPath)).toEqual([])
+  })
+
   test("an account without enough credits gets 402 and nothing of the batch is queued", async () => {
     const shop = await createCustomer(gw, { initial_sms_credits: 3 })
     const p = await problem(
