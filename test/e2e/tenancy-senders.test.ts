@@ -7,6 +7,7 @@ import {
   balanceOf,
   body,
   createCustomer,
+  createKey,
   problem,
   sendAs,
   type Tenant,
@@ -433,5 +434,29 @@ connectors = ["carrier"]
     // The owner's opt-out is still there, and no "hijack" reached the carrier.
     await body(await carrierGw.api(`/v1/opt-outs/${stopped}`, { key: owner.key }), 200)
     expect(smsc.submits.some((x) => x.text === "hijack")).toBe(false)
+  })
+
+  // Sandbox traffic is not live data (issue #5): a test message does not make its account the
+  // one a reply belongs to (issue #6), so the reply goes to the operator, not to the customer.
+  test("a reply to a number only a sandbox key wrote to does not belong to that customer", async () => {
+    const shop = await createCustomer(carrierGw, { initial_sms_credits: 5 })
+    const sandbox = (await createKey(carrierGw, { scopes: ["admin"], mode: "test" }, shop.key)).key
+    const contact = "+233241000081"
+    await body(await sendAs(carrierGw, sandbox, { to: contact, message: "test only" }), 202)
+    expect(await smsc.sendMo({ from: contact, to: "+233200000097", text: "who is this?" })).toEqual(
+      [0],
+    )
+    type List = { data: { from: string; message: string }[] }
+    const operator = await waitFor(
+      async () => {
+        const list = await body<List>(await carrierGw.api("/v1/inbound"), 200)
+        return list.data.find((m) => m.message === "who is this?") ?? null
+      },
+      { what: "the reply at the operator" },
+    )
+    expect(operator.from).toBe(contact)
+    expect(
+      (await body<List>(await carrierGw.api("/v1/inbound", { key: shop.key }), 200)).data,
+    ).toEqual([])
   })
 })
