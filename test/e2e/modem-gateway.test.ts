@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { createKey } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 let modem: FakeModem
@@ -87,6 +88,28 @@ describe("a modem as a connector of the real server", () => {
       await waitFor(async () => (await detail(id)).status === "delivered", { what: "delivered" })
     }
     expect(modem.submits.length).toBeGreaterThanOrEqual(5)
+  })
+
+  // Issue #5: a sandbox key's messages reach no carrier and no modem.
+  test("a sandbox key's message is delivered by the sandbox; the modem gets nothing", async () => {
+    const sandbox = (await createKey(gw, { scopes: ["admin"], mode: "test" })).key
+    const before = modem.submits.length
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      key: sandbox,
+      json: { to: "+4917612340001", message: "sandbox only" },
+    })
+    expect(res.status).toBe(202)
+    const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+    const d = await waitFor(
+      async () => {
+        const m = (await (await gw.api(`/v1/messages/${id}`, { key: sandbox })).json()) as Detail
+        return m.status === "delivered" ? m : null
+      },
+      { what: "sandbox delivered" },
+    )
+    expect(d.connector).toBe("sandbox")
+    expect(modem.submits.slice(before)).toEqual([])
   })
 
   test("GET /v1/connectors shows the modem's signal, operator, registration and SIM", async () => {
