@@ -168,39 +168,18 @@ export class Router {
   pinned(id: string): RouteDecision {
     const connector = this.connectors.get(id)
     if (!connector) {
-      const candidates = [
-        { id, state: "unknown" as const, usable: false, skipped: "not configured" },
-      ]
       return {
         connector: null,
         route: null,
         reason: `pinned to ${id}, which is not configured`,
         failover: false,
-        candidates,
+        candidates: [{ id, state: "unknown", usable: false, skipped: "not configured" }],
       }
     }
-    const health = connector.health()
-    const candidate = {
-      id,
-      state: health.state,
-      usable: health.usable,
-      skipped: health.usable ? null : health.state,
-    }
-    return health.usable
-      ? {
-          connector,
-          route: null,
-          reason: `pinned to ${id} (its conversation's connector)`,
-          failover: false,
-          candidates: [candidate],
-        }
-      : {
-          connector: null,
-          route: null,
-          reason: `pinned to ${id}, which is ${health.state}`,
-          failover: false,
-          candidates: [candidate],
-        }
+    return fixedConnectorDecision(connector, null, {
+      usable: `pinned to ${id} (its conversation's connector)`,
+      unusable: (state) => `pinned to ${id}, which is ${state}`,
+    })
   }
 
   /**
@@ -261,6 +240,32 @@ function compareRank(a: number[], b: number[]): number {
     if (d !== 0) return d
   }
   return 0
+}
+
+/**
+ * The decision for a message that has exactly one way out (a pinned reply, the sandbox): that
+ * connector when it is usable; otherwise none, and the message waits. Never a failover.
+ */
+export function fixedConnectorDecision(
+  connector: Connector,
+  route: string | null,
+  reason: { usable: string; unusable: (state: ConnectorState) => string },
+): RouteDecision {
+  const health = connector.health()
+  return {
+    connector: health.usable ? connector : null,
+    route,
+    reason: health.usable ? reason.usable : reason.unusable(health.state),
+    failover: false,
+    candidates: [
+      {
+        id: connector.id,
+        state: health.state,
+        usable: health.usable,
+        skipped: health.usable ? null : health.state,
+      },
+    ],
+  }
 }
 
 export function describeMatch(rule: RouteRule): string {

@@ -3,7 +3,7 @@
  * connector that no route can name, so they never reach a carrier or a modem.
  */
 import type { Connector } from "../connectors/connector.ts"
-import type { RouteDecision } from "./router.ts"
+import { fixedConnectorDecision, type RouteDecision } from "./router.ts"
 
 /** Reserved connector id: a configured connector may not use it. */
 export const SANDBOX_CONNECTOR_ID = "sandbox"
@@ -12,26 +12,8 @@ export const SANDBOX_DELIVERY_DELAY_MS = 100
 
 /** The routing decision of every sandbox message. */
 export function sandboxDecision(sandbox: Connector): RouteDecision {
-  const health = sandbox.health()
-  const candidate = {
-    id: sandbox.id,
-    state: health.state,
-    usable: health.usable,
-    skipped: health.usable ? null : health.state,
-  }
-  return health.usable
-    ? {
-        connector: sandbox,
-        route: "sandbox",
-        reason: `sandbox (sk_test_ key) → ${sandbox.id}`,
-        failover: false,
-        candidates: [candidate],
-      }
-    : {
-        connector: null,
-        route: "sandbox",
-        reason: `sandbox connector is ${health.state}`,
-        failover: false,
-        candidates: [candidate],
-      }
+  return fixedConnectorDecision(sandbox, "sandbox", {
+    usable: `sandbox (sk_test_ key) → ${sandbox.id}`,
+    unusable: (state) => `sandbox connector is ${state}`,
+  })
 }
