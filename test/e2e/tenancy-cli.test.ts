@@ -1,4 +1,4 @@
-// The operator's CLI (`signalbox customers|keys|credits|sender-ids`) as a separate process
+// The operator's CLI (`signalbox send|customers|keys|credits|sender-ids`) as a separate process
 // against a running gateway: create and list customers, make and revoke keys, add credits,
 // approve sender IDs. The config file alone tells the CLI where the gateway is and its key.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
@@ -193,5 +193,20 @@ describe("signalbox CLI", () => {
     expect(res.code).toBe(1)
     expect(res.err).toContain("403 forbidden")
     expect(TEST_ADMIN_KEY).toStartWith("sk_live_")
+  })
+
+  // Issue #2: `signalbox send` sends through a running gateway; on the simulator it is delivered.
+  test("send queues a message and, with --wait, prints it delivered", async () => {
+    const res = await cli("send", "--to", "+233201234567", "--message", "from the CLI", "--wait")
+    expect(res.code, res.err).toBe(0)
+    const lines = res.out.trim().split("\n")
+    expect(lines[0]).toMatch(/^msg_\w+ {2}\+233201234567 {2}queued {2}1 part\(s\) gsm7$/)
+    const id = lines[0]!.split(" ")[0]!
+    expect(lines.at(-1)).toBe(`${id}  +233201234567  delivered`)
+    const stored = await body<{ status: string; message: string }>(
+      await gw.api(`/v1/messages/${id}`),
+      200,
+    )
+    expect(stored).toMatchObject({ status: "delivered", message: "from the CLI" })
   })
 })
