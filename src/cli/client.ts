@@ -47,10 +47,11 @@ export async function callApi<T>(
   path: string,
   json?: unknown,
 ): Promise<T> {
-  const defaults = fromConfig(opts.config)
-  const url = (opts.url ?? defaults.url).replace(/\/$/, "")
-  const key =
-    opts.key ?? process.env.SIGNALBOX_API_KEY ?? process.env.SIGNALBOX_ADMIN_KEY ?? defaults.key
+  const given = opts.key ?? process.env.SIGNALBOX_API_KEY ?? process.env.SIGNALBOX_ADMIN_KEY
+  // The config file is read only for what the flags and environment leave open.
+  const defaults = opts.url === undefined || given === undefined ? fromConfig(opts.config) : null
+  const url = (opts.url ?? defaults?.url ?? "").replace(/\/$/, "")
+  const key = given ?? defaults?.key
   if (!key) fail(command, "no API key; pass --key or set SIGNALBOX_API_KEY", 2)
   const headers: Record<string, string> = { authorization: `Bearer ${key}` }
   if (json !== undefined) headers["content-type"] = "application/json"
