@@ -165,3 +165,12 @@ export const Problem = t.Object(
   },
   { additionalProperties: true, description: "RFC 9457 problem details" },
 )
+
+/** The `response` entries of the error statuses a route can answer: each a problem+json body. */
+export function problems<const C extends readonly number[]>(
+  ...codes: C
+): { [K in C[number]]: typeof Problem } {
+  return Object.fromEntries(codes.map((code) => [code, Problem])) as {
+    [K in C[number]]: typeof Problem
+  }
+}

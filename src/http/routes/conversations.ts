@@ -4,7 +4,7 @@ import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const ConversationView = t.Object({
   id: t.String({ examples: ["cnv_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),
@@ -82,9 +82,7 @@ export function conversationRoutes(deps: HttpDeps) {
         query: PageQuery,
         response: {
           200: t.Object({ data: t.Array(ConversationView), next_cursor: Nullable(t.String()) }),
-          401: Problem,
-          403: Problem,
-          422: Problem,
+          ...problems(401, 403, 422),
         },
         detail: {
           summary: "Conversations, most recent activity first",
@@ -102,7 +100,7 @@ export function conversationRoutes(deps: HttpDeps) {
       },
       {
         params: IdParams,
-        response: { 200: ConversationView, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: ConversationView, ...problems(401, 403, 404) },
         detail: { summary: "One conversation", tags },
       },
     )
@@ -117,10 +115,7 @@ export function conversationRoutes(deps: HttpDeps) {
         query: PageQuery,
         response: {
           200: t.Object({ data: t.Array(ConversationMessage), next_cursor: Nullable(t.String()) }),
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          422: Problem,
+          ...problems(401, 403, 404, 422),
         },
         detail: {
           summary: "The conversation's messages, both directions, oldest first",
@@ -153,13 +148,7 @@ export function conversationRoutes(deps: HttpDeps) {
         body: ReplyBody,
         response: {
           202: ReplyResponse,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          409: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 409, 413, 422),
         },
         detail: {
           summary: "Reply in a conversation",

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 import { BalanceView, CreatedKeyView, LedgerEntryView, PageQuery } from "./tenancy-schemas.ts"
 
 /** Largest opening balance: far beyond any real one, well inside exact integer arithmetic. */
@@ -152,12 +152,7 @@ export function customerRoutes(deps: HttpDeps) {
         response: {
           200: CreatedAccountView,
           201: CreatedAccountView,
-          400: Problem,
-          401: Problem,
-          402: Problem,
-          403: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 402, 403, 413, 422),
         },
         detail: {
           summary: "Create a customer with its first API key",
@@ -171,15 +166,13 @@ export function customerRoutes(deps: HttpDeps) {
       query: PageQuery,
       response: {
         200: t.Object({ data: t.Array(AccountView), next_cursor: Nullable(t.String()) }),
-        401: Problem,
-        403: Problem,
-        422: Problem,
+        ...problems(401, 403, 422),
       },
       detail: { summary: "Your customers, newest first", tags },
     })
     .get("/:id", ({ params, principal }) => deps.accounts.get(principal, params.id), {
       params: IdParams,
-      response: { 200: AccountView, 401: Problem, 403: Problem, 404: Problem },
+      response: { 200: AccountView, ...problems(401, 403, 404) },
       detail: { summary: "A customer, by id or external_ref, with its balance", tags },
     })
     .patch(
@@ -191,11 +184,7 @@ export function customerRoutes(deps: HttpDeps) {
         body: PatchBody,
         response: {
           200: AccountView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 422),
         },
         detail: { summary: "Suspend or resume a customer, or change its details", tags },
       },
@@ -219,13 +208,7 @@ export function customerRoutes(deps: HttpDeps) {
         body: CreditsBody,
         response: {
           200: t.Object({ account_id: t.String(), balance: BalanceView, entry: LedgerEntryView }),
-          400: Problem,
-          401: Problem,
-          402: Problem,
-          403: Problem,
-          404: Problem,
-          409: Problem,
-          422: Problem,
+          ...problems(400, 401, 402, 403, 404, 409, 422),
         },
         detail: {
           summary: "Top a customer up, or take credits back",

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia"
 import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 export const InboundView = t.Object({
   id: t.String(),
@@ -40,8 +40,7 @@ export function inboundRoutes(deps: HttpDeps) {
       }),
       response: {
         200: t.Object({ data: t.Array(InboundView), next_cursor: t.String() }),
-        401: Problem,
-        422: Problem,
+        ...problems(401, 422),
       },
       detail: {
         summary: "Inbound messages in arrival order",

@@ -4,7 +4,7 @@ import { SCOPES } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 import { CreatedKeyView, KeyView } from "./tenancy-schemas.ts"
 
 const CreateBody = t.Object(
@@ -62,7 +62,7 @@ export function keyRoutes(deps: HttpDeps) {
   }) => deps.keys.revoke(principal, params.id)
   const revokeHook = {
     params: IdParams,
-    response: { 200: KeyView, 401: Problem, 403: Problem, 404: Problem },
+    response: { 200: KeyView, ...problems(401, 403, 404) },
     detail: { summary: "Revoke a key: it answers 401 from the next request on", tags },
   }
   return new Elysia({ name: "routes.keys", prefix: "/v1/keys" })
@@ -79,12 +79,7 @@ export function keyRoutes(deps: HttpDeps) {
         body: CreateBody,
         response: {
           201: CreatedKeyView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 413, 422),
         },
         detail: {
           summary: "Create an API key",
@@ -98,10 +93,7 @@ export function keyRoutes(deps: HttpDeps) {
       query: ListQuery,
       response: {
         200: t.Object({ data: t.Array(KeyView), next_cursor: Nullable(t.String()) }),
-        401: Problem,
-        403: Problem,
-        404: Problem,
-        422: Problem,
+        ...problems(401, 403, 404, 422),
       },
       detail: { summary: "An account's keys (never the keys themselves), newest first", tags },
     })

@@ -7,7 +7,7 @@ import {
   ListQuery,
   MessageDetail,
   MessageList,
-  Problem,
+  problems,
   SEND_FIELDS,
   SendBody,
   SendResponse,
@@ -42,14 +42,7 @@ export function messageRoutes(deps: HttpDeps) {
         body: SendBody,
         response: {
           202: SendResponse,
-          400: Problem,
-          401: Problem,
-          402: Problem,
-          403: Problem,
-          409: Problem,
-          413: Problem,
-          422: Problem,
-          429: Problem,
+          ...problems(400, 401, 402, 403, 409, 413, 422, 429),
         },
         detail: {
           summary: "Send a message to one or many recipients",
@@ -67,7 +60,7 @@ export function messageRoutes(deps: HttpDeps) {
       },
       {
         params: t.Object({ id: t.String() }),
-        response: { 200: MessageDetail, 401: Problem, 404: Problem },
+        response: { 200: MessageDetail, ...problems(401, 404) },
         detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
       },
     )
@@ -79,7 +72,7 @@ export function messageRoutes(deps: HttpDeps) {
       },
       {
         params: t.Object({ id: t.String() }),
-        response: { 200: MessageDetail, 401: Problem, 404: Problem, 409: Problem },
+        response: { 200: MessageDetail, ...problems(401, 404, 409) },
         detail: {
           summary: "Cancel a queued or scheduled message",
           description:
@@ -96,7 +89,7 @@ export function messageRoutes(deps: HttpDeps) {
       },
       {
         query: ListQuery,
-        response: { 200: MessageList, 401: Problem, 422: Problem },
+        response: { 200: MessageList, ...problems(401, 422) },
         detail: { summary: "List messages, newest first", tags: ["Messages"] },
       },
     )

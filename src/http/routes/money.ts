@@ -4,7 +4,7 @@ import { requireLive, requireOperator, requireScope } from "../../core/scopes.ts
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 import { BalanceView, LedgerEntryView } from "./tenancy-schemas.ts"
 
 const PriceTable = t.Object({
@@ -30,7 +30,7 @@ export function moneyRoutes(deps: HttpDeps) {
     .use(authPlugin(deps))
     .get("/balance", ({ query, principal }) => deps.accounts.balance(principal, query.account_id), {
       query: AccountQuery,
-      response: { 200: BalanceView, 401: Problem, 403: Problem, 404: Problem },
+      response: { 200: BalanceView, ...problems(401, 403, 404) },
       detail: { summary: "SMS credits, wallet and reserved credits", tags: ["Money"] },
     })
     .get("/ledger", ({ query, principal }) => deps.accounts.ledger(principal, query), {
@@ -41,10 +41,7 @@ export function moneyRoutes(deps: HttpDeps) {
       }),
       response: {
         200: t.Object({ data: t.Array(LedgerEntryView), next_cursor: Nullable(t.String()) }),
-        401: Problem,
-        403: Problem,
-        404: Problem,
-        422: Problem,
+        ...problems(401, 403, 404, 422),
       },
       detail: {
         summary: "Every movement of the balance, newest first",
@@ -60,7 +57,7 @@ export function moneyRoutes(deps: HttpDeps) {
         return deps.prices.view()
       },
       {
-        response: { 200: PriceTable, 401: Problem, 403: Problem },
+        response: { 200: PriceTable, ...problems(401, 403) },
         detail: { summary: "Credits per segment by destination country", tags: ["Money"] },
       },
     )
@@ -77,7 +74,7 @@ export function moneyRoutes(deps: HttpDeps) {
           { default: PriceTable.properties.default, countries: PriceTable.properties.countries },
           { additionalProperties: false },
         ),
-        response: { 200: PriceTable, 400: Problem, 401: Problem, 403: Problem, 422: Problem },
+        response: { 200: PriceTable, ...problems(400, 401, 403, 422) },
         detail: {
           summary: "Replace the price table (operator)",
           description:

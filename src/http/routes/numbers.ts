@@ -3,7 +3,7 @@ import { isOperator, requireLive, requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const AssignBody = t.Object(
   {
@@ -64,12 +64,7 @@ export function numberRoutes(deps: HttpDeps) {
         body: AssignBody,
         response: {
           201: NumberView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          409: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 409, 413, 422),
         },
         detail: {
           summary: "Assign a number, or a keyword on a number, to an account",
@@ -93,8 +88,7 @@ export function numberRoutes(deps: HttpDeps) {
         }),
         response: {
           200: t.Object({ data: t.Array(NumberView), next_cursor: Nullable(t.String()) }),
-          401: Problem,
-          422: Problem,
+          ...problems(401, 422),
         },
         detail: {
           summary: "Numbers and keywords, newest first",
@@ -113,7 +107,7 @@ export function numberRoutes(deps: HttpDeps) {
       },
       {
         params: t.Object({ id: t.String() }),
-        response: { 204: t.Void(), 401: Problem, 403: Problem, 404: Problem },
+        response: { 204: t.Void(), ...problems(401, 403, 404) },
         detail: { summary: "Remove a number or keyword assignment", tags },
       },
     )

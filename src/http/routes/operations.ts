@@ -4,7 +4,7 @@ import { requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const ConnectorView = t.Object({
   id: t.String(),
@@ -82,7 +82,7 @@ export function operationsRoutes(deps: HttpDeps) {
         return { data: deps.connectors() }
       },
       {
-        response: { 200: t.Object({ data: t.Array(ConnectorView) }), 401: Problem, 403: Problem },
+        response: { 200: t.Object({ data: t.Array(ConnectorView) }), ...problems(401, 403) },
         detail: {
           summary: "Connectors with their live state, window, tps, queue and counters",
           tags: ["Operations"],
@@ -96,7 +96,7 @@ export function operationsRoutes(deps: HttpDeps) {
         return { data: deps.routes() }
       },
       {
-        response: { 200: t.Object({ data: t.Array(RouteView) }), 401: Problem, 403: Problem },
+        response: { 200: t.Object({ data: t.Array(RouteView) }), ...problems(401, 403) },
         detail: { summary: "Routes in matching order (most specific first)", tags: ["Operations"] },
       },
     )
@@ -109,7 +109,7 @@ export function operationsRoutes(deps: HttpDeps) {
       {
         parse: jsonBody(["to", "from"], deps.maxBodyBytes),
         body: RouteTestBody,
-        response: { 200: RouteTestResult, 400: Problem, 401: Problem, 403: Problem, 422: Problem },
+        response: { 200: RouteTestResult, ...problems(400, 401, 403, 422) },
         detail: {
           summary: "Which connector a message would take now, and why",
           description:

@@ -3,7 +3,7 @@ import { requireLive, requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const OptOutView = t.Object({
   number: t.String({ examples: ["+233241234567"] }),
@@ -48,9 +48,7 @@ export function optOutRoutes(deps: HttpDeps) {
         }),
         response: {
           200: t.Object({ data: t.Array(OptOutView), next_cursor: Nullable(t.String()) }),
-          401: Problem,
-          403: Problem,
-          422: Problem,
+          ...problems(401, 403, 422),
         },
         detail: { summary: "Numbers that opted out of your messages, newest first", tags },
       },
@@ -63,7 +61,7 @@ export function optOutRoutes(deps: HttpDeps) {
       },
       {
         params: NumberParams,
-        response: { 200: OptOutView, 401: Problem, 403: Problem, 404: Problem, 422: Problem },
+        response: { 200: OptOutView, ...problems(401, 403, 404, 422) },
         detail: { summary: "Whether a number opted out: 200 with the entry, or 404", tags },
       },
     )
@@ -82,11 +80,7 @@ export function optOutRoutes(deps: HttpDeps) {
         response: {
           200: OptOutView,
           201: OptOutView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 413, 422),
         },
         detail: {
           summary: "Add a number to the opt-out list",
@@ -106,7 +100,7 @@ export function optOutRoutes(deps: HttpDeps) {
       },
       {
         params: NumberParams,
-        response: { 204: t.Void(), 401: Problem, 403: Problem, 404: Problem, 422: Problem },
+        response: { 204: t.Void(), ...problems(401, 403, 404, 422) },
         detail: {
           summary: "Remove a number from the opt-out list",
           description:

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const Status = t.Union([t.Literal("pending"), t.Literal("approved"), t.Literal("rejected")])
 
@@ -67,11 +67,7 @@ export function senderIdRoutes(deps: HttpDeps) {
         response: {
           200: SenderIdView,
           201: SenderIdView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 422),
         },
         detail: {
           summary: "Register a sender ID for review",
@@ -92,16 +88,13 @@ export function senderIdRoutes(deps: HttpDeps) {
       }),
       response: {
         200: t.Object({ data: t.Array(SenderIdView), next_cursor: Nullable(t.String()) }),
-        401: Problem,
-        403: Problem,
-        404: Problem,
-        422: Problem,
+        ...problems(401, 403, 404, 422),
       },
       detail: { summary: "Your sender IDs and your customers', newest first", tags },
     })
     .get("/:id", ({ params, principal }) => deps.senders.get(principal, params.id), {
       params: IdParams,
-      response: { 200: SenderIdView, 401: Problem, 403: Problem, 404: Problem },
+      response: { 200: SenderIdView, ...problems(401, 403, 404) },
       detail: { summary: "A sender ID", tags },
     })
     .post(
@@ -109,7 +102,7 @@ export function senderIdRoutes(deps: HttpDeps) {
       ({ params, principal }) => deps.senders.review(principal, params.id, "approved"),
       {
         params: IdParams,
-        response: { 200: SenderIdView, 401: Problem, 403: Problem, 404: Problem },
+        response: { 200: SenderIdView, ...problems(401, 403, 404) },
         detail: { summary: "Approve a sender ID (operator)", tags },
       },
     )
@@ -142,11 +135,7 @@ export function senderIdRoutes(deps: HttpDeps) {
         ),
         response: {
           200: SenderIdView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 422),
         },
         detail: { summary: "Reject (or withdraw) a sender ID (operator)", tags },
       },

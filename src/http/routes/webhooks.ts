@@ -6,7 +6,7 @@ import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, Problem } from "../schemas.ts"
+import { Nullable, problems } from "../schemas.ts"
 
 const EVENTS_DESCRIPTION = `Event types to receive: ${WEBHOOK_EVENTS.join(", ")}; or "${ALL_EVENTS}" for every event, including ones added later.`
 
@@ -134,11 +134,7 @@ export function webhookRoutes(deps: HttpDeps) {
         body: CreateBody,
         response: {
           201: EndpointView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 413, 422),
         },
         detail: {
           summary: "Create a webhook endpoint",
@@ -152,14 +148,12 @@ export function webhookRoutes(deps: HttpDeps) {
       query: PageQuery,
       response: {
         200: t.Object({ data: t.Array(EndpointView), next_cursor: Nullable(t.String()) }),
-        401: Problem,
-        403: Problem,
-        422: Problem,
+        ...problems(401, 403, 422),
       },
       detail: { summary: "List webhook endpoints, newest first", tags },
     })
     .get("/callback-secret", ({ principal }) => deps.webhooks.callbackSecret(principal.accountId), {
-      response: { 200: t.Object({ secret: t.String() }), 401: Problem, 403: Problem },
+      response: { 200: t.Object({ secret: t.String() }), ...problems(401, 403) },
       detail: {
         summary: "The secret that signs per-message callback_url deliveries",
         description:
@@ -169,7 +163,7 @@ export function webhookRoutes(deps: HttpDeps) {
     })
     .get("/:id", ({ params, principal }) => deps.webhooks.get(principal.accountId, params.id), {
       params: IdParams,
-      response: { 200: EndpointView, 401: Problem, 403: Problem, 404: Problem },
+      response: { 200: EndpointView, ...problems(401, 403, 404) },
       detail: { summary: "A webhook endpoint with its health", tags },
     })
     .patch(
@@ -181,12 +175,7 @@ export function webhookRoutes(deps: HttpDeps) {
         body: UpdateBody,
         response: {
           200: EndpointView,
-          400: Problem,
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          413: Problem,
-          422: Problem,
+          ...problems(400, 401, 403, 404, 413, 422),
         },
         detail: {
           summary: "Change a webhook endpoint, or re-enable a suspended one",
@@ -204,7 +193,7 @@ export function webhookRoutes(deps: HttpDeps) {
       },
       {
         params: IdParams,
-        response: { 204: t.Void(), 401: Problem, 403: Problem, 404: Problem },
+        response: { 204: t.Void(), ...problems(401, 403, 404) },
         detail: { summary: "Delete a webhook endpoint with its delivery log", tags },
       },
     )
@@ -217,7 +206,7 @@ export function webhookRoutes(deps: HttpDeps) {
       },
       {
         params: IdParams,
-        response: { 202: DeliveryView, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
+        response: { 202: DeliveryView, ...problems(401, 403, 404, 409) },
         detail: {
           summary: "Send a signed test event to this endpoint",
           description:
@@ -235,10 +224,7 @@ export function webhookRoutes(deps: HttpDeps) {
         query: DeliveryQuery,
         response: {
           200: t.Object({ data: t.Array(DeliveryView), next_cursor: Nullable(t.String()) }),
-          401: Problem,
-          403: Problem,
-          404: Problem,
-          422: Problem,
+          ...problems(401, 403, 404, 422),
         },
         detail: { summary: "The endpoint's deliveries, newest first, with every attempt", tags },
       },
