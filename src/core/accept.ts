@@ -7,6 +7,7 @@ import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
 import type { NewMessage } from "../store/message-repo.ts"
 import { rememberAnswer, replayOf, requestHash } from "./idempotency.ts"
+import { recordNew } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { SendPolicy } from "./send-policy.ts"
@@ -265,21 +266,11 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     status === "scheduled" ? `scheduled for ${new Date(scheduledAt!).toISOString()}` : "accepted"
 
   const result = await deps.store.batcher.run((): AcceptResult => {
-    const { messages } = deps.store
     const replayed = replay()
     if (replayed) return replayed
     // In the transaction, so a STOP committed just before cannot be overtaken.
     assertNotOptedOut(deps.store, req.accountId, numbers)
-    for (const row of rows) {
-      messages.insertMessage(row)
-      messages.addEvent(row.id, status, now, detail)
-      if (status === "queued")
-        deps.notifier?.notify(
-          { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
-          "message.queued",
-          now,
-        )
-    }
+    for (const row of rows) recordNew(deps.store, row, now, detail, deps.notifier)
     if (req.conversation) deps.store.conversations.bump(req.conversation.id, now)
     // Reserves the batch's credits (402 rolls the batch back).
     if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)

@@ -1,9 +1,10 @@
 /**
- * A message reaching an end, written in one place: the status (only if the message has not ended
- * already), its timeline event, the webhook, and for failed, expired and canceled the settlement
- * of its charge (core/ledger.ts; a delivered message was charged when it was sent).
+ * A message's first and last status, each written in one place. The start: the row, its
+ * `queued` or `scheduled` event and the webhook. An end: the status (only if the message has not
+ * ended already), its timeline event, the webhook, and for failed, expired and canceled the
+ * settlement of its charge (core/ledger.ts; a delivered message was charged when it was sent).
  */
-import type { Store } from "../store/index.ts"
+import type { NewMessage, Store } from "../store/index.ts"
 import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 
@@ -32,6 +33,24 @@ export function recordEnd(
     at,
   )
   settleCharge(store.ledger, m.id, at, m.account_id)
+}
+
+/** A new message: its row, its first timeline entry, and `message.queued` when it is queued. */
+export function recordNew(
+  store: Store,
+  row: NewMessage,
+  at: number,
+  event: string,
+  notifier?: MessageNotifier,
+): void {
+  store.messages.insertMessage(row)
+  store.messages.addEvent(row.id, row.status, at, event)
+  if (row.status === "queued")
+    notifier?.notify(
+      { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
+      "message.queued",
+      at,
+    )
 }
 
 /** After a status UPDATE that delivered the message: its timeline entry and the webhook. */

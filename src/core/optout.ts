@@ -10,10 +10,10 @@ import { segmentText } from "../codec/segment.ts"
 import { AppError } from "../lib/app-error.ts"
 import { type Clock, toIso } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
-import type { ConversationRow, OptOutRow, Store } from "../store/index.ts"
+import type { ConversationRow, NewMessage, OptOutRow, Store } from "../store/index.ts"
 import type { OptOutSource } from "../store/opt-out-repo.ts"
 import { decodeCursorFields, page } from "./cursor.ts"
-import { recordEnd } from "./message-end.ts"
+import { recordEnd, recordNew } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { enqueueEvent } from "./webhooks/events.ts"
 
@@ -178,11 +178,10 @@ function queueConfirmation(
   now: number,
   notifier?: MessageNotifier,
 ): string {
-  const { messages } = store
   const segmented = segmentText(text)
   const id = newId("msg", now)
   const batchId = newId("bat", now)
-  messages.insertMessage({
+  const row: NewMessage = {
     id,
     batch_id: batchId,
     account_id: c.account_id,
@@ -201,10 +200,9 @@ function queueConfirmation(
     callback_url: null,
     conversation_id: c.id,
     pinned_connector_id: c.connector_id,
-  })
+  }
+  recordNew(store, row, now, `opt-out confirmation, through ${c.connector_id}`, notifier)
   store.conversations.bump(c.id, now)
-  messages.addEvent(id, "queued", now, `opt-out confirmation, through ${c.connector_id}`)
-  notifier?.notify({ id, accountId: c.account_id, callbackUrl: null }, "message.queued", now)
   return id
 }
 

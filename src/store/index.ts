@@ -30,6 +30,7 @@ export type {
   MessageMode,
   MessageRow,
   MessageStatus,
+  NewMessage,
   PartRow,
 } from "./message-repo.ts"
 export { FINAL_STATUSES } from "./message-repo.ts"
