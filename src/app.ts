@@ -19,6 +19,7 @@ import { NumberService } from "./core/numbers.ts"
 import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
 import { OptOutService } from "./core/optout.ts"
 import { Outbox } from "./core/outbox.ts"
+import { type PhoneNormalizer, startPhoneNormalizer } from "./core/phone-normalizer.ts"
 import { applyReceipt } from "./core/receipts.ts"
 import { type RouteRule, Router } from "./core/router.ts"
 import { SANDBOX_CONNECTOR_ID, SANDBOX_DELIVERY_DELAY_MS } from "./core/sandbox.ts"
@@ -84,6 +85,9 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   // WAL checkpoints off the event loop (store/checkpointer.ts), from start() to stop(); none for
   // an in-memory database.
   let checkpointer: Checkpointer | null = null
+  // Long recipient lists are normalised on a worker thread (core/phone-normalizer.ts), from
+  // start() to stop(); inline before and after.
+  let phones: PhoneNormalizer | undefined
   const notifier = new MessageNotifier(store)
   const tenancy = createTenancy({ store, clock, logger, prices: config.prices })
   const auth = tenancy.auth
@@ -190,7 +194,14 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     send: async (request) => {
       const started = performance.now()
       const result = await acceptMessages(
-        { store, clock, notifier, onQueued: () => outbox.wake(), policy: tenancy.policy },
+        {
+          store,
+          clock,
+          notifier,
+          onQueued: () => outbox.wake(),
+          policy: tenancy.policy,
+          phones,
+        },
         request,
       )
       metrics.acceptLatency.labels().observe((performance.now() - started) / 1000)
@@ -242,6 +253,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       const { host: hostname, port } = listen
       if (config.storage.path !== ":memory:" && !checkpointer)
         checkpointer = startCheckpointer(store, logger)
+      phones ??= startPhoneNormalizer(logger)
       for (const connector of connectors.values()) await connector.start()
       await sandbox.start()
       await outbox.start()
@@ -276,6 +288,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
       await webhooksStopping
       await checkpointer?.stop()
       checkpointer = null
+      phones?.stop()
+      phones = undefined
       store.close()
       logger.info("signalbox stopped")
     },

@@ -87,6 +87,41 @@ export function normalizePhone(input: string, defaultCountry?: string): Normaliz
   )
 }
 
+/** A list of numbers normalised at once: what a send request needs, in a form cheap to post. */
+export interface NormalizedPhones {
+  /** E.164 per input, "" where the input is invalid. */
+  e164: string[]
+  /** Country per input (undefined: non-geographic or invalid). */
+  countries: (string | undefined)[]
+  /** The invalid inputs, in input order. */
+  invalid: { index: number; to: string; reason: string }[]
+}
+
+export interface PhoneBatchRequest {
+  id: number
+  numbers: string[]
+}
+
+export type PhoneBatchAnswer = NormalizedPhones & { id: number }
+
+export function normalizePhones(numbers: readonly string[]): NormalizedPhones {
+  const e164: string[] = new Array(numbers.length)
+  const countries: (string | undefined)[] = new Array(numbers.length)
+  const invalid: NormalizedPhones["invalid"] = []
+  for (let i = 0; i < numbers.length; i++) {
+    const raw = numbers[i]!
+    const parsed = normalizePhone(raw)
+    if (parsed.ok) {
+      e164[i] = parsed.e164
+      countries[i] = parsed.country
+    } else {
+      e164[i] = ""
+      invalid.push({ index: i, to: raw, reason: parsed.reason })
+    }
+  }
+  return { e164, countries, invalid }
+}
+
 function fail(reason: string): NormalizedPhone {
   return { ok: false, reason }
 }

@@ -1,5 +1,5 @@
 import { CodecError } from "../codec/codec-error.ts"
-import { normalizePhone } from "../codec/phone.ts"
+import { normalizePhones } from "../codec/phone.ts"
 import { segmentText } from "../codec/segment.ts"
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
@@ -10,6 +10,7 @@ import { rememberAnswer, replayOf, requestHash } from "./idempotency.ts"
 import { recordNew } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
+import type { PhoneNormalizer } from "./phone-normalizer.ts"
 import type { SendPolicy } from "./send-policy.ts"
 import { httpUrlProblem } from "./webhooks/webhook-service.ts"
 
@@ -153,6 +154,8 @@ export interface AcceptDeps {
   onQueued(): void
   /** Sender approval, pricing and credit reservation (docs/tenancy.md); absent: none. */
   policy?: SendPolicy
+  /** Long recipient lists normalised off the event loop; absent: all inline. */
+  phones?: PhoneNormalizer
 }
 
 /**
@@ -187,17 +190,12 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
       },
     )
   }
-  const numbers: string[] = new Array(recipients.length)
-  const countries: (string | undefined)[] = new Array(recipients.length)
-  const invalid: { index: number; to: string; reason: string }[] = []
-  for (let i = 0; i < recipients.length; i++) {
-    const raw = recipients[i]!
-    const parsed = normalizePhone(raw)
-    if (parsed.ok) {
-      numbers[i] = parsed.e164
-      countries[i] = parsed.country
-    } else invalid.push({ index: i, to: raw, reason: parsed.reason })
-  }
+  const normalizing = deps.phones ? deps.phones.normalize(recipients) : normalizePhones(recipients)
+  const {
+    e164: numbers,
+    countries,
+    invalid,
+  } = normalizing instanceof Promise ? await normalizing : normalizing
   if (invalid.length > 0) {
     const first = invalid[0]!
     throw new AppError(

@@ -10,21 +10,28 @@ export interface GatewayProcess {
   output(): string
 }
 
-/** Writes a config into `dataDir` and starts `bun src/main.ts serve` as a separate process. */
-export async function spawnGateway(dataDir: string, toml = ""): Promise<GatewayProcess> {
+/** The command that runs the gateway from source: `bun src/main.ts`. */
+export const FROM_SOURCE = [process.execPath, join(ROOT, "src", "main.ts")]
+
+/**
+ * Writes a config into `dataDir` and starts `<command> serve` as a separate process: from source
+ * unless `command` names another (the compiled binary).
+ */
+export async function spawnGateway(
+  dataDir: string,
+  toml = "",
+  command: string[] = FROM_SOURCE,
+): Promise<GatewayProcess> {
   const file = join(dataDir, "signalbox.toml")
   // info level: the "signalbox listening" line carries the URL this helper waits for.
   writeTestConfig(file, join(dataDir, "signalbox.db"), toml, "info")
-  const proc = Bun.spawn(
-    [process.execPath, join(ROOT, "src", "main.ts"), "serve", "--config", file],
-    {
-      cwd: dataDir,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
-    },
-  )
+  const proc = Bun.spawn([...command, "serve", "--config", file], {
+    cwd: dataDir,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+  })
   let text = ""
   const reader = proc.stdout.getReader()
   const decoder = new TextDecoder()
