@@ -15,6 +15,7 @@ import type { SendPolicy } from "./send-policy.ts"
 import { httpUrlProblem } from "./webhooks/webhook-service.ts"
 
 export const MAX_RECIPIENTS = 1000
+const URGENT = { urgent: true } as const
 /** Priority when the request names none: the middle, so bulk can go below and OTPs above. */
 export const DEFAULT_PRIORITY = 5
 
@@ -286,7 +287,8 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
       )
     }
     return { status: 202, body, replayed: false }
-  })
+    // A client is waiting: committed ahead of the dispatch work queued in the same turn.
+  }, URGENT)
   if (!result.replayed && status === "queued") deps.onQueued()
   return result
 }

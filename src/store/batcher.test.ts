@@ -72,4 +72,65 @@ describe("WriteBatcher", () => {
     expect(batcher.replays).toBe(1)
     expect(batcher.commits).toBe(1)
   })
+
+  test("urgent jobs commit first, in their own transaction, and are answered before the others run", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const order: string[] = []
+    const job = (v: string, urgent: boolean) =>
+      batcher
+        .run(
+          () => {
+            insert.run(v)
+            order.push(`run ${v}`)
+          },
+          { urgent },
+        )
+        .then(() => order.push(`answered ${v}`))
+    await Promise.all([job("bg1", false), job("req1", true), job("bg2", false), job("req2", true)])
+    expect(order).toEqual([
+      "run req1",
+      "run req2",
+      "answered req1",
+      "answered req2",
+      "run bg1",
+      "run bg2",
+      "answered bg1",
+      "answered bg2",
+    ])
+    expect(all()).toEqual(["req1", "req2", "bg1", "bg2"])
+    expect(batcher.commits).toBe(2)
+  })
+
+  test("requests arriving every turn do not hold the other jobs back more than one turn", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    let turns = 0
+    let stop = false
+    // A client that sends a request every turn, for as long as the test runs.
+    const requests = (async () => {
+      while (!stop) {
+        await batcher.run(() => insert.run(`req${turns}`), { urgent: true })
+        turns++
+      }
+    })()
+    // How many requests were answered when the background job was.
+    const answeredBefore = await batcher.run(() => insert.run("bg")).then(() => turns)
+    stop = true
+    await requests
+    // Committed in the turn after the first request's (with the second), however many follow.
+    expect(answeredBefore).toBeLessThanOrEqual(2)
+    expect(turns).toBeGreaterThan(answeredBefore)
+    expect(all()).toContain("bg")
+  })
+
+  test("flush commits urgent and other jobs alike (shutdown)", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const a = batcher.run(() => insert.run("bg"))
+    const b = batcher.run(() => insert.run("req"), { urgent: true })
+    batcher.flush()
+    expect(all()).toEqual(["req", "bg"])
+    await Promise.all([a, b])
+  })
 })

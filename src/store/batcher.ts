@@ -17,6 +17,14 @@ export interface RunOptions {
    * must tolerate running twice (its JS side effects, not its writes, happen twice).
    */
   savepoint?: boolean
+  /**
+   * A client is waiting for this job (an API request), not the gateway's own work (dispatch,
+   * receipts, webhooks). Urgent jobs queued in a turn are committed first, in a transaction of
+   * their own, and answered before the turn's other jobs run (those follow in the next turn).
+   * Under a dispatch backlog this is what keeps a request from waiting behind hundreds of
+   * receipts: see docs/performance.md (session 5).
+   */
+  urgent?: boolean
 }
 
 /** Thrown inside the outer transaction when a job without a savepoint failed. */
@@ -31,6 +39,9 @@ class UnguardedJobFailed extends Error {}
  */
 export class WriteBatcher {
   private queue: Job[] = []
+  private urgent: Job[] = []
+  /** The last turn committed only urgent jobs: this one commits everything. */
+  private othersDue = false
   private scheduled = false
   private readonly outer: ReturnType<Database["transaction"]>
   private readonly inner: (fn: () => unknown) => unknown
@@ -71,24 +82,51 @@ export class WriteBatcher {
 
   run<T>(fn: () => T, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({
+      ;(options.urgent ? this.urgent : this.queue).push({
         fn,
         savepoint: options.savepoint !== false,
         resolve: resolve as (v: unknown) => void,
         reject,
       })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.flush())
-      }
+      this.schedule()
     })
   }
 
-  /** Commits everything queued now. Also called on shutdown. */
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => this.turn())
+  }
+
+  /**
+   * One turn: the urgent jobs alone if there are any (their answers go out as this callback
+   * returns), and then everything in the next turn. The others wait one turn at most, however
+   * many requests keep coming.
+   */
+  private turn(): void {
+    this.scheduled = false
+    if (this.urgent.length > 0 && !this.othersDue) {
+      this.commitAll(this.urgent)
+      if (this.queue.length > 0) {
+        this.othersDue = true
+        this.schedule()
+      }
+      return
+    }
+    this.othersDue = false
+    this.flush()
+  }
+
+  /** Commits everything queued now, urgent jobs first. Also called on shutdown. */
   flush(): void {
     this.scheduled = false
-    while (this.queue.length > 0) {
-      const jobs = this.queue.splice(0, this.maxJobs)
+    this.commitAll(this.urgent)
+    this.commitAll(this.queue)
+  }
+
+  private commitAll(queue: Job[]): void {
+    while (queue.length > 0) {
+      const jobs = queue.splice(0, this.maxJobs)
       if (jobs.length > this.maxBatch) this.maxBatch = jobs.length
       let results: unknown[]
       try {
