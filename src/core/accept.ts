@@ -5,9 +5,9 @@ import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
 import { newId } from "../lib/ids.ts"
 import type { Store } from "../store/index.ts"
-import type { NewMessage } from "../store/message-repo.ts"
+import type { BatchRecipient, NewBatch } from "../store/message-repo.ts"
 import { rememberAnswer, replayOf, requestHash } from "./idempotency.ts"
-import { recordNew } from "./message-end.ts"
+import { recordNew, recordNewBatch } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { PhoneNormalizer } from "./phone-normalizer.ts"
@@ -233,16 +233,13 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   const segments = segmented.parts.length
   const encoding = segmented.encoding
 
-  const rows: NewMessage[] = numbers.map((to) => ({
-    id: newId("msg", now),
+  const batch: NewBatch = {
     batch_id: batchId,
     account_id: req.accountId,
-    to_number: to,
     from_addr: from,
     body: req.message,
     encoding,
     segments,
-    reference: Math.floor(Math.random() * 256),
     priority,
     status,
     scheduled_at: scheduledAt,
@@ -254,11 +251,16 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     // A reply in a conversation is threaded into it and leaves through its connector.
     conversation_id: req.conversation?.id ?? null,
     pinned_connector_id: req.conversation?.connectorId ?? null,
+  }
+  const perRecipient: BatchRecipient[] = numbers.map((to) => ({
+    id: newId("msg", now),
+    to_number: to,
+    reference: Math.floor(Math.random() * 256),
   }))
   const pricing = deps.policy?.price(countries, segments)
   const body = {
     batch_id: batchId,
-    messages: rows.map((r) => ({ id: r.id, to: r.to_number, status, segments, encoding })),
+    messages: perRecipient.map((r) => ({ id: r.id, to: r.to_number, status, segments, encoding })),
     ...(pricing ? { credits: pricing.total } : {}),
   }
   const detail =
@@ -269,7 +271,9 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     if (replayed) return replayed
     // In the transaction, so a STOP committed just before cannot be overtaken.
     assertNotOptedOut(deps.store, req.accountId, numbers)
-    for (const row of rows) recordNew(deps.store, row, now, detail, deps.notifier)
+    if (perRecipient.length === 1)
+      recordNew(deps.store, { ...batch, ...perRecipient[0]! }, now, detail, deps.notifier)
+    else recordNewBatch(deps.store, batch, perRecipient, now, detail, deps.notifier)
     if (req.conversation) deps.store.conversations.bump(req.conversation.id, now)
     // Reserves the batch's credits (402 rolls the batch back).
     if (pricing) deps.policy!.commit(req, batchId, body.messages, pricing, now)

@@ -4,7 +4,7 @@
  * ended already), its timeline event, the webhook, and for failed, expired and canceled the
  * settlement of its charge (core/ledger.ts; a delivered message was charged when it was sent).
  */
-import type { NewMessage, Store } from "../store/index.ts"
+import type { BatchRecipient, NewBatch, NewMessage, Store } from "../store/index.ts"
 import { settleCharge } from "./ledger.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 
@@ -51,6 +51,32 @@ export function recordNew(
       "message.queued",
       at,
     )
+}
+
+/** recordNew for the messages of one request to many recipients: two statements in all. */
+export function recordNewBatch(
+  store: Store,
+  batch: NewBatch,
+  recipients: readonly BatchRecipient[],
+  at: number,
+  event: string,
+  notifier?: MessageNotifier,
+): void {
+  store.messages.insertBatch(batch, recipients)
+  store.messages.addEvents(
+    recipients.map((r) => r.id),
+    batch.status,
+    at,
+    event,
+  )
+  if (batch.status === "queued" && notifier) {
+    for (const r of recipients)
+      notifier.notify(
+        { id: r.id, accountId: batch.account_id, callbackUrl: batch.callback_url },
+        "message.queued",
+        at,
+      )
+  }
 }
 
 /** After a status UPDATE that delivered the message: its timeline entry and the webhook. */

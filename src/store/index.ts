@@ -24,12 +24,14 @@ import { WebhookRepo } from "./webhook-repo.ts"
 export type { ConversationRow } from "./conversation-repo.ts"
 export type { InboundRow } from "./inbound-repo.ts"
 export type {
+  BatchRecipient,
   ClaimedRow,
   EventRow,
   Lane,
   MessageMode,
   MessageRow,
   MessageStatus,
+  NewBatch,
   NewMessage,
   PartRow,
 } from "./message-repo.ts"
