@@ -42,6 +42,8 @@ export interface OutboxDeps {
 const CLAIM_BATCH = 500
 /** How often the dispatcher looks again without being woken (retry timers, freed capacity). */
 const IDLE_POLL_MS = 200
+/** How often pinned replies are looked for while the routes have no room at all. */
+const PINNED_POLL_MS = 100
 
 // Errors that say "not now" rather than "not this message": they do not spend the retry budget.
 const BACKPRESSURE = new Set(["ESME_RTHROTTLED", "ESME_RMSGQFUL", "stopped", "saturated"])
@@ -57,6 +59,8 @@ export class Outbox {
   private timer: ReturnType<typeof setInterval> | null = null
   private stopped = true
   private readonly inflight = new Set<Promise<void>>()
+  /** When the last claim looked for pinned replies (pump: PINNED_POLL_MS). */
+  private pinnedLookedAt = 0
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -132,7 +136,14 @@ export class Outbox {
     while (!this.stopped) {
       const { budget, live, test } = this.budget()
       const want = { live: Math.min(live, CLAIM_BATCH), test: Math.min(test, CLAIM_BATCH) }
-      if (want.live <= 0 && want.test <= 0) return
+      // With no room on the routes, replies pinned to a connector that has room are still looked
+      // for, at most once per PINNED_POLL_MS (with room on the routes, every claim looks).
+      const pinnedOnly =
+        want.live <= 0 &&
+        want.test <= 0 &&
+        clock.now() - this.pinnedLookedAt >= PINNED_POLL_MS &&
+        this.hasPinnedRoom(budget)
+      if (want.live <= 0 && want.test <= 0 && !pinnedOnly) return
       // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
       // most take one more turn of a weighted route.
       const batch = await store.batcher.run(() => this.claimAndRoute(clock.now(), want, budget), {
@@ -140,6 +151,7 @@ export class Outbox {
       })
       for (const { row, connector, sentParts } of batch.assigned)
         this.submit(row, connector, sentParts)
+      if (pinnedOnly) return
       // Stop when the queue ran dry or the claimed messages' connectors are full: their capacity
       // frees up and wakes the pump again.
       const full =
@@ -148,6 +160,12 @@ export class Outbox {
       if (!full || batch.deferred > 0) return
       logger.trace({ claimed: batch.claimed }, "claimed a full batch; claiming more")
     }
+  }
+
+  /** Some connector other than the sandbox can take a message now. */
+  private hasPinnedRoom(budget: Map<string, number>): boolean {
+    for (const [id, room] of budget) if (room > 0 && id !== this.deps.sandbox?.id) return true
+    return false
   }
 
   /** One transaction: claim a fair share of each lane, route, and mark what goes where. */
@@ -164,7 +182,7 @@ export class Outbox {
     const hasRoom = (id: string) => (budget.get(id) ?? 0) > 0
     const assigned: { row: ClaimedRow; connector: Connector; sentParts: Set<number> }[] = []
     let deferred = 0
-    for (const row of rows) {
+    const place = (row: ClaimedRow): void => {
       if (row.expires_at !== null && row.expires_at <= now) {
         endMessage(
           store,
@@ -178,7 +196,7 @@ export class Outbox {
           },
           this.deps.notifier,
         )
-        continue
+        return
       }
       // After a temporary error the next attempt goes elsewhere if the route has anywhere else.
       const avoid = row.error_code !== null ? row.connector_id : null
@@ -197,7 +215,7 @@ export class Outbox {
         // one saw it leave `queued`; the attempt is not counted).
         repo.unclaim(row.id, row.attempts - 1)
         deferred++
-        continue
+        return
       }
       if (!decision.connector) {
         const wait = backoffDelay(row.attempts - 1, {
@@ -211,7 +229,7 @@ export class Outbox {
           now,
           `${decision.reason}; next try in ${(wait / 1000).toFixed(1)} s`,
         )
-        continue
+        return
       }
       const connector = decision.connector
       budget.set(connector.id, budget.get(connector.id)! - 1)
@@ -228,6 +246,14 @@ export class Outbox {
         `attempt ${row.attempts}: ${decision.reason}${retryNote}`,
       )
       assigned.push({ row, connector, sentParts })
+    }
+    for (const row of rows) place(row)
+    // Replies pinned to a connector with room left: claimed with that room, however full the
+    // routes are (migration 0013). Usually none, and one index seek per connector says so.
+    this.pinnedLookedAt = now
+    for (const [id, room] of budget) {
+      if (room <= 0 || id === this.deps.sandbox?.id) continue
+      for (const row of repo.claimPinned(id, now, Math.min(room, CLAIM_BATCH))) place(row)
     }
     return { assigned, claimed: { live: live.length, test: test.length }, deferred }
   }

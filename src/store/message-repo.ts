@@ -180,6 +180,7 @@ export class MessageRepo {
     nextPriority: Statement<Lane, [string, number]>
     firstLane: Statement<Lane, [string]>
     claimLane: Statement<ClaimedRow, [number, number, string, number, number, string]>
+    claimPinned: Statement<ClaimedRow, [number, string, number]>
     expireDue: Statement<
       { id: string; account_id: string; callback_url: string | null },
       [number, number]
@@ -272,6 +273,14 @@ export class MessageRepo {
                        WHERE status = 'queued' AND mode = ?6 AND priority = ?2
                          AND account_id = ?3 AND not_before <= ?4
                        ORDER BY seq LIMIT ?5)
+         RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
+      ),
+      claimPinned: db.query(
+        `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
+         WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_pinned
+                       WHERE status = 'queued' AND pinned_connector_id = ?2 AND mode = 'live'
+                         AND not_before <= ?1
+                       ORDER BY priority DESC, seq LIMIT ?3)
          RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
       ),
       expireDue: db.query(
@@ -479,6 +488,11 @@ export class MessageRepo {
   /** Marks up to `limit` due queued messages of one lane `sending` (attempts+1), oldest first. */
   claimLane(lane: Lane, now: number, limit: number): ClaimedRow[] {
     return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit, lane.mode)
+  }
+
+  /** Claims up to `limit` due live replies pinned to `connectorId`, highest priority first. */
+  claimPinned(connectorId: string, now: number, limit: number): ClaimedRow[] {
+    return this.q.claimPinned.all(now, connectorId, limit)
   }
 
   /**

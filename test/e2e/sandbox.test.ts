@@ -3,6 +3,7 @@
 // simulator (never the carrier), move no credits, and are invisible to live keys (and back).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { smppCarrier } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import {
   balanceOf,
@@ -40,18 +41,7 @@ interface Detail {
 
 beforeAll(async () => {
   smsc = await startFakeSmsc({ receipts: "auto", receiptDelayMs: 5 })
-  gw = await startGateway(`
-[[connectors]]
-id = "carrier"
-type = "smpp"
-host = "127.0.0.1"
-port = ${smsc.port}
-system_id = "gw"
-password = "secret"
-[[routes]]
-prefix = "*"
-connectors = ["carrier"]
-`)
+  gw = await startGateway(smppCarrier(smsc.port))
   await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200, { what: "bind" })
   shop = await createCustomer(gw, { initial_sms_credits: 10 })
   live = shop.key

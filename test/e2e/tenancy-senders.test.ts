@@ -2,6 +2,7 @@
 // refused with an unapproved sender, the default sender, and partners registering for customers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { smppCarrier } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import {
   balanceOf,
@@ -308,18 +309,7 @@ describe("conversation replies", () => {
   let carrierGw: TestGateway
   beforeAll(async () => {
     smsc = await startFakeSmsc({ receipts: "auto", receiptDelayMs: 5 })
-    carrierGw = await startGateway(`
-[[connectors]]
-id = "carrier"
-type = "smpp"
-host = "127.0.0.1"
-port = ${smsc.port}
-system_id = "gw"
-password = "secret"
-[[routes]]
-prefix = "*"
-connectors = ["carrier"]
-`)
+    carrierGw = await startGateway(smppCarrier(smsc.port))
     await waitFor(async () => (await fetch(`${carrierGw.url}/readyz`)).status === 200, {
       what: "bind",
     })

@@ -23,3 +23,22 @@ reopen_max_ms = 100
 ${extra}
 `
 }
+
+/**
+ * An SMPP connector `id` bound to a fake SMSC on `port` (test/fakes/smsc.ts) with the fake's
+ * credentials, and a catch-all route to it: the gateway of most carrier tests.
+ */
+export function smppCarrier(port: number, { id = "carrier" }: { id?: string } = {}): string {
+  return `
+[[connectors]]
+id = ${JSON.stringify(id)}
+type = "smpp"
+host = "127.0.0.1"
+port = ${port}
+system_id = "gw"
+password = "secret"
+[[routes]]
+prefix = "*"
+connectors = [${JSON.stringify(id)}]
+`
+}
