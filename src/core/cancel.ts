@@ -17,17 +17,21 @@ export async function cancelMessage(
   notifier?: MessageNotifier,
   mode: "live" | "test" = "live",
 ): Promise<MessageDetail> {
-  const outcome = await store.batcher.run(() => {
-    const now = clock.now()
-    const canceled = store.messages.cancel(id, accountId, mode, now)
-    if (canceled) {
-      recordEnd(store, canceled, "canceled", now, "canceled through the API", notifier)
-      return null
-    }
-    // Not canceled: say why. A sandbox message is invisible to live keys and the other way round.
-    const m = store.messages.get(id)
-    return !m || m.account_id !== accountId || m.mode !== mode ? "missing" : m.status
-  })
+  const outcome = await store.batcher.run(
+    () => {
+      const now = clock.now()
+      const canceled = store.messages.cancel(id, accountId, mode, now)
+      if (canceled) {
+        recordEnd(store, canceled, "canceled", now, "canceled through the API", notifier)
+        return null
+      }
+      // Not canceled: say why. A sandbox message is invisible to live keys and the other way round.
+      const m = store.messages.get(id)
+      return !m || m.account_id !== accountId || m.mode !== mode ? "missing" : m.status
+      // A client is waiting: committed ahead of the dispatch work of the same turn (batcher.ts).
+    },
+    { urgent: true },
+  )
   if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)
   if (outcome !== null) {
     throw new AppError(

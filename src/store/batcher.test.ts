@@ -124,6 +124,36 @@ describe("WriteBatcher", () => {
     expect(all()).toContain("bg")
   })
 
+  test("a request queued while other jobs wait commits before them in the next turn", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const order: string[] = []
+    const job = (v: string, urgent: boolean): Promise<unknown> =>
+      batcher
+        .run(
+          () => {
+            insert.run(v)
+            order.push(`run ${v}`)
+          },
+          { urgent },
+        )
+        .then(() => order.push(`answered ${v}`))
+    let second: Promise<unknown> = Promise.resolve()
+    await Promise.all([
+      job("bg1", false),
+      // Answered first; its client sends again at once, while bg1 still waits.
+      job("req1", true).then(() => {
+        second = Promise.all([job("req2", true), job("bg2", false)])
+      }),
+    ])
+    await second
+    expect(order.slice(0, 2)).toEqual(["run req1", "answered req1"])
+    // The next turn: the new request's transaction first, then the waiting jobs', and its answer
+    // after both commits (at most one commit of other work).
+    expect(order.slice(2, 5)).toEqual(["run req2", "run bg1", "run bg2"])
+    expect(all()).toEqual(["req1", "req2", "bg1", "bg2"])
+  })
+
   test("flush commits urgent and other jobs alike (shutdown)", async () => {
     using dir = tempDir()
     const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
