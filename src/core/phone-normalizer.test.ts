@@ -90,6 +90,30 @@ describe("phone normalizer", () => {
     expect(warnings.some((w) => w.includes("phone worker"))).toBe(true)
   })
 
+  test("a worker that exits without an error: lists are normalised inline, then and later", async () => {
+    const { logger, warnings } = recordingLogger()
+    normalizer = startPhoneNormalizer(logger, {
+      minBatch: 2,
+      workerUrl: new URL("../../test/fixtures/phone-worker-exits.ts", import.meta.url).href,
+    })
+    const numbers = list(40)
+    expect(await normalizer.normalize(numbers)).toEqual(normalizePhones(numbers))
+    expect(normalizer.normalize(numbers)).not.toBeInstanceOf(Promise)
+    expect(warnings.some((w) => w.includes("phone worker failed"))).toBe(true)
+  })
+
+  test("a worker that never answers: the list is normalised inline after the timeout", async () => {
+    const { logger, warnings } = recordingLogger()
+    normalizer = startPhoneNormalizer(logger, {
+      minBatch: 2,
+      timeoutMs: 50,
+      workerUrl: new URL("../../test/fixtures/phone-worker-silent.ts", import.meta.url).href,
+    })
+    const numbers = list(40)
+    expect(await normalizer.normalize(numbers)).toEqual(normalizePhones(numbers))
+    expect(warnings).toContain("phone worker did not answer; normalised inline")
+  })
+
   test("stop answers the lists still on the worker", async () => {
     normalizer = startPhoneNormalizer(createLogger("silent"), { minBatch: 2 })
     const numbers = list(500)
