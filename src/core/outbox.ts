@@ -59,8 +59,8 @@ export class Outbox {
   private timer: ReturnType<typeof setInterval> | null = null
   private stopped = true
   private readonly inflight = new Set<Promise<void>>()
-  /** When the last claim looked for pinned replies (pump: PINNED_POLL_MS). */
-  private pinnedLookedAt = 0
+  /** When the last claim looked for pinned replies (performance.now(): immune to clock steps). */
+  private pinnedLookedAt = Number.NEGATIVE_INFINITY
 
   constructor(private readonly deps: OutboxDeps) {}
 
@@ -141,7 +141,7 @@ export class Outbox {
       const pinnedOnly =
         want.live <= 0 &&
         want.test <= 0 &&
-        clock.now() - this.pinnedLookedAt >= PINNED_POLL_MS &&
+        performance.now() - this.pinnedLookedAt >= PINNED_POLL_MS &&
         this.hasPinnedRoom(budget)
       if (want.live <= 0 && want.test <= 0 && !pinnedOnly) return
       // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
@@ -250,7 +250,7 @@ export class Outbox {
     for (const row of rows) place(row)
     // Replies pinned to a connector with room left: claimed with that room, however full the
     // routes are (migration 0013). Usually none, and one index seek per connector says so.
-    this.pinnedLookedAt = now
+    this.pinnedLookedAt = performance.now()
     for (const [id, room] of budget) {
       if (room <= 0 || id === this.deps.sandbox?.id) continue
       for (const row of repo.claimPinned(id, now, Math.min(room, CLAIM_BATCH))) place(row)

@@ -492,7 +492,10 @@ export class MessageRepo {
 
   /** Claims up to `limit` due live replies pinned to `connectorId`, highest priority first. */
   claimPinned(connectorId: string, now: number, limit: number): ClaimedRow[] {
-    return this.q.claimPinned.all(now, connectorId, limit)
+    // RETURNING comes in table (seq) order; the claim picked by priority, so it is sent so too.
+    return this.q.claimPinned
+      .all(now, connectorId, limit)
+      .sort((a, b) => b.priority - a.priority || a.seq - b.seq)
   }
 
   /**
