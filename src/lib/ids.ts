@@ -1,7 +1,8 @@
 /**
  * Prefixed, time-ordered identifiers (`msg_…`, `bat_…`). The first 10 characters encode the
  * millisecond timestamp in Crockford base32 so new rows append to the end of SQLite's B-tree
- * (ULID layout); the remaining 16 are random. Lexical order = creation order.
+ * (ULID layout); the remaining 16 are random, or the previous id's plus one within the same
+ * millisecond (79 random bits to start from). Lexical order = creation order.
  */
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 

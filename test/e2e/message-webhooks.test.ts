@@ -88,6 +88,41 @@ describe("message status webhooks", () => {
     })
   })
 
+  test("a request to several recipients (one batch insert) sends each message its own events", async () => {
+    const res = await gw.api("/v1/messages", {
+      method: "POST",
+      json: {
+        to: ["+233241234571", "+233241234572", "+233241234573"],
+        message: "hook us all",
+        callback_url: receiver.url("/cb-batch"),
+      },
+    })
+    expect(res.status).toBe(202)
+    const ids = ((await res.json()) as { messages: { id: string }[] }).messages.map((m) => m.id)
+    for (const [i, id] of ids.entries()) {
+      const mine = await waitFor(
+        () => {
+          const events = receiver.at("/hooks").filter((r) => r.payload.data.id === id)
+          return events.length >= 3 ? events : null
+        },
+        { what: `events of recipient ${i}` },
+      )
+      expect(mine.map((e) => e.payload.type)).toEqual([
+        "message.queued",
+        "message.sent",
+        "message.delivered",
+      ])
+      expect(mine[0]!.payload.data).toMatchObject({
+        id,
+        to: `+23324123457${i + 1}`,
+        status: "queued",
+      })
+    }
+    // The per-message callback URL, written once for the batch, is each message's own.
+    await waitFor(() => receiver.at("/cb-batch").length >= 9, { what: "callback events" })
+    expect(new Set(receiver.at("/cb-batch").map((r) => r.payload.data.id))).toEqual(new Set(ids))
+  })
+
   test("a per-message callback_url gets that message's events, signed with the account callback secret", async () => {
     const secret = (
       (await (await gw.api("/v1/webhooks/callback-secret")).json()) as { secret: string }
