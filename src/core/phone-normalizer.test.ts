@@ -31,6 +31,11 @@ function recordingLogger(): { logger: Logger; warnings: string[] } {
   return { logger, warnings }
 }
 
+/** A misbehaving worker from test/fixtures. */
+function fixture(kind: "exits" | "silent"): string {
+  return new URL(`../../test/fixtures/phone-worker-${kind}.ts`, import.meta.url).href
+}
+
 let normalizer: PhoneNormalizer | null = null
 afterEach(() => {
   normalizer?.stop()
@@ -92,10 +97,7 @@ describe("phone normalizer", () => {
 
   test("a worker that exits without an error: lists are normalised inline, then and later", async () => {
     const { logger, warnings } = recordingLogger()
-    normalizer = startPhoneNormalizer(logger, {
-      minBatch: 2,
-      workerUrl: new URL("../../test/fixtures/phone-worker-exits.ts", import.meta.url).href,
-    })
+    normalizer = startPhoneNormalizer(logger, { minBatch: 2, workerUrl: fixture("exits") })
     const numbers = list(40)
     expect(await normalizer.normalize(numbers)).toEqual(normalizePhones(numbers))
     expect(normalizer.normalize(numbers)).not.toBeInstanceOf(Promise)
@@ -107,7 +109,7 @@ describe("phone normalizer", () => {
     normalizer = startPhoneNormalizer(logger, {
       minBatch: 2,
       timeoutMs: 50,
-      workerUrl: new URL("../../test/fixtures/phone-worker-silent.ts", import.meta.url).href,
+      workerUrl: fixture("silent"),
     })
     const numbers = list(40)
     expect(await normalizer.normalize(numbers)).toEqual(normalizePhones(numbers))

@@ -18,6 +18,24 @@ function setUp(path: string) {
   return { db, insert, all, batcher: new WriteBatcher(db) }
 }
 
+/** A job inserting `v` that notes in `order` when it runs and when its caller is answered. */
+function orderedJob(
+  batcher: WriteBatcher,
+  insert: { run: (v: string) => unknown },
+  order: string[],
+): (v: string, urgent: boolean) => Promise<unknown> {
+  return (v, urgent) =>
+    batcher
+      .run(
+        () => {
+          insert.run(v)
+          order.push(`run ${v}`)
+        },
+        { urgent },
+      )
+      .then(() => order.push(`answered ${v}`))
+}
+
 describe("WriteBatcher", () => {
   test("jobs queued in one turn share one commit and resolve after it, in order", async () => {
     using dir = tempDir()
@@ -77,16 +95,7 @@ describe("WriteBatcher", () => {
     using dir = tempDir()
     const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
     const order: string[] = []
-    const job = (v: string, urgent: boolean) =>
-      batcher
-        .run(
-          () => {
-            insert.run(v)
-            order.push(`run ${v}`)
-          },
-          { urgent },
-        )
-        .then(() => order.push(`answered ${v}`))
+    const job = orderedJob(batcher, insert, order)
     await Promise.all([job("bg1", false), job("req1", true), job("bg2", false), job("req2", true)])
     expect(order).toEqual([
       "run req1",
@@ -128,16 +137,7 @@ describe("WriteBatcher", () => {
     using dir = tempDir()
     const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
     const order: string[] = []
-    const job = (v: string, urgent: boolean): Promise<unknown> =>
-      batcher
-        .run(
-          () => {
-            insert.run(v)
-            order.push(`run ${v}`)
-          },
-          { urgent },
-        )
-        .then(() => order.push(`answered ${v}`))
+    const job = orderedJob(batcher, insert, order)
     let second: Promise<unknown> = Promise.resolve()
     await Promise.all([
       job("bg1", false),
