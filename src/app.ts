@@ -29,6 +29,7 @@ import {
   WebhookDeliveryWorker,
   type WebhookWorkerOptions,
 } from "./core/webhooks/delivery-worker.ts"
+import { targetPolicy } from "./core/webhooks/target-policy.ts"
 import { WebhookService } from "./core/webhooks/webhook-service.ts"
 import { createHttpApp } from "./http/app.ts"
 import { type Clock, systemClock } from "./lib/clock.ts"
@@ -172,16 +173,19 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     onReleased: () => outbox.wake(),
   })
   const webhookLogger = logger.child({ component: "webhooks" })
+  const targets = targetPolicy(config.webhooks.private_targets)
   const webhooks = new WebhookService({
     store,
     clock,
     logger: webhookLogger,
     onEndpointsChanged: () => notifier.endpointsChanged(),
+    targets,
   })
   const webhookWorker = new WebhookDeliveryWorker({
     store,
     clock,
     logger: webhookLogger,
+    targets,
     options: { ...DEFAULT_WEBHOOK_WORKER_OPTIONS, ...options.webhooks },
     userAgent: `Signalbox-Webhooks/${VERSION}`,
   })
@@ -201,6 +205,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
           onQueued: () => outbox.wake(),
           policy: tenancy.policy,
           phones,
+          targets,
         },
         request,
       )

@@ -165,7 +165,7 @@ connectors = ["sim"]
     )
     expect(errors).toEqual([
       "SIGNALBOX_CONNECTORS__FIRST__PORT: expected SIGNALBOX_CONNECTORS__<INDEX>__<KEY>",
-      'SIGNALBOX_HTTPS__LISTEN: unknown configuration variable: no section "https" (sections: http, storage, auth, log, queue, prices, connectors, routes)',
+      'SIGNALBOX_HTTPS__LISTEN: unknown configuration variable: no section "https" (sections: http, storage, auth, log, queue, webhooks, prices, connectors, routes)',
       "SIGNALBOX_LOG__LEVEL__X: expected SIGNALBOX_LOG__<KEY>",
       "http.lisen (from SIGNALBOX_HTTP__LISEN): unknown key",
       "connectors[0].failure_rate (from SIGNALBOX_CONNECTORS__0__FAILURE_RATE): unknown key (type smpp; only valid for type simulator)",

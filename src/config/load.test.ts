@@ -58,6 +58,7 @@ describe("loadConfig", () => {
       auth: { admin_key: "" },
       log: { level: "info" },
       queue: { max_attempts: 5, retry_base_ms: 1000, retry_cap_ms: 60000 },
+      webhooks: { private_targets: "operator" },
       prices: null,
       connectors: [
         { id: "simulator", type: "simulator", delivery_delay_ms: 500, failure_rate: 0, tps: 1000 },
@@ -103,6 +104,8 @@ level = "debug"
 max_attempts = 3
 retry_base_ms = 10
 retry_cap_ms = 100
+[webhooks]
+private_targets = "all"
 [prices]
 default = 2
 [prices.countries]
@@ -151,6 +154,7 @@ connectors = ["sim"]
       auth: { admin_key: "sk_admin" },
       log: { level: "debug" },
       queue: { max_attempts: 3, retry_base_ms: 10, retry_cap_ms: 100 },
+      webhooks: { private_targets: "all" },
       prices: { default: 2, countries: { GH: 3, NG: 0 } },
       connectors: [
         {

@@ -36,6 +36,7 @@ import {
   SECTION_SCHEMAS,
   STORAGE_FILE_NAME,
   type StorageConfig,
+  type WebhooksConfig,
 } from "./schema.ts"
 
 export class ConfigError extends Error {
@@ -99,6 +100,11 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const auth = reader.object(SECTION_SCHEMAS.auth, raw.auth ?? {}, "auth")
   const log = reader.object(SECTION_SCHEMAS.log, raw.log ?? {}, "log")
   const queue = reader.object(SECTION_SCHEMAS.queue, raw.queue ?? {}, "queue") as QueueConfig
+  const webhooks = reader.object(
+    SECTION_SCHEMAS.webhooks,
+    raw.webhooks ?? {},
+    "webhooks",
+  ) as WebhooksConfig
   const prices = readPrices(reader, raw.prices, errors)
 
   if (typeof storage.path === "string" && storage.path !== MEMORY_DATABASE) {
@@ -137,6 +143,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     auth: auth as Config["auth"],
     log: log as Config["log"],
     queue,
+    webhooks,
     prices,
     connectors,
     routes,

@@ -231,6 +231,21 @@ export const QueueSchema = Type.Object(
   { additionalProperties: false },
 )
 
+export const DEFAULT_PRIVATE_TARGETS = "operator"
+
+export const WebhooksSchema = Type.Object(
+  {
+    private_targets: oneOf(["operator", "all"], {
+      default: DEFAULT_PRIVATE_TARGETS,
+      description:
+        "Who may send webhooks and callbacks to loopback, private and link-local addresses (this " +
+        'box, its network, a cloud metadata service): "operator" (the admin account only; ' +
+        "partners' and customers' endpoints must be public) or \"all\" (a single-business install).",
+    }),
+  },
+  { additionalProperties: false },
+)
+
 const creditsPerSegment = (options: Record<string, unknown>) =>
   Type.Integer({ minimum: 0, maximum: MAX_CONFIG_CREDITS_PER_SEGMENT, ...options })
 
@@ -566,6 +581,7 @@ export const SECTION_SCHEMAS = {
   auth: AuthSchema,
   log: LogSchema,
   queue: QueueSchema,
+  webhooks: WebhooksSchema,
   prices: PricesSchema,
 } as const
 
@@ -593,6 +609,7 @@ export type StorageConfig = Static<typeof StorageSchema>
 export type AuthConfig = Static<typeof AuthSchema>
 export type LogConfig = Static<typeof LogSchema>
 export type QueueConfig = Static<typeof QueueSchema>
+export type WebhooksConfig = Static<typeof WebhooksSchema>
 export type PricesConfig = Static<typeof PricesSchema>
 export type SmppConnectorConfig = Static<typeof SmppConnectorSchema>
 export type SimulatorConnectorConfig = Static<typeof SimulatorConnectorSchema>

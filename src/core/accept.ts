@@ -12,6 +12,7 @@ import type { MessageNotifier } from "./message-notifier.ts"
 import { assertNotOptedOut } from "./optout.ts"
 import type { PhoneNormalizer } from "./phone-normalizer.ts"
 import type { SendPolicy } from "./send-policy.ts"
+import type { TargetPolicy } from "./webhooks/target-policy.ts"
 import { httpUrlProblem } from "./webhooks/webhook-service.ts"
 
 export const MAX_RECIPIENTS = 1000
@@ -122,9 +123,13 @@ function parseValidity(
   return at
 }
 
-function parseCallbackUrl(value: string | undefined): string | null {
+function parseCallbackUrl(
+  value: string | undefined,
+  accountId: string,
+  targets: TargetPolicy | undefined,
+): string | null {
   if (value === undefined || value === "") return null
-  const reason = httpUrlProblem(value)
+  const reason = httpUrlProblem(value) ?? targets?.urlProblem(accountId, value) ?? null
   if (reason) {
     throw new AppError("validation_failed", `callback_url "${value.slice(0, 100)}" ${reason}`, {
       extra: { errors: [{ path: "/callback_url", message: reason }] },
@@ -157,6 +162,8 @@ export interface AcceptDeps {
   policy?: SendPolicy
   /** Long recipient lists normalised off the event loop; absent: all inline. */
   phones?: PhoneNormalizer
+  /** Where the account's callback_url may point ([webhooks] private_targets); absent: anywhere. */
+  targets?: TargetPolicy
 }
 
 /**
@@ -226,7 +233,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
     : normalizeSender(req.from)
   const scheduledAt = parseSchedule(req.scheduledAt, now)
   const expiresAt = parseValidity(req.validity, now, scheduledAt ?? now)
-  const callbackUrl = parseCallbackUrl(req.callbackUrl)
+  const callbackUrl = parseCallbackUrl(req.callbackUrl, req.accountId, deps.targets)
   const priority = req.priority ?? DEFAULT_PRIORITY
   const status: "queued" | "scheduled" = scheduledAt === null ? "queued" : "scheduled"
   const batchId = newId("bat", now)

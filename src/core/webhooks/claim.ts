@@ -26,6 +26,8 @@ const MEMO_LIMIT = 10_000
 export interface Claimed {
   seq: number
   id: string
+  /** Whose delivery it is: the target policy depends on it (target-policy.ts). */
+  accountId: string
   /** The endpoint id, or the callback URL's origin: the unit of per-receiver concurrency. */
   target: string
   url: string
@@ -120,6 +122,7 @@ export class DeliveryClaimer {
       claimed.push({
         seq: row.seq,
         id: row.id,
+        accountId: row.account_id,
         target,
         url,
         secret,

@@ -15,6 +15,7 @@ import {
   type WebhookWorkerOptions,
 } from "./retry-policy.ts"
 import { signatureHeaders } from "./signature.ts"
+import type { TargetPolicy } from "./target-policy.ts"
 
 export type { WebhookWorkerOptions } from "./retry-policy.ts"
 export {
@@ -56,6 +57,8 @@ async function readSnippet(res: Response): Promise<string> {
 
 const STOPPING = new Error("the gateway is stopping")
 const TIMED_OUT = new Error("timed out")
+/** The account may not send to this URL's address (target-policy.ts): a failed attempt. */
+class RefusedTarget extends Error {}
 
 export interface WebhookWorkerDeps {
   store: Store
@@ -64,6 +67,8 @@ export interface WebhookWorkerDeps {
   options?: Partial<WebhookWorkerOptions>
   /** `User-Agent` of every request. */
   userAgent?: string
+  /** Where each account's requests may go ([webhooks] private_targets); absent: anywhere. */
+  targets?: TargetPolicy
 }
 
 export class WebhookDeliveryWorker {
@@ -236,6 +241,8 @@ export class WebhookDeliveryWorker {
     const timer = setTimeout(() => controller.abort(TIMED_OUT), this.options.timeoutMs)
     let outcome: AttemptOutcome
     try {
+      const refused = await this.deps.targets?.sendProblem(d.accountId, d.url)
+      if (refused) throw new RefusedTarget(refused)
       const res = await fetch(d.url, {
         method: "POST",
         headers: {
@@ -265,11 +272,13 @@ export class WebhookDeliveryWorker {
         ok: false,
         statusCode: null,
         error:
-          reason === STOPPING
-            ? "interrupted: the gateway stopped before an answer arrived"
-            : reason === TIMED_OUT
-              ? `timed out after ${this.options.timeoutMs} ms`
-              : `request failed: ${(error as Error).message}`,
+          error instanceof RefusedTarget
+            ? `not sent: the URL ${error.message}`
+            : reason === STOPPING
+              ? "interrupted: the gateway stopped before an answer arrived"
+              : reason === TIMED_OUT
+                ? `timed out after ${this.options.timeoutMs} ms`
+                : `request failed: ${(error as Error).message}`,
         retryAfterMs: null,
         interrupted: reason === STOPPING,
       }

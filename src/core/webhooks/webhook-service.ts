@@ -26,6 +26,7 @@ import {
   type WebhookEvent,
 } from "./events.ts"
 import { generateSecret, SECRET_PREFIX } from "./signature.ts"
+import type { TargetPolicy } from "./target-policy.ts"
 
 export type { WebhookEvent, WebhookEventType } from "./events.ts"
 export { ALL_EVENTS, enqueueEvent, PING_EVENT, WEBHOOK_EVENTS } from "./events.ts"
@@ -188,8 +189,22 @@ export class WebhookService {
       logger: Logger
       /** Told after an endpoint is created, changed or removed (the message notifier's cache). */
       onEndpointsChanged?: () => void
+      /** Where the account's endpoints may point ([webhooks] private_targets); absent: anywhere. */
+      targets?: TargetPolicy
     },
   ) {}
+
+  /** validateWebhookUrl, and the account's target policy. */
+  private endpointUrl(accountId: string, value: string): string {
+    const url = validateWebhookUrl(value)
+    const problem = this.deps.targets?.urlProblem(accountId, url)
+    if (problem) {
+      throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${problem}`, {
+        extra: { errors: [{ path: "/url", message: problem }] },
+      })
+    }
+    return url
+  }
 
   /** See events.ts: call inside a write transaction; returns the new delivery ids. */
   enqueueEvent(event: WebhookEvent): string[] {
@@ -197,7 +212,7 @@ export class WebhookService {
   }
 
   async create(accountId: string, input: CreateWebhookInput): Promise<WebhookEndpointView> {
-    const url = validateWebhookUrl(input.url)
+    const url = this.endpointUrl(accountId, input.url)
     const events = validateEvents(input.events)
     const { store, clock } = this.deps
     const row = await store.batcher.run(() => {
@@ -255,7 +270,7 @@ export class WebhookService {
     id: string,
     patch: UpdateWebhookInput,
   ): Promise<WebhookEndpointView> {
-    const url = patch.url === undefined ? undefined : validateWebhookUrl(patch.url)
+    const url = patch.url === undefined ? undefined : this.endpointUrl(accountId, patch.url)
     const events = patch.events === undefined ? undefined : validateEvents(patch.events)
     const { store, clock, logger } = this.deps
     const result = await store.batcher.run(() => {

@@ -1,0 +1,87 @@
+/**
+ * Where an account's webhooks and callbacks may go (`[webhooks] private_targets`).
+ *
+ * A partner's or customer's endpoint URL makes this box send requests into its own network: to
+ * itself, to the operator's private services, to a cloud metadata service at 169.254.169.254.
+ * A failed attempt's status line and the start of its body are shown back to the account
+ * (`last_error`), so that would be a window into that network. With "operator" (the default)
+ * only the operator's account may target loopback, private, link-local and other non-public
+ * addresses; with "all" every account may (a single-business install).
+ *
+ * Checked twice: when the URL is given (an IP literal or a localhost name is refused at once,
+ * 422), and before each attempt (the host name is resolved and every address must be public;
+ * DNS answers are kept for 30 s). The request itself resolves the name again, so a name whose
+ * DNS answer changes between the two (rebinding) is not covered; IP literals are.
+ */
+import { lookup } from "node:dns/promises"
+import { isIpLiteral, isPublicAddress } from "../../lib/public-address.ts"
+import { ROOT_ACCOUNT } from "../auth.ts"
+
+export type PrivateTargets = "operator" | "all"
+
+export interface TargetPolicy {
+  /** Why `url` may not be one of the account's targets, from the URL alone; null if it may. */
+  urlProblem(accountId: string, url: string): string | null
+  /** urlProblem, then the host name resolved: why the request may not be sent; null if it may. */
+  sendProblem(accountId: string, url: string): Promise<string | null>
+}
+
+/** Resolves a host name to all its addresses. */
+export type Resolve = (host: string) => Promise<string[]>
+
+const CACHE_MS = 30_000
+
+const resolveAll: Resolve = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address)
+
+export function targetPolicy(privateTargets: PrivateTargets, resolve = resolveAll): TargetPolicy {
+  const cache = new Map<string, { problem: string | null; until: number }>()
+  const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
+
+  const urlProblem = (accountId: string, url: string): string | null => {
+    if (unrestricted(accountId)) return null
+    let host: string
+    try {
+      host = new URL(url).hostname.toLowerCase()
+    } catch {
+      return "is not an absolute URL"
+    }
+    if (host === "localhost" || host.endsWith(".localhost")) {
+      return "points to this machine (localhost); only the operator's webhooks may"
+    }
+    if (isIpLiteral(host) && !isPublicAddress(host)) {
+      return `points to a non-public address (${host}); only the operator's webhooks may`
+    }
+    return null
+  }
+
+  return {
+    urlProblem,
+    async sendProblem(accountId, url) {
+      const problem = urlProblem(accountId, url)
+      if (problem || unrestricted(accountId)) return problem
+      const host = new URL(url).hostname.toLowerCase()
+      if (isIpLiteral(host)) return null
+      const now = Date.now()
+      const cached = cache.get(host)
+      if (cached && cached.until > now) return cached.problem
+      let answer: string | null
+      try {
+        const addresses = await resolve(host)
+        const inside = addresses.find((a) => !isPublicAddress(a))
+        answer =
+          addresses.length === 0
+            ? `${host} has no address`
+            : inside
+              ? `${host} resolves to a non-public address (${inside}); only the operator's webhooks may reach one`
+              : null
+      } catch (error) {
+        // Not cached: the next attempt asks DNS again.
+        return `${host} could not be resolved: ${(error as Error).message}`
+      }
+      if (cache.size > 10_000) cache.clear()
+      cache.set(host, { problem: answer, until: now + CACHE_MS })
+      return answer
+    },
+  }
+}

@@ -1,0 +1,94 @@
+// The delivery worker with the default target policy, over a real SQLite file and a real HTTP
+// receiver on 127.0.0.1: a customer's endpoint whose host name resolves to a loopback address
+// gets no request, and the attempt says why; the operator's endpoint on 127.0.0.1 is delivered.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test"
+import { join } from "node:path"
+import { tempDir } from "../../../test/support/temp-dir.ts"
+import { waitFor } from "../../../test/support/wait-for.ts"
+import { type Receiver, startReceiver } from "../../../test/support/webhook-receiver.ts"
+import { createLogger } from "../../lib/logger.ts"
+import { openStore, type Store } from "../../store/index.ts"
+import { ROOT_ACCOUNT } from "../auth.ts"
+import { WebhookDeliveryWorker } from "./delivery-worker.ts"
+import { generateSecret } from "./signature.ts"
+import { targetPolicy } from "./target-policy.ts"
+
+let dir: ReturnType<typeof tempDir>
+let store: Store
+let receiver: Receiver
+let worker: WebhookDeliveryWorker
+
+beforeEach(() => {
+  dir = tempDir("signalbox-wh-targets-")
+  store = openStore(join(dir.path, "db.sqlite"))
+  receiver = startReceiver()
+})
+afterEach(async () => {
+  await worker?.stop()
+  await receiver.stop()
+  store.close()
+  dir[Symbol.dispose]()
+})
+
+function endpointWithDelivery(id: string, account: string, url: string): void {
+  const now = Date.now()
+  store.transaction(() => {
+    store.webhooks.insertEndpoint({
+      id,
+      account_id: account,
+      url,
+      events: '["*"]',
+      description: null,
+      secret: generateSecret(),
+      status: "active",
+      created_at: now,
+    })
+    store.webhooks.insertDelivery({
+      id: `whd_${id}`,
+      endpoint_id: id,
+      callback_url: null,
+      account_id: account,
+      event_type: "message.sent",
+      message_id: null,
+      order_key: null,
+      payload: JSON.stringify({ type: "message.sent", data: { id } }),
+      status: "pending",
+      next_attempt_at: now,
+      created_at: now,
+    })
+  })
+}
+
+describe("webhook targets", () => {
+  test("a customer's host name that resolves to loopback is not requested; the operator's is", async () => {
+    const port = new URL(receiver.url("/in")).port
+    // hooks.test stands for a name whose DNS answer is this machine.
+    const resolve = async (host: string) => (host === "hooks.test" ? ["127.0.0.1"] : [])
+    endpointWithDelivery("whk_customer", "acc_shop", `http://hooks.test:${port}/in`)
+    endpointWithDelivery("whk_operator", ROOT_ACCOUNT, receiver.url("/op"))
+    worker = new WebhookDeliveryWorker({
+      store,
+      clock: { now: () => Date.now() },
+      logger: createLogger("silent"),
+      options: { pollMs: 60_000 },
+      targets: targetPolicy("operator", resolve),
+    })
+    await worker.start()
+    const refused = await waitFor(
+      () => {
+        const d = store.webhooks.delivery("whd_whk_customer")
+        return d?.last_error ? d : null
+      },
+      { what: "the customer's attempt recorded" },
+    )
+    expect(refused.last_error).toBe(
+      "not sent: the URL hooks.test resolves to a non-public address (127.0.0.1); only the operator's webhooks may reach one",
+    )
+    expect(refused.status).not.toBe("succeeded")
+    await waitFor(() => store.webhooks.delivery("whd_whk_operator")?.status === "succeeded", {
+      what: "the operator's delivery",
+    })
+    expect(receiver.at("/in")).toEqual([])
+    expect(receiver.at("/op")).toHaveLength(1)
+  })
+})

@@ -1,0 +1,20 @@
+/**
+ * Whether a webhook may be sent to an address: only public unicast addresses (not loopback,
+ * private, link-local such as a cloud's 169.254.169.254 metadata service, carrier-grade NAT,
+ * unique-local, multicast, reserved or documentation ranges). ipaddr.js classifies the ranges of
+ * the IANA special-purpose registries (RFC 6890); an IPv4-mapped IPv6 address is read as its IPv4.
+ */
+import ipaddr from "ipaddr.js"
+
+/** true for an IP literal in public unicast space; false for any other range or a non-IP. */
+export function isPublicAddress(ip: string): boolean {
+  const bare = ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip
+  if (!ipaddr.isValid(bare)) return false
+  return ipaddr.process(bare).range() === "unicast"
+}
+
+/** An IP literal (IPv4, or IPv6 in brackets or not). */
+export function isIpLiteral(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host
+  return ipaddr.isValid(bare)
+}
