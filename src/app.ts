@@ -218,6 +218,11 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     },
     getMessage: (p, id) => getMessage(store, p.accountId, id, p.mode),
     cancelMessage: (p, id) => cancelMessage(store, clock, p.accountId, id, notifier, p.mode),
+    messageCallbacks: (p, id) => {
+      // Whose message it is, and in which mode, exactly as a read of it (404 otherwise).
+      getMessage(store, p.accountId, id, p.mode)
+      return { data: webhooks.callbackDeliveries(id) }
+    },
     listMessages: (p, query) => listMessages(store, p.accountId, query, p.mode),
     readiness: () => ({
       storage: store.isHealthy(),

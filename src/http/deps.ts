@@ -24,6 +24,11 @@ export interface HttpDeps {
   /** Message reads and cancel see the caller's account and key mode (live or sandbox) only. */
   getMessage(principal: Principal, id: string): MessageDetail
   cancelMessage(principal: Principal, id: string): Promise<MessageDetail>
+  /** The message's callback_url deliveries (404 like getMessage). */
+  messageCallbacks(
+    principal: Principal,
+    id: string,
+  ): { data: ReturnType<WebhookService["callbackDeliveries"]> }
   listMessages(principal: Principal, query: ListQuery): ReturnType<typeof listMessages>
   readiness(): { storage: boolean; connectors: ConnectorHealth[] }
   listInbound(

@@ -174,3 +174,28 @@ export function problems<const C extends readonly number[]>(
     [K in C[number]]: typeof Problem
   }
 }
+
+/** One webhook delivery with every attempt (an endpoint's log, a message's callbacks). */
+export const DeliveryView = t.Object({
+  id: t.String({ description: "The `webhook-id` header: the same on every retry" }),
+  event_type: t.String(),
+  message_id: Nullable(t.String()),
+  status: t.String({
+    description: "pending | delivering | succeeded | failed | paused | abandoned",
+  }),
+  attempt_count: Type.Integer(),
+  next_attempt_at: Nullable(t.String()),
+  last_status_code: Nullable(Type.Integer()),
+  last_error: Nullable(t.String()),
+  created_at: t.String(),
+  updated_at: t.String(),
+  payload: t.Unknown({ description: "The exact body sent: { type, timestamp, data }" }),
+  attempts: t.Array(
+    t.Object({
+      at: t.String(),
+      status_code: Nullable(Type.Integer()),
+      duration_ms: Nullable(Type.Integer()),
+      error: Nullable(t.String()),
+    }),
+  ),
+})

@@ -128,6 +128,7 @@ export class WebhookRepo {
     delivery: Statement<WebhookDeliveryRow, [string]>
     deliveryBySeq: Statement<WebhookDeliveryRow, [number]>
     deliveriesOf: Statement<WebhookDeliveryRow, [string, number, number]>
+    callbackDeliveriesOf: Statement<WebhookDeliveryRow, [string]>
     deliveriesOfStatus: Statement<WebhookDeliveryRow, [string, number, string, number]>
     waitingCount: Statement<{ n: number }, [string]>
     attempts: Statement<WebhookAttemptRow, [number]>
@@ -186,6 +187,11 @@ export class WebhookRepo {
         `SELECT ${DELIVERY_VIEW}
          FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
          WHERE d.endpoint_id = ?1 AND d.seq < ?2 ORDER BY d.seq DESC LIMIT ?3`,
+      ),
+      // A callback has no endpoint whose state would change how its deliveries read.
+      callbackDeliveriesOf: db.query(
+        `SELECT * FROM webhook_deliveries INDEXED BY webhook_deliveries_callbacks
+         WHERE message_id = ? AND callback_url IS NOT NULL ORDER BY seq`,
       ),
       deliveriesOfStatus: db.query(
         `SELECT * FROM (
@@ -395,6 +401,11 @@ export class WebhookRepo {
   }
 
   /** Deliveries of the endpoint waiting to be sent (pending or paused). Reads the whole backlog. */
+  /** A message's callback_url deliveries, oldest first. */
+  callbackDeliveriesOf(messageId: string): WebhookDeliveryRow[] {
+    return this.q.callbackDeliveriesOf.all(messageId)
+  }
+
   waitingCount(endpointId: string): number {
     return this.q.waitingCount.get(endpointId)?.n ?? 0
   }

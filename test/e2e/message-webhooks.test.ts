@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { createCustomer } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
@@ -146,6 +147,53 @@ describe("message status webhooks", () => {
       "message.delivered",
     ])
     expect(events.every((e) => e.verified)).toBe(true)
+  })
+
+  test("GET /v1/messages/{id}/callbacks shows each callback delivery and what the receiver answered", async () => {
+    receiver.on("/cb-down", () => 503)
+    const id = await send({
+      to: "+233241234569",
+      message: "is anyone there",
+      callback_url: receiver.url("/cb-down"),
+    })
+    type Callbacks = {
+      data: {
+        url: string
+        event_type: string
+        status: string
+        last_status_code: number | null
+        last_error: string | null
+        attempts: { status_code: number | null; error: string | null }[]
+      }[]
+    }
+    const log = await waitFor(
+      async () => {
+        const res = await gw.api(`/v1/messages/${id}/callbacks`)
+        expect(res.status).toBe(200)
+        const page = (await res.json()) as Callbacks
+        return page.data.length === 3 && page.data[0]!.attempts.length > 0 ? page : null
+      },
+      { what: "three callback deliveries, the first attempted" },
+    )
+    expect(log.data.map((d) => d.event_type)).toEqual([
+      "message.queued",
+      "message.sent",
+      "message.delivered",
+    ])
+    for (const d of log.data) expect(d.url).toBe(receiver.url("/cb-down"))
+    const [queued, ...later] = log.data
+    expect(queued).toMatchObject({ status: "pending", last_status_code: 503 })
+    expect(queued!.attempts[0]!.status_code).toBe(503)
+    expect(queued!.last_error).toContain("HTTP 503")
+    // Events of one message reach its callback in order: the later ones wait for the first.
+    for (const d of later) expect(d).toMatchObject({ status: "pending", attempts: [] })
+    // A message without a callback_url has none; another account's message is not found.
+    const plain = await send({ to: "+233241234570", message: "no callback" })
+    const none = (await (await gw.api(`/v1/messages/${plain}/callbacks`)).json()) as Callbacks
+    expect(none.data).toEqual([])
+    const other = await createCustomer(gw)
+    const res = await gw.api(`/v1/messages/${id}/callbacks`, { key: other.key })
+    expect(res.status).toBe(404)
   })
 
   test("a permanent carrier error sends message.failed with the carrier's code", async () => {

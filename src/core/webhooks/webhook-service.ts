@@ -385,6 +385,16 @@ export class WebhookService {
     )
   }
 
+  /**
+   * A message's `callback_url` deliveries, oldest first, each with its URL and every attempt.
+   * The caller has checked that the message is the account's (a few per message: no paging).
+   */
+  callbackDeliveries(messageId: string): (WebhookDeliveryView & { url: string })[] {
+    return this.deps.store.webhooks
+      .callbackDeliveriesOf(messageId)
+      .map((d) => ({ url: d.callback_url!, ...this.deliveryView(d) }))
+  }
+
   /** The secret that signs per-message `callback_url` deliveries (created on first use). */
   async callbackSecret(accountId: string): Promise<{ secret: string }> {
     const { store, clock } = this.deps

@@ -4,6 +4,7 @@ import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import {
+  DeliveryView,
   ListQuery,
   MessageDetail,
   MessageList,
@@ -62,6 +63,28 @@ export function messageRoutes(deps: HttpDeps) {
         params: t.Object({ id: t.String() }),
         response: { 200: MessageDetail, ...problems(401, 404) },
         detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
+      },
+    )
+    .get(
+      "/:id/callbacks",
+      ({ params, principal }) => {
+        requireScope(principal, "sms.read")
+        return deps.messageCallbacks(principal, params.id)
+      },
+      {
+        params: t.Object({ id: t.String() }),
+        response: {
+          200: t.Object({
+            data: t.Array(t.Object({ url: t.String(), ...DeliveryView.properties })),
+          }),
+          ...problems(401, 404),
+        },
+        detail: {
+          summary: "The message's callback_url deliveries, with every attempt",
+          description:
+            "Each status event sent to the message's own `callback_url`, oldest first, with its attempts: what was sent, when, and what the receiver answered. Empty when the message has no callback_url.",
+          tags: ["Messages"],
+        },
       },
     )
     .post(

@@ -6,7 +6,7 @@ import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { DeliveryView, Nullable, problems } from "../schemas.ts"
 
 const EVENTS_DESCRIPTION = `Event types to receive: ${WEBHOOK_EVENTS.join(", ")}; or "${ALL_EVENTS}" for every event, including ones added later.`
 
@@ -60,30 +60,6 @@ const EndpointView = t.Object({
   suspended_reason: Nullable(t.String()),
   created_at: t.String(),
   updated_at: t.String(),
-})
-
-const DeliveryView = t.Object({
-  id: t.String({ description: "The `webhook-id` header: the same on every retry" }),
-  event_type: t.String(),
-  message_id: Nullable(t.String()),
-  status: t.String({
-    description: "pending | delivering | succeeded | failed | paused | abandoned",
-  }),
-  attempt_count: Type.Integer(),
-  next_attempt_at: Nullable(t.String()),
-  last_status_code: Nullable(Type.Integer()),
-  last_error: Nullable(t.String()),
-  created_at: t.String(),
-  updated_at: t.String(),
-  payload: t.Unknown({ description: "The exact body sent: { type, timestamp, data }" }),
-  attempts: t.Array(
-    t.Object({
-      at: t.String(),
-      status_code: Nullable(Type.Integer()),
-      duration_ms: Nullable(Type.Integer()),
-      error: Nullable(t.String()),
-    }),
-  ),
 })
 
 const PageQuery = t.Object({

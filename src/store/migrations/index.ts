@@ -11,6 +11,7 @@ import m0010 from "./0010_suspended_by.sql" with { type: "text" }
 import m0011 from "./0011_unpause_deliveries.sql" with { type: "text" }
 import m0012 from "./0012_mode_lanes.sql" with { type: "text" }
 import m0013 from "./0013_pinned_lanes.sql" with { type: "text" }
+import m0014 from "./0014_callback_deliveries.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0011_unpause_deliveries", sql: m0011 },
   { name: "0012_mode_lanes", sql: m0012 },
   { name: "0013_pinned_lanes", sql: m0013 },
+  { name: "0014_callback_deliveries", sql: m0014 },
 ]
