@@ -30,6 +30,8 @@ const PID_TYPE_0 = 0x40
 const CMS_INVALID_INDEX = 321
 /** A full +CMGL listing every this many ticks, to catch a +CMTI the modem never sent. */
 const RESCAN_EVERY_TICKS = 30
+/** Reports in another storage waiting to be stored again; more are left for the next +CDSI. */
+const MAX_UNSTORED_REPORTS = 1000
 /** +CMT messages (not on the SIM) held in memory until stored; beyond this the oldest is dropped. */
 const MAX_UNSTORED = 100
 
@@ -82,6 +84,11 @@ export class Inbox {
   /** Undecodable or not ours (stored SMS-SUBMIT): left on the SIM, logged once. */
   private readonly skipped = new Map<number, string>()
   private unstored: { sms: SmsDeliver; pdu: string }[] = []
+  /**
+   * Status reports in another storage (+CDSI "SR") whose receipt could not be stored: kept on the
+   * SIM and read again by housekeeping, since the scan lists only our own storage.
+   */
+  private readonly unstoredReports = new Map<string, { storage: string; index: number }>()
 
   constructor(private readonly deps: InboxDeps) {}
 
@@ -109,7 +116,15 @@ export class Inbox {
       await this.retryComplete()
       await this.expire()
       await this.retryUnstored()
+      await this.retryUnstoredReports()
     })
+  }
+
+  private async retryUnstoredReports(): Promise<void> {
+    for (const { storage, index } of [...this.unstoredReports.values()]) {
+      if (this.stopped) return
+      await this.readReport(storage, index)
+    }
   }
 
   onUrc(urc: Urc): void {
@@ -187,11 +202,26 @@ export class Inbox {
   private async readReport(storage: string, index: number): Promise<void> {
     if (storage === "" || storage === this.deps.storage) return this.readIndex(index)
     await this.deps.run({ command: `AT+CPMS="${storage}"` })
+    const key = `${storage}:${index}`
     try {
-      const entry = parseCmgr(index, (await this.deps.run({ command: `AT+CMGR=${index}` })).lines)
-      // Deleted from the SIM only once stored; otherwise the next scan reads it again.
-      if (entry && (await this.onReport(entry.pdu, entry.length))) {
-        await this.deps.run({ command: `AT+CMGD=${index}` })
+      let lines: string[]
+      try {
+        lines = (await this.deps.run({ command: `AT+CMGR=${index}` })).lines
+      } catch (error) {
+        // Gone (deleted by hand, or by the modem): nothing left to read again.
+        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX) {
+          this.unstoredReports.delete(key)
+          return
+        }
+        throw error
+      }
+      const entry = parseCmgr(index, lines)
+      // Deleted from the SIM only once stored; otherwise housekeeping reads it again.
+      if (!entry || (await this.onReport(entry.pdu, entry.length))) {
+        this.unstoredReports.delete(key)
+        if (entry) await this.deps.run({ command: `AT+CMGD=${index}` })
+      } else if (this.unstoredReports.size < MAX_UNSTORED_REPORTS) {
+        this.unstoredReports.set(key, { storage, index })
       }
     } finally {
       await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })

@@ -59,7 +59,7 @@ describe("modem connector status reports", () => {
     expect(rig.inbound[0]!.text).toBe("after the report")
   })
 
-  test("keeps a stored report (+CDSI) on the SIM when storing its receipt fails", async () => {
+  test("keeps a stored report (+CDSI) on the SIM when storing its receipt fails, and stores it later", async () => {
     await using rig = await startRig({ cnmiDs: [2], firstMr: 11 })
     let attempts = 0
     rig.store.acceptReceipt = async () => {
@@ -73,5 +73,13 @@ describe("modem connector status reports", () => {
     await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
     expect(rig.modem.reports.size).toBe(1)
     expect(rig.modem.commands.some((c) => c.startsWith("AT+CMGD"))).toBe(false)
+
+    // Once storing works again, housekeeping reads the report from its storage again, stores it
+    // and deletes it: the scan lists only SM, so nothing else would.
+    rig.store.acceptReceipt = async () => {}
+    await waitFor(() => rig.receipts.length === 1, { what: "the report stored on a later read" })
+    expect(rig.receipts[0]).toMatchObject({ carrierId: "11", state: "delivered" })
+    await waitFor(() => rig.modem.reports.size === 0, { what: "report deleted" })
+    await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
   })
 })
