@@ -1,6 +1,7 @@
 // Binds, windows, deadlines and failures over real TCP: SmppConnector against the fake SMSC.
 import { afterEach, describe, expect, test } from "bun:test"
 import { type FakeSmsc, type FakeSmscOptions, startFakeSmsc } from "../../test/fakes/smsc.ts"
+import { receiptWithoutNul } from "../../test/fakes/smsc-pdus.ts"
 import { waitFor } from "../../test/support/wait-for.ts"
 import type { SmppConnectorOptions } from "./options.ts"
 import { type ConnectorHarness, connectorFor, outbound, smppOptions } from "./test-harness.ts"
@@ -139,6 +140,17 @@ describe("SmppConnector", () => {
     const outcome = await connector.submit(outbound(["same bind"]))
     expect(outcome.parts[0]?.ok).toBe(true)
     expect(smsc.binds.accepted).toBe(1)
+  })
+
+  test("a receipt the library reads (UDH, data_sm) gets its id as the TLV's length says, without a NUL", async () => {
+    const { receipts, smsc } = await setup()
+    for (const command of ["deliver_sm", "data_sm"] as const) {
+      expect(smsc.sendFrame(receiptWithoutNul(command, "5f5e100"))).toBe(true)
+    }
+    await waitFor(() => receipts.length === 2, { what: "both receipts" })
+    // The same id the fast path reads from a receipt without a UDH, where the library's own
+    // reading would run on into the next TLV.
+    expect(receipts.map((r) => r.carrierId)).toEqual(["5f5e100", "5f5e100"])
   })
 
   test("answers an unknown command_id with generic_nack and keeps the session", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import smpp from "smpp"
+import { receiptWithoutNul } from "../../test/fakes/smsc-pdus.ts"
 import { outboundMessage } from "../../test/support/outbound-message.ts"
 import type { OutboundMessage } from "../connectors/connector.ts"
 import { DATA_SM, DELIVER_SM } from "./command-ids.ts"
@@ -8,6 +9,7 @@ import {
   genericNackFrame,
   readReceiptDeliverSm,
   readSubmitResp,
+  receiptedMessageId,
   submitSmFrame,
 } from "./hot-frames.ts"
 import { parseReceiptPdu } from "./receipt-pdu.ts"
@@ -249,6 +251,33 @@ describe("readReceiptDeliverSm", () => {
     const halfHeader = Buffer.concat([good, Buffer.from([0x04])])
     halfHeader.writeUInt32BE(halfHeader.length, 0)
     expect(readReceiptDeliverSm(halfHeader)).toBeNull()
+  })
+})
+
+describe("receiptedMessageId", () => {
+  test("reads the TLV by its length where the library reads on to the next NUL", () => {
+    for (const command of ["deliver_sm", "data_sm"] as const) {
+      const frame = receiptWithoutNul(command, "1a2b3c")
+      expect(receiptedMessageId(frame)).toBe("1a2b3c")
+      // What the session corrects: the library runs into the next TLV.
+      expect(new smpp.PDU(frame).receipted_message_id).not.toBe("1a2b3c")
+    }
+  })
+
+  test("agrees with the fast reader on well-formed receipts, and is absent without the TLV", () => {
+    const withTlv = new smpp.PDU("deliver_sm", {
+      esm_class: 0x04,
+      short_message: Buffer.from("id:77 stat:DELIVRD"),
+      receipted_message_id: "77",
+    }).toBuffer()
+    expect(receiptedMessageId(withTlv)).toBe("77")
+    expect(readReceiptDeliverSm(withTlv)!.receipted_message_id).toBe("77\0")
+    const without = new smpp.PDU("deliver_sm", {
+      esm_class: 0x04,
+      short_message: Buffer.from("id:77 stat:DELIVRD"),
+    }).toBuffer()
+    expect(receiptedMessageId(without)).toBeUndefined()
+    expect(receiptedMessageId(submitSmFrame(fields({}), 1))).toBeUndefined()
   })
 })
 

@@ -128,6 +128,55 @@ const TLV_MESSAGE_STATE = 0x0427
  * end (the library throws for some of those and reads others short).
  */
 export function readReceiptDeliverSm(frame: Buffer): ReceiptDeliverSm | null {
+  const body = deliverSmBody(frame)
+  // A receipt with a UDH (UDHI, §5.2.12) is left to the library, which splits the header off.
+  if (!body || !isReceipt(body.esmClass) || (body.esmClass & ESM_CLASS_UDHI) !== 0) return null
+  const pdu: ReceiptDeliverSm = {
+    command: "deliver_sm",
+    command_id: DELIVER_SM,
+    sequence_number: frame.readUInt32BE(12),
+    esm_class: body.esmClass,
+    data_coding: body.dataCoding,
+    short_message: frame.subarray(body.smStart, body.tlvStart),
+  }
+  const ok = eachTlv(frame, body.tlvStart, (tag, value) => {
+    if (tag === TLV_RECEIPTED_MESSAGE_ID) pdu.receipted_message_id = value.toString("ascii")
+    else if (tag === TLV_MESSAGE_STATE && value.length >= 1) pdu.message_state = value[0]
+    else if (tag === TLV_NETWORK_ERROR_CODE) pdu.network_error_code = value
+    else if (tag === TLV_MESSAGE_PAYLOAD) pdu.message_payload = value
+  })
+  return ok ? pdu : null
+}
+
+/**
+ * The receipted_message_id TLV of a deliver_sm or data_sm as its length says, up to a NUL within
+ * it: what readReceiptDeliverSm gives. The library reads a C-Octet String TLV up to the next NUL,
+ * past its length, so a carrier that leaves the NUL out gets another id on the library's path
+ * (a receipt with a UDH, a data_sm); the session puts this one in its place. undefined when the
+ * TLV is absent or the frame does not read to its end.
+ */
+export function receiptedMessageId(frame: Buffer): string | undefined {
+  const commandId = frame.readUInt32BE(4)
+  const tlvStart =
+    commandId === DELIVER_SM
+      ? deliverSmBody(frame)?.tlvStart
+      : commandId === DATA_SM
+        ? dataSmTlvStart(frame)
+        : undefined
+  if (tlvStart === undefined) return undefined
+  let id: string | undefined
+  const ok = eachTlv(frame, tlvStart, (tag, value) => {
+    if (tag !== TLV_RECEIPTED_MESSAGE_ID) return
+    const nul = value.indexOf(0)
+    id = value.toString("ascii", 0, nul < 0 ? value.length : nul)
+  })
+  return ok ? id : undefined
+}
+
+/** Where a deliver_sm's fields are (§4.6.1), or null when one runs past the frame. */
+function deliverSmBody(
+  frame: Buffer,
+): { esmClass: number; dataCoding: number; smStart: number; tlvStart: number } | null {
   const end = frame.length
   let o = afterCString(frame, HEADER) // service_type
   if (o < 0) return null
@@ -136,39 +185,44 @@ export function readReceiptDeliverSm(frame: Buffer): ReceiptDeliverSm | null {
   o = afterCString(frame, o + 2) // dest_addr_ton, dest_addr_npi, destination_addr
   if (o < 0 || o >= end) return null
   const esmClass = frame[o]!
-  // A receipt with a UDH (UDHI, §5.2.12) is left to the library, which splits the header off.
-  if (!isReceipt(esmClass) || (esmClass & ESM_CLASS_UDHI) !== 0) return null
   o = afterCString(frame, o + 3) // esm_class, protocol_id, priority_flag, schedule_delivery_time
   if (o < 0) return null
   o = afterCString(frame, o) // validity_period
   if (o < 0 || o + 5 > end) return null
+  // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length
   const dataCoding = frame[o + 2]!
   const smLength = frame[o + 4]!
   o += 5
   if (o + smLength > end) return null
-  const pdu: ReceiptDeliverSm = {
-    command: "deliver_sm",
-    command_id: DELIVER_SM,
-    sequence_number: frame.readUInt32BE(12),
-    esm_class: esmClass,
-    data_coding: dataCoding,
-    short_message: frame.subarray(o, o + smLength),
-  }
-  o += smLength
+  return { esmClass, dataCoding, smStart: o, tlvStart: o + smLength }
+}
+
+/** Where a data_sm's TLVs start (§4.7.1), or undefined when a field runs past the frame. */
+function dataSmTlvStart(frame: Buffer): number | undefined {
+  let o = afterCString(frame, HEADER) // service_type
+  if (o < 0) return undefined
+  o = afterCString(frame, o + 2) // source_addr_ton, source_addr_npi, source_addr
+  if (o < 0) return undefined
+  o = afterCString(frame, o + 2) // dest_addr_ton, dest_addr_npi, destination_addr
+  // esm_class, registered_delivery, data_coding
+  if (o < 0 || o + 3 > frame.length) return undefined
+  return o + 3
+}
+
+/** Calls `each` for every TLV from `at` to the frame's end; false when one runs past it. */
+function eachTlv(frame: Buffer, at: number, each: (tag: number, value: Buffer) => void): boolean {
+  const end = frame.length
+  let o = at
   while (o < end) {
-    if (o + 4 > end) return null
+    if (o + 4 > end) return false
     const tag = frame.readUInt16BE(o)
     const length = frame.readUInt16BE(o + 2)
     o += 4
-    if (o + length > end) return null
-    const value = frame.subarray(o, o + length)
-    if (tag === TLV_RECEIPTED_MESSAGE_ID) pdu.receipted_message_id = value.toString("ascii")
-    else if (tag === TLV_MESSAGE_STATE && length >= 1) pdu.message_state = value[0]
-    else if (tag === TLV_NETWORK_ERROR_CODE) pdu.network_error_code = value
-    else if (tag === TLV_MESSAGE_PAYLOAD) pdu.message_payload = value
+    if (o + length > end) return false
+    each(tag, frame.subarray(o, o + length))
     o += length
   }
-  return pdu
+  return true
 }
 
 /** The offset after the C-Octet String at `at` (its NUL included); -1 when it has no NUL. */

@@ -30,6 +30,7 @@ import {
   type ReceiptDeliverSm,
   readReceiptDeliverSm,
   readSubmitResp,
+  receiptedMessageId,
   submitSmFrame,
 } from "./hot-frames.ts"
 import { InFlight } from "./in-flight.ts"
@@ -270,6 +271,11 @@ export class SmppSession<J extends SubmitJob> {
     } catch (error) {
       this.onUndecodable(frame, error as Error)
       return
+    }
+    if (pdu.receipted_message_id !== undefined) {
+      // As its length says, as the fast path reads it (hot-frames.ts receiptedMessageId).
+      const id = receiptedMessageId(frame)
+      if (id !== undefined) pdu.receipted_message_id = id
     }
     this.handle(pdu.command, () => this.dispatch(lib, pdu))
   }

@@ -314,3 +314,23 @@ function chunk(octets: Uint8Array, size: number, keepWhole: "gsm7" | "latin1" | 
   }
   return chunks.length === 0 ? [octets] : chunks
 }
+
+/**
+ * A receipt `command` (deliver_sm with a UDH, or data_sm) whose receipted_message_id TLV holds
+ * `id` without the NUL SMPP 3.4 asks for, then a message_state TLV: as some carriers send it.
+ */
+export function receiptWithoutNul(command: "deliver_sm" | "data_sm", id: string): Buffer {
+  const fields =
+    command === "deliver_sm"
+      ? { esm_class: 0x44, short_message: Buffer.from([5, 0, 3, 7, 1, 1, 0x41]) }
+      : { esm_class: 0x04 }
+  const head = new smpp.PDU(command, { source_addr: "4915112345678", ...fields }).toBuffer()
+  const tlvs = Buffer.concat([
+    Buffer.from([0x00, 0x1e, 0x00, id.length]),
+    Buffer.from(id, "ascii"),
+    Buffer.from([0x04, 0x27, 0x00, 0x01, 0x02]),
+  ])
+  const frame = Buffer.concat([head, tlvs])
+  frame.writeUInt32BE(frame.length, 0)
+  return frame
+}

@@ -110,6 +110,8 @@ export interface FakeSmsc {
   sendReceipt(messageId: string, stat?: string, options?: ReceiptOptions): boolean
   /** Sends a raw deliver_sm (MO or odd receipt) on the first bound session. */
   sendDeliverSm(fields: Record<string, unknown>): boolean
+  /** Writes these bytes as they are on the first bound session (frames no library would make). */
+  sendFrame(frame: Buffer): boolean
   /**
    * Sends an MO message; resolves with the command_status of each PDU's answer in sending order
    * (-1: the connection closed before an answer). Rejects if that session is not bound.
@@ -528,6 +530,10 @@ export async function startFakeSmsc(options: FakeSmscOptions = {}): Promise<Fake
     sendDeliverSm(fields) {
       const peer = firstBound()
       return peer ? peer.session.send(new smpp.PDU("deliver_sm", fields)) : false
+    },
+    sendFrame(frame) {
+      const peer = firstBound()
+      return peer ? peer.session.socket.write(frame) : false
     },
     sendMo(spec) {
       const pdus = buildMo(spec)
