@@ -4,18 +4,18 @@
 // sent. A modem whose SIM reports its number nationally (+CNUM type 129) matches the number
 // assigned with POST /v1/numbers, and its national senders are E.164 too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { ROOT_ACCOUNT } from "../../src/core/auth.ts"
-import { type InboundView, listInbound } from "../../src/core/inbound.ts"
+import type { InboundView } from "../../src/core/inbound.ts"
 import { OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
-import { body, problem } from "../support/tenants.ts"
+import { body, createCustomer, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 
-async function inbound(gw: TestGateway): Promise<InboundView[]> {
-  return (await body<{ data: InboundView[] }>(await gw.api("/v1/inbound?limit=1000"), 200)).data
+async function inbound(gw: TestGateway, key?: string): Promise<InboundView[]> {
+  const res = await gw.api("/v1/inbound?limit=1000", key ? { key } : {})
+  return (await body<{ data: InboundView[] }>(res, 200)).data
 }
 
 describe("SMPP MO in national format", () => {
@@ -148,35 +148,18 @@ describe("modem MO and +CNUM in national format", () => {
   })
 
   test("an MO to the SIM's national number belongs to the account assigned its E.164 number", async () => {
-    const now = Date.now()
-    gw.gateway.store.accounts.insert({
-      id: "acc_shop",
-      parent_id: ROOT_ACCOUNT,
-      kind: "customer",
-      full_name: "Shop",
-      phone: null,
-      country_code: null,
-      email: null,
-      external_ref: null,
-      label: null,
-      status: "active",
-      currency: "USD",
-      created_at: now,
-    })
+    const shop = await createCustomer(gw)
     await body(
       await gw.api("/v1/numbers", {
         method: "POST",
-        json: { number: "+233200000009", account_id: "acc_shop" },
+        json: { number: "+233200000009", account_id: shop.id },
       }),
       201,
     )
     modem.receive({ from: "0241234567", fromToa: 0xa1, text: "Do you deliver?" })
     const stored = await waitFor(
-      () =>
-        listInbound(gw.gateway.store, "acc_shop", {}).data.find(
-          (m) => m.message === "Do you deliver?",
-        ),
-      { what: "MO stored for acc_shop" },
+      async () => (await inbound(gw, shop.key)).find((m) => m.message === "Do you deliver?"),
+      { what: "MO listed for the shop at GET /v1/inbound" },
     )
     expect(stored).toMatchObject({
       from: "+233241234567",

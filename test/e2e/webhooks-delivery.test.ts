@@ -61,14 +61,7 @@ interface Delivery {
 
 /** Creates an endpoint pointing at `path` on the receiver and registers its secret there. */
 async function endpointAt(path: string, events: string[] = ["*"]): Promise<Endpoint> {
-  const res = await gw.api("/v1/webhooks", {
-    method: "POST",
-    json: { url: receiver.url(path), events },
-  })
-  expect(res.status).toBe(201)
-  const endpoint = (await res.json()) as Endpoint
-  receiver.setSecret(path, endpoint.secret)
-  return endpoint
+  return receiver.subscribe<Endpoint>(gw, path, events)
 }
 
 async function deliveries(endpointId: string): Promise<Delivery[]> {
@@ -410,12 +403,7 @@ describe("timeouts", () => {
   test("an attempt with no answer within timeoutMs is a failure, retried with the same webhook-id", async () => {
     const quick = await startGateway("", { webhooks: { ...FAST, timeoutMs: 300 } })
     try {
-      const res = await quick.api("/v1/webhooks", {
-        method: "POST",
-        json: { url: receiver.url("/late"), events: ["*"] },
-      })
-      const e = (await res.json()) as Endpoint
-      receiver.setSecret("/late", e.secret)
+      const e = await receiver.subscribe(quick, "/late", ["*"])
       receiver.on("/late", async (_r, nth) => {
         if (nth === 0) await Bun.sleep(1_500)
         return 200
@@ -450,12 +438,7 @@ describe("timeouts", () => {
       webhooks: { ...FAST, maxAgeMs: 600, maxConsecutiveFailures: 1_000 },
     })
     try {
-      const res = await brief.api("/v1/webhooks", {
-        method: "POST",
-        json: { url: receiver.url("/down"), events: ["*"] },
-      })
-      const e = (await res.json()) as Endpoint
-      receiver.setSecret("/down", e.secret)
+      const e = await receiver.subscribe(brief, "/down", ["*"])
       receiver.on("/down", () => 500)
       expect((await brief.api(`/v1/webhooks/${e.id}/ping`, { method: "POST" })).status).toBe(202)
       const suspended = await waitFor(

@@ -42,14 +42,7 @@ afterEach(async () => {
 })
 
 async function endpointAt(path: string, events: WebhookEventType[]): Promise<string> {
-  const res = await gw.api("/v1/webhooks", {
-    method: "POST",
-    json: { url: receiver.url(path), events },
-  })
-  expect(res.status).toBe(201)
-  const created = (await res.json()) as { id: string; secret: string }
-  receiver.setSecret(path, created.secret)
-  return created.id
+  return (await receiver.subscribe(gw, path, events)).id
 }
 
 /** Enqueues `count` events of `type`, one message each, in one write transaction. */

@@ -103,11 +103,11 @@ export function startReceiver() {
      * Creates a webhook endpoint for `path` with POST /v1/webhooks (expects 201) and registers the
      * secret it was given, so every later request to `path` is verified with it.
      */
-    async subscribe(
+    async subscribe<T extends { id: string; secret: string } = { id: string; secret: string }>(
       gw: WebhookApi,
       path: string,
       events: string[],
-    ): Promise<{ id: string; secret: string }> {
+    ): Promise<T> {
       const res = await fetch(`${gw.url}/v1/webhooks`, {
         method: "POST",
         headers: { authorization: `Bearer ${gw.key}`, "content-type": "application/json" },
@@ -115,7 +115,7 @@ export function startReceiver() {
       })
       const text = await res.text()
       expect(res.status, text).toBe(201)
-      const created = JSON.parse(text) as { id: string; secret: string }
+      const created = JSON.parse(text) as T
       secrets.set(path, created.secret)
       return created
     },
