@@ -28,6 +28,10 @@ describe("isPublicAddress", () => {
       "::ffff:10.0.0.1",
       "::ffff:127.0.0.1",
       "2001:db8::1",
+      // IPv4-compatible IPv6 (deprecated), and unassigned space outside 2000::/3.
+      "::7f00:1",
+      "::a9fe:a9fe",
+      "4000::1",
     ])
       expect([ip, isPublicAddress(ip)]).toEqual([ip, false])
   })

@@ -10,7 +10,11 @@ import ipaddr from "ipaddr.js"
 export function isPublicAddress(ip: string): boolean {
   const bare = ip.startsWith("[") && ip.endsWith("]") ? ip.slice(1, -1) : ip
   if (!ipaddr.isValid(bare)) return false
-  return ipaddr.process(bare).range() === "unicast"
+  const address = ipaddr.process(bare)
+  if (address.range() !== "unicast") return false
+  // IPv6 global unicast is 2000::/3; ipaddr.js calls the rest of the unassigned space "unicast"
+  // too, including the deprecated IPv4-compatible ::a.b.c.d (::7f00:1).
+  return address.kind() === "ipv4" || address.match(ipaddr.parseCIDR("2000::/3"))
 }
 
 /** An IP literal (IPv4, or IPv6 in brackets or not). */

@@ -14,6 +14,7 @@
  * DNS answer changes between the two (rebinding) is not covered; IP literals are.
  */
 import { lookup } from "node:dns/promises"
+import type { Logger } from "../../lib/logger.ts"
 import { isIpLiteral, isPublicAddress } from "../../lib/public-address.ts"
 import { ROOT_ACCOUNT } from "../auth.ts"
 
@@ -34,18 +35,35 @@ const CACHE_MS = 30_000
 const resolveAll: Resolve = async (host) =>
   (await lookup(host, { all: true, verbatim: true })).map((a) => a.address)
 
-export function targetPolicy(privateTargets: PrivateTargets, resolve = resolveAll): TargetPolicy {
+/**
+ * What an account is told when its URL's name does not lead to public addresses only, or did
+ * not resolve: the same words for both, so it learns nothing of the operator's names.
+ */
+const NOT_PUBLIC =
+  "did not resolve to public addresses only; only the operator's webhooks may reach others"
+
+/** The URL's host in lower case, without a trailing dot; null for a URL that does not parse. */
+function hostOf(url: string): string | null {
+  try {
+    // "localhost." and "localhost" are the same name to a resolver.
+    return new URL(url).hostname.toLowerCase().replace(/\.$/, "")
+  } catch {
+    return null
+  }
+}
+
+export function targetPolicy(
+  privateTargets: PrivateTargets,
+  resolve = resolveAll,
+  log?: Pick<Logger, "warn">,
+): TargetPolicy {
   const cache = new Map<string, { problem: string | null; until: number }>()
   const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
 
   const urlProblem = (accountId: string, url: string): string | null => {
     if (unrestricted(accountId)) return null
-    let host: string
-    try {
-      host = new URL(url).hostname.toLowerCase()
-    } catch {
-      return "is not an absolute URL"
-    }
+    const host = hostOf(url)
+    if (host === null) return "is not an absolute URL"
     if (host === "localhost" || host.endsWith(".localhost")) {
       return "points to this machine (localhost); only the operator's webhooks may"
     }
@@ -60,24 +78,31 @@ export function targetPolicy(privateTargets: PrivateTargets, resolve = resolveAl
     async sendProblem(accountId, url) {
       const problem = urlProblem(accountId, url)
       if (problem || unrestricted(accountId)) return problem
-      const host = new URL(url).hostname.toLowerCase()
+      const host = hostOf(url)!
       if (isIpLiteral(host)) return null
       const now = Date.now()
       const cached = cache.get(host)
       if (cached && cached.until > now) return cached.problem
+      // What the account is told says no more than that: the name's addresses, or why it did not
+      // resolve, would map the operator's network for it. The operator reads them in the log.
       let answer: string | null
       try {
         const addresses = await resolve(host)
         const inside = addresses.find((a) => !isPublicAddress(a))
-        answer =
-          addresses.length === 0
-            ? `${host} has no address`
-            : inside
-              ? `${host} resolves to a non-public address (${inside}); only the operator's webhooks may reach one`
-              : null
+        if (addresses.length === 0 || inside !== undefined) {
+          log?.warn(
+            { account_id: accountId, host, addresses },
+            "webhook host resolves to a non-public address; not sent",
+          )
+          answer = NOT_PUBLIC
+        } else answer = null
       } catch (error) {
+        log?.warn(
+          { account_id: accountId, host, err: (error as Error).message },
+          "webhook host did not resolve",
+        )
         // Not cached: the next attempt asks DNS again.
-        return `${host} could not be resolved: ${(error as Error).message}`
+        return NOT_PUBLIC
       }
       if (cache.size > 10_000) cache.clear()
       cache.set(host, { problem: answer, until: now + CACHE_MS })

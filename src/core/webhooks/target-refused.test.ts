@@ -82,7 +82,7 @@ describe("webhook targets", () => {
       { what: "the customer's attempt recorded" },
     )
     expect(refused.last_error).toBe(
-      "not sent: the URL hooks.test resolves to a non-public address (127.0.0.1); only the operator's webhooks may reach one",
+      "not sent: the URL did not resolve to public addresses only; only the operator's webhooks may reach others",
     )
     expect(refused.status).not.toBe("succeeded")
     await waitFor(() => store.webhooks.delivery("whd_whk_operator")?.status === "succeeded", {

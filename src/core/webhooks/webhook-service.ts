@@ -129,17 +129,6 @@ export function httpUrlProblem(value: string): string | null {
           : null
 }
 
-/** Absolute http(s) URL of at most 2048 characters, or 422 `invalid_webhook_url`. */
-export function validateWebhookUrl(value: string, path = "/url"): string {
-  const reason = httpUrlProblem(value)
-  if (reason) {
-    throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${reason}`, {
-      extra: { errors: [{ path, message: reason }] },
-    })
-  }
-  return value
-}
-
 /** Deduplicated event list; `*` alone stands for every event. Unknown names → 422 `unknown_event`. */
 export function validateEvents(events: string[]): string[] {
   if (events.length === 0) {
@@ -194,16 +183,18 @@ export class WebhookService {
     },
   ) {}
 
-  /** validateWebhookUrl, and the account's target policy. */
+  /**
+   * An absolute http(s) URL of at most 2,048 characters that the account may send to
+   * (target-policy.ts), or 422 `invalid_webhook_url`.
+   */
   private endpointUrl(accountId: string, value: string): string {
-    const url = validateWebhookUrl(value)
-    const problem = this.deps.targets?.urlProblem(accountId, url)
-    if (problem) {
-      throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${problem}`, {
-        extra: { errors: [{ path: "/url", message: problem }] },
+    const reason = httpUrlProblem(value) ?? this.deps.targets?.urlProblem(accountId, value) ?? null
+    if (reason) {
+      throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${reason}`, {
+        extra: { errors: [{ path: "/url", message: reason }] },
       })
     }
-    return url
+    return value
   }
 
   /** See events.ts: call inside a write transaction; returns the new delivery ids. */
