@@ -136,13 +136,14 @@ export class Outbox {
     while (!this.stopped) {
       const { budget, live, test } = this.budget()
       const want = { live: Math.min(live, CLAIM_BATCH), test: Math.min(test, CLAIM_BATCH) }
-      // With no room on the routes, replies pinned to a connector that has room are still looked
-      // for, at most once per PINNED_POLL_MS (with room on the routes, every claim looks).
+      // With no room on the routes, replies pinned to a connector that has room (or is down) are
+      // still looked for, at most once per PINNED_POLL_MS (with room on the routes, every claim
+      // looks).
       const pinnedOnly =
         want.live <= 0 &&
         want.test <= 0 &&
         performance.now() - this.pinnedLookedAt >= PINNED_POLL_MS &&
-        this.hasPinnedRoom(budget)
+        this.hasPinnedWork(budget)
       if (want.live <= 0 && want.test <= 0 && !pinnedOnly) return
       // No savepoint: the claim does not throw by design (see RunOptions); a replay would at
       // most take one more turn of a weighted route.
@@ -162,9 +163,13 @@ export class Outbox {
     }
   }
 
-  /** Some connector other than the sandbox can take a message now. */
-  private hasPinnedRoom(budget: Map<string, number>): boolean {
-    for (const [id, room] of budget) if (room > 0 && id !== this.deps.sandbox?.id) return true
+  /** Some connector other than the sandbox has room now, or is down (see claimAndRoute). */
+  private hasPinnedWork(budget: Map<string, number>): boolean {
+    for (const c of this.deps.connectors) {
+      if (c.id === this.deps.sandbox?.id) continue
+      const room = budget.get(c.id)
+      if (room === undefined || room > 0) return true
+    }
     return false
   }
 
@@ -248,12 +253,17 @@ export class Outbox {
       assigned.push({ row, connector, sentParts })
     }
     for (const row of rows) place(row)
-    // Replies pinned to a connector with room left: claimed with that room, however full the
-    // routes are (migration 0013). Usually none, and one index seek per connector says so.
+    // Live replies pinned to a connector are not in the lanes above (migration 0015): claimed
+    // with the room their connector has left, however full the routes are. Usually none, and one
+    // index seek per connector says so.
+    // A connector that is down (not in the budget) has its due ones claimed too, only to be put
+    // back with a backoff and a timeline entry saying why they wait (the router's decision).
     this.pinnedLookedAt = performance.now()
-    for (const [id, room] of budget) {
-      if (room <= 0 || id === this.deps.sandbox?.id) continue
-      for (const row of repo.claimPinned(id, now, Math.min(room, CLAIM_BATCH))) place(row)
+    for (const c of this.deps.connectors) {
+      if (c.id === this.deps.sandbox?.id) continue
+      const limit = Math.min(budget.get(c.id) ?? CLAIM_BATCH, CLAIM_BATCH)
+      if (limit <= 0) continue
+      for (const row of repo.claimPinned(c.id, now, limit)) place(row)
     }
     return { assigned, claimed: { live: live.length, test: test.length }, deferred }
   }

@@ -251,27 +251,30 @@ export class MessageRepo {
       parts: db.query("SELECT * FROM message_parts WHERE message_id = ? ORDER BY part_index"),
       // Lanes are listed by skip-scanning the ready index: one seek per lane, not per row, so a
       // backlog of millions costs the same as a backlog of ten (issue 3, bench/backlog.ts).
+      // Live replies pinned to a connector are not in it (migration 0015): claimPinned takes them.
       firstLane: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND mode = ?1 ORDER BY priority DESC, account_id LIMIT 1`,
+         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1
+         ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // Two seeks rather than one OR, which SQLite would answer by walking the current lane.
       nextAccount: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND mode = ?1 AND priority = ?2 AND account_id > ?3
+         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1 AND priority = ?2
+           AND account_id > ?3
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       nextPriority: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND mode = ?1 AND priority < ?2
+         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1 AND priority < ?2
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // Claims in one statement (bun-notes: UPDATE … WHERE seq IN (SELECT … LIMIT n) RETURNING).
       claimLane: db.query(
         `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
          WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_ready
-                       WHERE status = 'queued' AND mode = ?6 AND priority = ?2
-                         AND account_id = ?3 AND not_before <= ?4
+                       WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?6
+                         AND priority = ?2 AND account_id = ?3 AND not_before <= ?4
                        ORDER BY seq LIMIT ?5)
          RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
       ),
@@ -382,7 +385,11 @@ export class MessageRepo {
         "SELECT account_id FROM messages WHERE to_number = ? AND from_addr = ? AND mode = 'live' ORDER BY seq DESC LIMIT 1",
       ),
       countQueued: db.query(
-        "SELECT count(*) AS n FROM messages INDEXED BY messages_ready WHERE status = 'queued'",
+        `SELECT (SELECT count(*) FROM messages INDEXED BY messages_ready
+                   WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test'))
+              + (SELECT count(*) FROM messages INDEXED BY messages_pinned
+                   WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live')
+           AS n`,
       ),
       countScheduled: db.query(
         "SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'",

@@ -27,6 +27,20 @@ async function status(id: string): Promise<{ status: string; connector: string |
   return body(await gw.api(`/v1/messages/${id}`), 200)
 }
 
+/** The id of the conversation with CUSTOMER, once its first MO made one. */
+function customerConversation(): Promise<string> {
+  return waitFor(
+    async () => {
+      const page = await body<{ data: { id: string; their_number: string }[] }>(
+        await gw.api("/v1/conversations"),
+        200,
+      )
+      return page.data.find((c) => c.their_number === CUSTOMER)?.id
+    },
+    { what: "conversation" },
+  )
+}
+
 beforeAll(async () => {
   modem = await startFakeModem({ ownNumber: SIM_NUMBER })
   smsc = await startFakeSmsc({ receipts: "auto", receiptDelayMs: 5 })
@@ -45,16 +59,7 @@ afterAll(async () => {
 describe("replies pinned to their conversation's connector", () => {
   test("leave through the modem while the routes' only carrier is down; routed sends wait", async () => {
     modem.receive({ from: CUSTOMER, text: "Where is my parcel?" })
-    const conversation = await waitFor(
-      async () => {
-        const page = await body<{ data: { id: string; their_number: string }[] }>(
-          await gw.api("/v1/conversations"),
-          200,
-        )
-        return page.data.find((c) => c.their_number === CUSTOMER)?.id
-      },
-      { what: "conversation" },
-    )
+    const conversation = await customerConversation()
 
     smsc.setBehaviour({ rejectBind: true })
     smsc.dropAll()
@@ -97,5 +102,42 @@ describe("replies pinned to their conversation's connector", () => {
     } finally {
       smsc.setBehaviour({ rejectBind: false })
     }
+  })
+
+  // Pinned replies were in the routes' ready lanes too (before migration 0015): a backlog of them
+  // on a modem that sends one at a time was claimed with the carrier's room and handed back
+  // every round, and the same account's routed sends behind it waited for the modem.
+  test("a backlog of replies on the modem does not hold back the account's routed sends", async () => {
+    const conversation = await customerConversation()
+    // More than the carrier's room (window 10 × 2), which the old claim spent on them.
+    const replies = 100
+    for (let i = 0; i < replies; i++) {
+      await body(
+        await gw.api(`/v1/conversations/${conversation}/messages`, {
+          method: "POST",
+          json: { message: `Backlog reply ${i}` },
+        }),
+        202,
+      )
+    }
+    await body(
+      await gw.api("/v1/messages", {
+        method: "POST",
+        json: { to: CUSTOMER, message: "Routed behind the backlog" },
+      }),
+      202,
+    )
+    const backlogSent = () =>
+      modem.submits.filter((s) => s.decoded.text.startsWith("Backlog reply"))
+    await waitFor(() => smsc.submits.some((s) => s.text === "Routed behind the backlog"), {
+      what: "the routed send at the SMSC",
+    })
+    // It went out while the modem was still early in the replies, not once fewer of them were
+    // queued than the carrier could take (80 or more sent).
+    expect(backlogSent().length).toBeLessThan(replies / 2)
+    await waitFor(() => backlogSent().length === replies, {
+      what: "every reply through the modem",
+      timeoutMs: 20_000,
+    })
   })
 })
