@@ -148,31 +148,6 @@ export function readReceiptDeliverSm(frame: Buffer): ReceiptDeliverSm | null {
   return ok ? pdu : null
 }
 
-/**
- * The receipted_message_id TLV of a deliver_sm or data_sm as its length says, up to a NUL within
- * it: what readReceiptDeliverSm gives. The library reads a C-Octet String TLV up to the next NUL,
- * past its length, so a carrier that leaves the NUL out gets another id on the library's path
- * (a receipt with a UDH, a data_sm); the session puts this one in its place. undefined when the
- * TLV is absent or the frame does not read to its end.
- */
-export function receiptedMessageId(frame: Buffer): string | undefined {
-  const commandId = frame.readUInt32BE(4)
-  const tlvStart =
-    commandId === DELIVER_SM
-      ? deliverSmBody(frame)?.tlvStart
-      : commandId === DATA_SM
-        ? dataSmTlvStart(frame)
-        : undefined
-  if (tlvStart === undefined) return undefined
-  let id: string | undefined
-  const ok = eachTlv(frame, tlvStart, (tag, value) => {
-    if (tag !== TLV_RECEIPTED_MESSAGE_ID) return
-    const nul = value.indexOf(0)
-    id = value.toString("ascii", 0, nul < 0 ? value.length : nul)
-  })
-  return ok ? id : undefined
-}
-
 /** Where a deliver_sm's fields are (§4.6.1), or null when one runs past the frame. */
 function deliverSmBody(
   frame: Buffer,
@@ -195,18 +170,6 @@ function deliverSmBody(
   o += 5
   if (o + smLength > end) return null
   return { esmClass, dataCoding, smStart: o, tlvStart: o + smLength }
-}
-
-/** Where a data_sm's TLVs start (§4.7.1), or undefined when a field runs past the frame. */
-function dataSmTlvStart(frame: Buffer): number | undefined {
-  let o = afterCString(frame, HEADER) // service_type
-  if (o < 0) return undefined
-  o = afterCString(frame, o + 2) // source_addr_ton, source_addr_npi, source_addr
-  if (o < 0) return undefined
-  o = afterCString(frame, o + 2) // dest_addr_ton, dest_addr_npi, destination_addr
-  // esm_class, registered_delivery, data_coding
-  if (o < 0 || o + 3 > frame.length) return undefined
-  return o + 3
 }
 
 /** Calls `each` for every TLV from `at` to the frame's end; false when one runs past it. */

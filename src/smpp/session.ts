@@ -11,6 +11,7 @@
  * when a peer does not answer; responses are matched here by sequence_number instead.
  */
 import smpp, { type Session as LibSession, type PDU } from "smpp"
+import "./library-tlvs.ts"
 import type { ConnectorError } from "../connectors/connector.ts"
 import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
@@ -23,14 +24,13 @@ import {
   ESME_RINVOPTPARSTREAM,
   ESME_RX_T_APPN,
 } from "./command-status.ts"
-import { FrameReader } from "./frame-reader.ts"
+import { FrameError, FrameReader } from "./frame-reader.ts"
 import {
   deliverRespFrame,
   genericNackFrame,
   type ReceiptDeliverSm,
   readReceiptDeliverSm,
   readSubmitResp,
-  receiptedMessageId,
   submitSmFrame,
 } from "./hot-frames.ts"
 import { InFlight } from "./in-flight.ts"
@@ -234,9 +234,10 @@ export class SmppSession<J extends SubmitJob> {
   }
 
   /**
-   * Bytes from the socket: each whole PDU is handled in order. A frame that cannot be framed or
-   * decoded (command_length out of range, a TLV past the end) makes the connection unusable, as
-   * with the library's reader: onError closes it and the session rebinds.
+   * Bytes from the socket: each whole PDU is handled in order. A command_length out of range
+   * makes the connection unusable (the next PDU boundary is unknown): onError closes it and the
+   * session rebinds. A whole PDU the library cannot decode is answered and skipped
+   * (onUndecodable); the bind stays.
    */
   private onData(lib: LibSession, reader: FrameReader, chunk: Buffer): void {
     try {
@@ -271,11 +272,6 @@ export class SmppSession<J extends SubmitJob> {
     } catch (error) {
       this.onUndecodable(frame, error as Error)
       return
-    }
-    if (pdu.receipted_message_id !== undefined) {
-      // As its length says, as the fast path reads it (hot-frames.ts receiptedMessageId).
-      const id = receiptedMessageId(frame)
-      if (id !== undefined) pdu.receipted_message_id = id
     }
     this.handle(pdu.command, () => this.dispatch(lib, pdu))
   }
@@ -463,8 +459,8 @@ export class SmppSession<J extends SubmitJob> {
     // boundary is unknown, so the connection is unrecoverable.
     if (this.lib === lib) {
       this.lastError = error.message
-      // FrameError("PDU length was too large/small …"), or the library's Buffer RangeError.
-      const malformed = error instanceof RangeError || error.message.startsWith("PDU length")
+      // A whole PDU the library cannot decode never gets here (onUndecodable answers it).
+      const malformed = error instanceof FrameError
       if (malformed) this.counters.malformedPdus++
       this.logger.warn({ err: error, state: this.state, malformed }, "smpp connection error")
     }

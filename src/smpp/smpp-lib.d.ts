@@ -70,6 +70,20 @@ declare module "smpp" {
 
   export const errors: Record<string, number>
 
+  /** How the library reads and writes one field or TLV value (lib/defs.js). */
+  export interface FieldType {
+    read(buffer: Buffer, offset: number, length: number): unknown
+    write(value: unknown, buffer: Buffer, offset: number): void
+    size(value: unknown): number
+    default: unknown
+  }
+
+  /** The field types, by kind; `tlv` holds the ones TLVs use. */
+  export const types: { tlv: Record<string, FieldType> & { cstring: FieldType } }
+
+  /** Registers (or replaces) the TLV `tag`, read and written by `type`. */
+  export function addTLV(tag: string, options: { id: number; type: FieldType }): void
+
   /** Text encodings by name; `default` names the one data_coding 0 uses (README "Encodings"). */
   export const encodings: Record<string, unknown> & { default: string }
 
@@ -93,6 +107,8 @@ declare module "smpp" {
     errors: typeof errors
     encodings: typeof encodings
     gsmCoder: typeof gsmCoder
+    types: typeof types
+    addTLV: typeof addTLV
   }
   export default smpp
 }
