@@ -96,7 +96,6 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
 
   // Resolves once the receipt is committed: the SMPP connector answers the deliver_sm then.
   const onReceipt = (receipt: DeliveryReceipt): Promise<void> => {
-    metrics.receipts.labels(receipt.connectorId, receipt.state).inc()
     // A fast SMSC sends the receipt in the same TCP read as the submit_sm_resp. setImmediate lets
     // the resp's outcome be queued for commit first, so the receipt finds its part instead of
     // being parked (and every sent part then looking for parked receipts).
@@ -106,7 +105,11 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
           .run(() => applyReceipt(store, receipt, clock.now(), logger, notifier), {
             savepoint: false,
           })
-          .then(() => resolve(), reject)
+          .then(() => {
+            // Counted once stored: the carrier sends a refused receipt again.
+            metrics.receipts.labels(receipt.connectorId, receipt.state).inc()
+            resolve()
+          }, reject)
       })
     })
   }

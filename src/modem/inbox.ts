@@ -30,7 +30,10 @@ const PID_TYPE_0 = 0x40
 const CMS_INVALID_INDEX = 321
 /** A full +CMGL listing every this many ticks, to catch a +CMTI the modem never sent. */
 const RESCAN_EVERY_TICKS = 30
-/** Reports in another storage waiting to be stored again; more are left for the next +CDSI. */
+/**
+ * Reports in another storage remembered to be stored again. Beyond this many, a report whose
+ * store failed stays on the SIM unread (nothing lists that storage).
+ */
 const MAX_UNSTORED_REPORTS = 1000
 /** +CMT messages (not on the SIM) held in memory until stored; beyond this the oldest is dropped. */
 const MAX_UNSTORED = 100
@@ -122,8 +125,9 @@ export class Inbox {
 
   private async retryUnstoredReports(): Promise<void> {
     for (const { storage, index } of [...this.unstoredReports.values()]) {
-      if (this.stopped) return
-      await this.readReport(storage, index)
+      // While storing fails, the rest would fail too: three AT commands each, on the queue that
+      // sends use. The next tick tries again.
+      if (this.stopped || !(await this.readReport(storage, index))) return
     }
   }
 
@@ -137,7 +141,9 @@ export class Inbox {
         )
         return
       case "cdsi":
-        this.enqueue("read report", () => this.readReport(urc.storage, urc.index))
+        this.enqueue("read report", async () => {
+          await this.readReport(urc.storage, urc.index)
+        })
         return
       case "cds":
         if (urc.pdu === null) {
@@ -198,9 +204,15 @@ export class Inbox {
     if (entry) await this.processStored(entry)
   }
 
-  /** +CDSI: the report sits in its own storage (often "SR"); select it for the read only. */
-  private async readReport(storage: string, index: number): Promise<void> {
-    if (storage === "" || storage === this.deps.storage) return this.readIndex(index)
+  /**
+   * +CDSI: the report sits in its own storage (often "SR"); select it for the read only. false
+   * when its receipt could not be stored (it stays there, and is read again later).
+   */
+  private async readReport(storage: string, index: number): Promise<boolean> {
+    if (storage === "" || storage === this.deps.storage) {
+      await this.readIndex(index)
+      return true
+    }
     await this.deps.run({ command: `AT+CPMS="${storage}"` })
     const key = `${storage}:${index}`
     try {
@@ -211,7 +223,7 @@ export class Inbox {
         // Gone (deleted by hand, or by the modem): nothing left to read again.
         if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX) {
           this.unstoredReports.delete(key)
-          return
+          return true
         }
         throw error
       }
@@ -220,9 +232,12 @@ export class Inbox {
       if (!entry || (await this.onReport(entry.pdu, entry.length))) {
         this.unstoredReports.delete(key)
         if (entry) await this.deps.run({ command: `AT+CMGD=${index}` })
-      } else if (this.unstoredReports.size < MAX_UNSTORED_REPORTS) {
+        return true
+      }
+      if (this.unstoredReports.size < MAX_UNSTORED_REPORTS) {
         this.unstoredReports.set(key, { storage, index })
       }
+      return false
     } finally {
       await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
     }
@@ -249,9 +264,10 @@ export class Inbox {
       )
       return true
     }
-    this.stats.receipts++
     try {
       await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
+      // Counted once stored: a report read again after a failed store is one receipt.
+      this.stats.receipts++
       return true
     } catch (error) {
       this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")

@@ -147,6 +147,8 @@ describe("SmppConnector", () => {
     await waitFor(() => h.smsc.counters.deliverSmResps === 2, { what: "second deliver_sm_resp" })
     // SMPP 3.4 §5.1.3 0x64 ESME_RX_T_APPN: temporary, the SMSC sends it again later.
     expect(h.smsc.counters.lastDeliverSmRespStatus).toBe(0x64)
+    // Counted when stored: the refused one is not (the SMSC sends it again).
+    expect(h.connector.health().counters.receipts).toBe(1)
   })
 
   test("emits a delivered receipt for a hex id with the TLVs", async () => {

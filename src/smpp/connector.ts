@@ -315,7 +315,6 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       this.log.warn({ command: pdu.command, sequence: pdu.sequence_number }, "receipt unparseable")
       return 0
     }
-    this.counters.receipts++
     // Answered once stored, as an MO is: the SMSC keeps a receipt until it is acknowledged, so a
     // crash before the commit gets it sent again, and a failed commit asks for that at once.
     let stored: Promise<void>
@@ -325,7 +324,11 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       stored = Promise.reject(error)
     }
     return stored.then(
-      () => 0,
+      () => {
+        // Counted once stored: a receipt refused and sent again is one receipt.
+        this.counters.receipts++
+        return 0
+      },
       (error: unknown) => {
         this.log.error({ err: error, carrierId: receipt.carrierId }, "storing a receipt failed")
         return ESME_RX_T_APPN

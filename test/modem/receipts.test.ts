@@ -81,5 +81,7 @@ describe("modem connector status reports", () => {
     expect(rig.receipts[0]).toMatchObject({ carrierId: "11", state: "delivered" })
     await waitFor(() => rig.modem.reports.size === 0, { what: "report deleted" })
     await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
+    // One receipt, however many reads it took to store it.
+    expect(rig.connector.health().counters.receipts).toBe(1)
   })
 })
