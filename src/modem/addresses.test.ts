@@ -24,6 +24,9 @@ describe("senderOf", () => {
     ["a national sender, empty country", 0xa1, "0241234567", "", "0241234567"],
     // 0x81: TON 000 unknown, digits in the network's dialling plan.
     ["an unknown-TON national sender", 0x81, "0241234567", "GH", "+233241234567"],
+    // Longer than a short code and valid with '+': international, as an SMPP TON 0 sender.
+    ["unknown-TON international digits", 0x81, "4915112345678", "GH", "+4915112345678"],
+    ["an unknown-TON short code", 0x81, "12345", "GH", "12345"],
     // 0x91: international; the codec adds the '+'.
     ["an international sender", 0x91, "4915112345678", "GH", "+4915112345678"],
     // 99 is not an allocated Ghanaian range.

@@ -7,16 +7,16 @@
  * never dropped for its address.
  */
 import { nationalToE164 } from "../codec/phone.ts"
-import { type PduAddress, TON_NATIONAL, TON_UNKNOWN } from "../codec/tpdu-fields.ts"
+import { receivedNumber } from "../codec/received-number.ts"
+import type { PduAddress } from "../codec/tpdu-fields.ts"
 
 /**
- * TP-OA (TS 23.040 §9.1.2.5) → `from`. TON national, and TON unknown (digits in the network's
- * dialling plan: a trunk prefix or "00" may be there), are read as numbers of `country`.
- * International numbers already carry '+'; alphanumeric and other types are kept as decoded.
+ * TP-OA (TS 23.040 §9.1.2.5) → `from`, by the rule SMPP senders follow (received-number.ts):
+ * TON national, and TON unknown digits that do not read as international, are read as numbers
+ * of `country`. An address that rule refuses (a non-digit international one) is kept as decoded.
  */
 export function senderOf(address: PduAddress, country?: string): string {
-  if (address.ton !== TON_NATIONAL && address.ton !== TON_UNKNOWN) return address.value
-  return nationalToE164(address.value, country) ?? address.value
+  return receivedNumber(address.value, address.ton, country) ?? address.value
 }
 
 /**
@@ -24,6 +24,6 @@ export function senderOf(address: PduAddress, country?: string): string {
  * or 161 national, not 145 international) is read as a number of `country`.
  */
 export function ownNumberOf(number: string | null, country?: string): string | null {
-  if (number === null || number.startsWith("+")) return number
-  return nationalToE164(number, country) ?? number
+  // nationalToE164 takes digits only: a number with '+' is kept.
+  return number === null ? null : (nationalToE164(number, country) ?? number)
 }

@@ -14,7 +14,7 @@
 import { createHash } from "node:crypto"
 import { type DefaultEncoding, decodeShortMessage } from "../codec/charset.ts"
 import { decodeGsm7 } from "../codec/gsm7.ts"
-import { nationalToE164, normalizePhone } from "../codec/phone.ts"
+import { receivedNumber } from "../codec/received-number.ts"
 import { decodeUcs2 } from "../codec/ucs2.ts"
 import { IEI_CONCAT_8, IEI_CONCAT_16, parseUdh } from "../codec/udh.ts"
 import type { InboundMessage } from "../connectors/connector.ts"
@@ -26,14 +26,7 @@ import {
   ESME_RMISSINGOPTPARAM,
 } from "./command-status.ts"
 import { shortMessageOctets } from "./short-message.ts"
-import {
-  ESM_CLASS_UDHI,
-  SHORT_CODE_MAX_DIGITS,
-  TON_ALPHANUMERIC,
-  TON_INTERNATIONAL,
-  TON_NATIONAL,
-  TON_UNKNOWN,
-} from "./submit-pdu.ts"
+import { ESM_CLASS_UDHI } from "./submit-pdu.ts"
 
 /** The received fields this module reads, as npm `smpp` names them. */
 export interface MoPdu {
@@ -249,40 +242,9 @@ export function assembleMo(
   }
 }
 
-/**
- * An MO address → what InboundMessage carries (SMPP 3.4 §5.2.5 TON):
- * - TON 5 (alphanumeric) or any non-digit address under TON 0/2/3/4/6: kept as sent;
- * - TON 1 (international): must be digits (optionally '+'), becomes '+digits' (normalised by
- *   phone.ts when it validates); anything else is malformed (null), as in Kannel;
- * - TON 0 (unknown) with more digits than a short code, or a '+': E.164 if phone.ts accepts
- *   '+digits';
- * - TON 2 (national), and TON 0 digits that did not read as international: with a `country`,
- *   E.164 if the digits are a valid number of that country (phone.ts nationalToE164);
- * - anything else is kept as sent, without a '+': network-specific, subscriber and abbreviated
- *   numbers, and national ones without a country or not valid in it. Reading a national number
- *   as international would invent a country.
- * "" for an empty address.
- */
+/** An MO address as npm `smpp` gives it → what InboundMessage carries (received-number.ts). */
 export function moAddress(raw: unknown, ton: number, country?: string): string | null {
-  const address = cString(raw)
-  if (address === "" || ton === TON_ALPHANUMERIC) return address
-  const plus = address.startsWith("+")
-  const digits = plus ? address.slice(1) : address
-  const numeric = /^[0-9]+$/.test(digits)
-  if (ton === TON_INTERNATIONAL) {
-    if (!numeric) return null
-    const phone = normalizePhone(`+${digits}`)
-    return phone.ok ? phone.e164 : `+${digits}`
-  }
-  if (numeric && (plus || (ton === TON_UNKNOWN && digits.length > SHORT_CODE_MAX_DIGITS))) {
-    const phone = normalizePhone(`+${digits}`)
-    if (phone.ok) return phone.e164
-  }
-  if (numeric && !plus && (ton === TON_NATIONAL || ton === TON_UNKNOWN)) {
-    const national = nationalToE164(digits, country)
-    if (national !== null) return national
-  }
-  return address
+  return receivedNumber(cString(raw), ton, country)
 }
 
 function userDataOf(value: unknown, dataCoding: number): Uint8Array {

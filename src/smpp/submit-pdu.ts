@@ -5,16 +5,20 @@
  */
 
 import { type DefaultEncoding, encodeDataCoding0 } from "../codec/charset.ts"
+import {
+  SHORT_CODE_MAX_DIGITS,
+  TON_ALPHANUMERIC,
+  TON_INTERNATIONAL,
+  TON_NATIONAL,
+  TON_UNKNOWN,
+} from "../codec/received-number.ts"
 import { encodeUcs2 } from "../codec/ucs2.ts"
 import { concatUdh } from "../codec/udh.ts"
 import type { ConnectorError, OutboundMessage, OutboundPart } from "../connectors/connector.ts"
 
-/** SMPP 3.4 §5.2.5 / §5.2.6. */
-export const TON_UNKNOWN = 0
-export const TON_INTERNATIONAL = 1
-export const TON_NATIONAL = 2
+/** SMPP 3.4 §5.2.5 / §5.2.6 (the type-of-number values are received-number.ts's). */
 export const TON_NETWORK_SPECIFIC = 3
-export const TON_ALPHANUMERIC = 5
+export { SHORT_CODE_MAX_DIGITS, TON_ALPHANUMERIC, TON_INTERNATIONAL, TON_NATIONAL, TON_UNKNOWN }
 export const NPI_UNKNOWN = 0
 export const NPI_ISDN = 1
 
@@ -27,9 +31,6 @@ export const ESM_CLASS_UDHI = 0x40
 
 /** SMPP 3.4 §5.2.21: sm_length is one octet and 255 is reserved. */
 export const MAX_SHORT_MESSAGE = 254
-
-/** Digits in a source number at or below which it is a short code, not an MSISDN. */
-export const SHORT_CODE_MAX_DIGITS = 7
 
 export interface Address {
   ton: number

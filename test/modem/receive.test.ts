@@ -85,7 +85,8 @@ describe("modem connector receiving", () => {
     )
     await waitFor(() => rig.modem.sim.size === 0, { what: "SIM emptied" })
     expect(rig.inbound.map((m) => [m.from, m.text, m.encoding])).toEqual([
-      ["14153773715", "Yo", "gsm7"],
+      // TON unknown, 11 digits: a valid number as +1 415…, read so as an SMPP sender would be.
+      ["+14153773715", "Yo", "gsm7"],
       ["Bank", "Code 1234", "ucs2"],
     ])
     expect(rig.modem.deleted).toEqual([0, 1])
@@ -115,7 +116,7 @@ describe("modem connector receiving", () => {
     await waitFor(() => rig.inbound.length === 3, { what: "the Beeline message" })
 
     expect(rig.inbound.map((m) => [m.from, m.parts, m.encoding, m.text])).toEqual([
-      ["14153773715", 1, "gsm7", "Yo"],
+      ["+14153773715", 1, "gsm7", "Yo"],
       [PYGSM_MULTIPART.from, 2, "gsm7", PYGSM_MULTIPART.text],
       [BEELINE_UCS2_16BIT.from, 4, "ucs2", BEELINE_UCS2_16BIT.text],
     ])
