@@ -202,7 +202,7 @@ export class WebhookRepo {
       ),
       waitingCount: db.query(
         `SELECT count(*) AS n FROM webhook_deliveries INDEXED BY webhook_deliveries_open
-         WHERE endpoint_id = ? AND status IN ('pending', 'paused') AND ${OPEN}`,
+         WHERE endpoint_id = ? AND status = 'pending' AND ${OPEN}`,
       ),
       attempts: db.query("SELECT * FROM webhook_attempts WHERE delivery_seq = ? ORDER BY attempt"),
       addAttempt: db.prepare(
@@ -400,12 +400,12 @@ export class WebhookRepo {
       : this.q.deliveriesOf.all(endpointId, before, limit)
   }
 
-  /** Deliveries of the endpoint waiting to be sent (pending or paused). Reads the whole backlog. */
   /** A message's callback_url deliveries, oldest first. */
   callbackDeliveriesOf(messageId: string): WebhookDeliveryRow[] {
     return this.q.callbackDeliveriesOf.all(messageId)
   }
 
+  /** Deliveries of the endpoint waiting to be sent. Reads the whole backlog. */
   waitingCount(endpointId: string): number {
     return this.q.waitingCount.get(endpointId)?.n ?? 0
   }

@@ -82,10 +82,9 @@ export class DeliveryClaimer {
     now: number,
     room: number,
     inFlight: { perTarget: ReadonlyMap<string, number>; probing: ReadonlySet<string> },
-  ): { claimed: Claimed[]; probes: string[] } {
+  ): Claimed[] {
     const repo = this.repo
     const claimed: Claimed[] = []
-    const probes = new Set<string>()
     const lease = now + this.options.timeoutMs
     const taken = new Map<string, number>()
     const busy = (target: string) =>
@@ -118,7 +117,6 @@ export class DeliveryClaimer {
       }
       repo.markDelivering(row.seq, now, lease)
       taken.set(target, (taken.get(target) ?? 0) + 1)
-      if (probe && endpointId) probes.add(endpointId)
       claimed.push({
         seq: row.seq,
         id: row.id,
@@ -131,7 +129,7 @@ export class DeliveryClaimer {
         probe,
       })
     }
-    return { claimed, probes: [...probes] }
+    return claimed
   }
 
   /**

@@ -187,7 +187,7 @@ export class WebhookDeliveryWorker {
     while (!this.stopped) {
       const room = this.options.concurrency - this.inflight.size
       if (room <= 0) return
-      const { claimed, probes } = await store.batcher.run(() =>
+      const claimed = await store.batcher.run(() =>
         this.claimer.claim(clock.now(), room, { perTarget: this.perTarget, probing: this.probing }),
       )
       if (this.stopped) {
@@ -197,7 +197,6 @@ export class WebhookDeliveryWorker {
         })
         return
       }
-      for (const id of probes) this.probing.add(id)
       for (const d of claimed) this.send(d)
       if (claimed.length < room) return
     }
@@ -221,6 +220,7 @@ export class WebhookDeliveryWorker {
 
   private send(d: Claimed): void {
     this.perTarget.set(d.target, (this.perTarget.get(d.target) ?? 0) + 1)
+    if (d.probe && d.endpointId) this.probing.add(d.endpointId)
     const task = this.attempt(d).finally(() => {
       this.inflight.delete(task)
       const left = (this.perTarget.get(d.target) ?? 1) - 1
