@@ -145,11 +145,19 @@ export const MessageList = t.Object({
   next_cursor: Nullable(t.String()),
 })
 
+/** `limit` of a list: a whole number from 1 to `max`. */
+export const pageLimit = (max: number) =>
+  t.Optional(t.Numeric({ minimum: 1, maximum: max, multipleOf: 1 }))
+
+/** `?limit=&cursor=` of a list whose pages hold at most `max`. */
+export const pageQuery = (max: number) =>
+  t.Object({ limit: pageLimit(max), cursor: t.Optional(t.String()) })
+
 export const ListQuery = t.Object({
   status: t.Optional(t.Union(STATUSES.map((s) => t.Literal(s)))),
   to: t.Optional(t.String()),
   batch_id: t.Optional(t.String()),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
+  limit: pageLimit(1000),
   cursor: t.Optional(t.String()),
 })
 

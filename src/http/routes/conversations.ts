@@ -4,7 +4,7 @@ import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageQuery, problems } from "../schemas.ts"
 
 const ConversationView = t.Object({
   id: t.String({ examples: ["cnv_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),
@@ -61,11 +61,6 @@ const ReplyResponse = t.Object({
   encoding: t.Union([t.Literal("gsm7"), t.Literal("ucs2")]),
 })
 
-const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
-  cursor: t.Optional(t.String()),
-})
-
 const IdParams = t.Object({ id: t.String() })
 const tags = ["Conversations"]
 
@@ -79,7 +74,7 @@ export function conversationRoutes(deps: HttpDeps) {
         return deps.conversations.list(principal, query)
       },
       {
-        query: PageQuery,
+        query: pageQuery(1000),
         response: {
           200: t.Object({ data: t.Array(ConversationView), next_cursor: Nullable(t.String()) }),
           ...problems(401, 403, 422),
@@ -112,7 +107,7 @@ export function conversationRoutes(deps: HttpDeps) {
       },
       {
         params: IdParams,
-        query: PageQuery,
+        query: pageQuery(1000),
         response: {
           200: t.Object({ data: t.Array(ConversationMessage), next_cursor: Nullable(t.String()) }),
           ...problems(401, 403, 404, 422),

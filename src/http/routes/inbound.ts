@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia"
 import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 
 export const InboundView = t.Object({
   id: t.String(),
@@ -36,7 +36,7 @@ export function inboundRoutes(deps: HttpDeps) {
             description: "The `next_cursor` of the previous page; absent: from the first message",
           }),
         ),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
+        limit: pageLimit(1000),
       }),
       response: {
         200: t.Object({ data: t.Array(InboundView), next_cursor: t.String() }),

@@ -4,7 +4,7 @@ import { SCOPES } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 import { CreatedKeyView, KeyView } from "./tenancy-schemas.ts"
 
 const CreateBody = t.Object(
@@ -44,7 +44,7 @@ const ListQuery = t.Object({
   account_id: t.Optional(
     t.String({ description: "A customer's id or external_ref; default: your own account" }),
   ),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
+  limit: pageLimit(100),
   cursor: t.Optional(t.String()),
 })
 

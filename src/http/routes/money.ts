@@ -4,7 +4,7 @@ import { requireLive, requireOperator, requireScope } from "../../core/scopes.ts
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 import { BalanceView, LedgerEntryView } from "./tenancy-schemas.ts"
 
 const PriceTable = t.Object({
@@ -36,7 +36,7 @@ export function moneyRoutes(deps: HttpDeps) {
     .get("/ledger", ({ query, principal }) => deps.accounts.ledger(principal, query), {
       query: t.Object({
         account_id: t.Optional(t.String()),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
+        limit: pageLimit(100),
         cursor: t.Optional(t.String()),
       }),
       response: {

@@ -3,7 +3,7 @@ import { isOperator, requireLive, requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 
 const AssignBody = t.Object(
   {
@@ -83,7 +83,7 @@ export function numberRoutes(deps: HttpDeps) {
           account_id: t.Optional(
             t.String({ description: "Operator only: one account's assignments" }),
           ),
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 200, multipleOf: 1 })),
+          limit: pageLimit(200),
           cursor: t.Optional(t.String()),
         }),
         response: {

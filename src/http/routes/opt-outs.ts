@@ -3,7 +3,7 @@ import { requireLive, requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 
 const OptOutView = t.Object({
   number: t.String({ examples: ["+233241234567"] }),
@@ -43,7 +43,7 @@ export function optOutRoutes(deps: HttpDeps) {
       },
       {
         query: t.Object({
-          limit: t.Optional(t.Numeric({ minimum: 1, maximum: 1000, multipleOf: 1 })),
+          limit: pageLimit(1000),
           cursor: t.Optional(t.String()),
         }),
         response: {

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, problems } from "../schemas.ts"
+import { Nullable, pageLimit, problems } from "../schemas.ts"
 
 const Status = t.Union([t.Literal("pending"), t.Literal("approved"), t.Literal("rejected")])
 
@@ -83,7 +83,7 @@ export function senderIdRoutes(deps: HttpDeps) {
           t.String({ description: "Only this customer's (id or external_ref)" }),
         ),
         status: t.Optional(Status),
-        limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
+        limit: pageLimit(100),
         cursor: t.Optional(t.String()),
       }),
       response: {

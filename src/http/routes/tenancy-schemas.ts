@@ -1,12 +1,9 @@
 /** TypeBox shapes shared by the tenancy routes (customers, keys, money, sender IDs). */
 import { Type } from "@sinclair/typebox"
 import { t } from "elysia"
-import { Nullable } from "../schemas.ts"
+import { Nullable, pageQuery } from "../schemas.ts"
 
-export const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
-  cursor: t.Optional(t.String()),
-})
+export const PageQuery = pageQuery(100)
 
 export const BalanceView = t.Object({
   sms_credits: Type.Integer({ description: "Available SMS credits" }),

@@ -6,7 +6,7 @@ import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { DeliveryView, Nullable, problems } from "../schemas.ts"
+import { DeliveryView, Nullable, pageLimit, pageQuery, problems } from "../schemas.ts"
 
 const EVENTS_DESCRIPTION = `Event types to receive: ${WEBHOOK_EVENTS.join(", ")}; or "${ALL_EVENTS}" for every event, including ones added later.`
 
@@ -62,13 +62,8 @@ const EndpointView = t.Object({
   updated_at: t.String(),
 })
 
-const PageQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
-  cursor: t.Optional(t.String()),
-})
-
 const DeliveryQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100, multipleOf: 1 })),
+  limit: pageLimit(100),
   cursor: t.Optional(t.String()),
   status: t.Optional(
     t.Union(
@@ -121,7 +116,7 @@ export function webhookRoutes(deps: HttpDeps) {
       },
     )
     .get("/", ({ query, principal }) => deps.webhooks.list(principal.accountId, query), {
-      query: PageQuery,
+      query: pageQuery(100),
       response: {
         200: t.Object({ data: t.Array(EndpointView), next_cursor: Nullable(t.String()) }),
         ...problems(401, 403, 422),
