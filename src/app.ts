@@ -13,7 +13,7 @@ import { cancelMessage } from "./core/cancel.ts"
 import { ConversationService } from "./core/conversations.ts"
 import { encodeInboundCursor, inboundEvents, listInbound } from "./core/inbound.ts"
 import { MessageNotifier } from "./core/message-notifier.ts"
-import { getMessage, listMessages } from "./core/message-query.ts"
+import { getMessage, listMessages, ownMessage } from "./core/message-query.ts"
 import { GatewayMetrics } from "./core/metrics.ts"
 import { NumberService } from "./core/numbers.ts"
 import { connectorViews, routeViews, testRoute } from "./core/operations.ts"
@@ -222,8 +222,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     getMessage: (p, id) => getMessage(store, p.accountId, id, p.mode),
     cancelMessage: (p, id) => cancelMessage(store, clock, p.accountId, id, notifier, p.mode),
     messageCallbacks: (p, id) => {
-      // Whose message it is, and in which mode, exactly as a read of it (404 otherwise).
-      getMessage(store, p.accountId, id, p.mode)
+      ownMessage(store, p.accountId, id, p.mode)
       return { data: webhooks.callbackDeliveries(id) }
     },
     listMessages: (p, query) => listMessages(store, p.accountId, query, p.mode),

@@ -3,7 +3,7 @@ import type { Clock } from "../lib/clock.ts"
 import type { Store } from "../store/index.ts"
 import { recordEnd } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
-import { getMessage, type MessageDetail } from "./message-query.ts"
+import { getMessage, type MessageDetail, visibleTo } from "./message-query.ts"
 
 /**
  * Cancels a message that has not been handed to a connector (`queued` or `scheduled`). The check
@@ -25,11 +25,11 @@ export async function cancelMessage(
         recordEnd(store, canceled, "canceled", now, "canceled through the API", notifier)
         return null
       }
-      // Not canceled: say why. A sandbox message is invisible to live keys and the other way round.
+      // Not canceled: say why, to whoever may see it (visibleTo).
       const m = store.messages.get(id)
-      return !m || m.account_id !== accountId || m.mode !== mode ? "missing" : m.status
-      // A client is waiting: committed ahead of the dispatch work of the same turn (batcher.ts).
+      return visibleTo(m, accountId, mode) ? m!.status : "missing"
     },
+    // A client is waiting: committed ahead of the dispatch work of the same turn (batcher.ts).
     { urgent: true },
   )
   if (outcome === "missing") throw new AppError("not_found", `no message with id ${id}`)

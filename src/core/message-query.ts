@@ -65,17 +65,39 @@ function view(m: MessageRow): MessageView {
   }
 }
 
+/**
+ * Whether the caller sees `m`: another account's message is reported exactly like a missing one
+ * (design.md §7), and so is a sandbox message to a live key, and the other way round
+ * (docs/tenancy.md).
+ */
+export function visibleTo(
+  m: Pick<MessageRow, "account_id" | "mode"> | null,
+  accountId: string,
+  mode: "live" | "test",
+): boolean {
+  return m !== null && m.account_id === accountId && m.mode === mode
+}
+
+/** The caller's message `id`, or 404 `not_found` (visibleTo). */
+export function ownMessage(
+  store: Store,
+  accountId: string,
+  id: string,
+  mode: "live" | "test" = "live",
+): MessageRow {
+  const m = store.messages.get(id)
+  if (!m || !visibleTo(m, accountId, mode))
+    throw new AppError("not_found", `no message with id ${id}`)
+  return m
+}
+
 export function getMessage(
   store: Store,
   accountId: string,
   id: string,
   mode: "live" | "test" = "live",
 ): MessageDetail {
-  const m = store.messages.get(id)
-  // Another account's message is reported exactly like a missing one (design.md §7).
-  // So is a sandbox message to a live key, and the other way round (docs/tenancy.md).
-  if (!m || m.account_id !== accountId || m.mode !== mode)
-    throw new AppError("not_found", `no message with id ${id}`)
+  const m = ownMessage(store, accountId, id, mode)
   return {
     ...view(m),
     parts: store.messages.parts(id).map((p) => ({

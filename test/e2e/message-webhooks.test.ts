@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
-import { createCustomer } from "../support/tenants.ts"
+import { createCustomer, createKey } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
@@ -194,6 +194,9 @@ describe("message status webhooks", () => {
     const other = await createCustomer(gw)
     const res = await gw.api(`/v1/messages/${id}/callbacks`, { key: other.key })
     expect(res.status).toBe(404)
+    // The same account's sandbox key does not see its live messages either.
+    const sandbox = await createKey(gw, { scopes: ["admin"], mode: "test" })
+    expect((await gw.api(`/v1/messages/${id}/callbacks`, { key: sandbox.key })).status).toBe(404)
   })
 
   test("a permanent carrier error sends message.failed with the carrier's code", async () => {
