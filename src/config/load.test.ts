@@ -5,7 +5,7 @@ import { join, resolve } from "node:path"
 import { Value } from "@sinclair/typebox/value"
 import { MAX_CREDITS_PER_SEGMENT } from "../core/prices.ts"
 import { ConfigError, type LoadConfigOptions, loadConfig, parseListen } from "./load.ts"
-import { type Config, ConfigSchema, MAX_CONFIG_CREDITS_PER_SEGMENT } from "./schema.ts"
+import { type Config, ConfigSchema } from "./schema.ts"
 
 const EXAMPLE = resolve(import.meta.dir, "../../config/signalbox.toml")
 
@@ -707,10 +707,19 @@ gh = 3
       'prices.countries.GH (from SIGNALBOX_PRICES__COUNTRIES): expected an integer from 0 to 1000000, got "two"',
       'prices.countries.XQ: unknown country code "XQ"',
     ])
+    // The same country twice: refused, as TOML refuses it, not the last one kept.
+    expect(
+      errorsOf(() =>
+        loadConfig({ env: { SIGNALBOX_PRICES__COUNTRIES: "GH=2,GH=3" }, cwd: tempDir() }),
+      ),
+    ).toEqual(['prices.countries (from SIGNALBOX_PRICES__COUNTRIES): "GH" is listed twice'])
   })
 
   test("accepts the same bound as PUT /v1/prices", () => {
-    expect(MAX_CONFIG_CREDITS_PER_SEGMENT).toBe(MAX_CREDITS_PER_SEGMENT)
+    // The config's schema and PUT /v1/prices share lib/credit-bounds.ts: one past it is refused.
+    expect(errorsOf(() => load(`[prices]\ndefault = ${MAX_CREDITS_PER_SEGMENT + 1}`))).toEqual([
+      `prices.default: expected an integer from 0 to ${MAX_CREDITS_PER_SEGMENT}, got ${MAX_CREDITS_PER_SEGMENT + 1}`,
+    ])
   })
 })
 

@@ -441,6 +441,10 @@ class Reader {
       throw new Error(`config schema: ${path} is a table without patternProperties`)
     }
     const table = input instanceof EnvValue ? envTable(input) : input
+    if (typeof table === "string") {
+      this.errors.push(`${label(path, input)}: ${table}`)
+      return undefined
+    }
     if (table === null) {
       this.errors.push(
         `${label(path, input)}: expected KEY=value pairs separated by commas, such as "GH=2,NG=1", got ${show(input)}`,
@@ -497,13 +501,16 @@ class Reader {
  * A table whose keys are free, within a pattern (Type.Record). From the environment it is written
  * as comma-separated KEY=value pairs (`GH=2,NG=1`); each value is then converted like any other.
  */
-function envTable(input: EnvValue): Record<string, EnvValue> | null {
+function envTable(input: EnvValue): Record<string, EnvValue> | string | null {
   const table: Record<string, EnvValue> = {}
   for (const pair of input.text.split(",")) {
     if (pair.trim() === "") continue
     const eq = pair.indexOf("=")
     if (eq < 0) return null
-    table[pair.slice(0, eq).trim()] = new EnvValue(input.name, pair.slice(eq + 1).trim())
+    const key = pair.slice(0, eq).trim()
+    // A key written twice would otherwise keep the last value without a word (TOML refuses it).
+    if (Object.hasOwn(table, key)) return `"${key}" is listed twice`
+    table[key] = new EnvValue(input.name, pair.slice(eq + 1).trim())
   }
   return table
 }

@@ -9,7 +9,9 @@
  * - `docDefault`: the default as the docs show it, for defaults computed at load time.
  * - `keyExpect`: on a table of free keys (Type.Record), how an error message describes a valid key.
  */
+
 import { type Static, type TLiteral, type TSchema, type TUnion, Type } from "@sinclair/typebox"
+import { MAX_CREDITS_PER_SEGMENT } from "../lib/credit-bounds.ts"
 import type { LogLevel } from "../lib/logger.ts"
 
 // ---- [http] ----------------------------------------------------------------------------------
@@ -55,11 +57,6 @@ export const DEFAULT_RETRY_CAP_MS = 60_000
 
 /** What migration 0006 seeds the table with: one credit per SMS segment, the common unit. */
 export const DEFAULT_CREDITS_PER_SEGMENT = 1
-/**
- * The bound PUT /v1/prices enforces (MAX_CREDITS_PER_SEGMENT in core/prices.ts; a test keeps the
- * two equal): a typo cannot make one SMS cost a fortune.
- */
-export const MAX_CONFIG_CREDITS_PER_SEGMENT = 1_000_000
 
 // ---- [[connectors]] type = "smpp" ------------------------------------------------------------
 
@@ -247,7 +244,7 @@ export const WebhooksSchema = Type.Object(
 )
 
 const creditsPerSegment = (options: Record<string, unknown>) =>
-  Type.Integer({ minimum: 0, maximum: MAX_CONFIG_CREDITS_PER_SEGMENT, ...options })
+  Type.Integer({ minimum: 0, maximum: MAX_CREDITS_PER_SEGMENT, ...options })
 
 /**
  * Optional as a whole: without [prices] the stored table (PUT /v1/prices, else the migration's
@@ -262,7 +259,7 @@ export const PricesSchema = Type.Object(
         "Credits per segment for every destination whose country is not in `countries`, non-geographic numbers included. Like every [prices] key, used only when [prices] is set (file or environment): the table then replaces the stored one at each start.",
     }),
     countries: Type.Record(Type.String({ pattern: "^[A-Za-z]{2}$" }), creditsPerSegment({}), {
-      expect: `a table of ISO 3166-1 alpha-2 country codes to integers from 0 to ${MAX_CONFIG_CREDITS_PER_SEGMENT}, such as { GH = 2, NG = 1 }`,
+      expect: `a table of ISO 3166-1 alpha-2 country codes to integers from 0 to ${MAX_CREDITS_PER_SEGMENT}, such as { GH = 2, NG = 1 }`,
       keyExpect: 'an ISO 3166-1 alpha-2 country code such as "GH"',
       docDefault: "`{}`",
       description:

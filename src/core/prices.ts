@@ -6,13 +6,13 @@
 import { isCountryCode } from "../codec/phone.ts"
 import { AppError } from "../lib/app-error.ts"
 import type { Clock } from "../lib/clock.ts"
+import { MAX_CREDITS_PER_SEGMENT } from "../lib/credit-bounds.ts"
 import type { Store } from "../store/index.ts"
 import type { PriceRow } from "../store/price-repo.ts"
 
 /** The row key of the default price. */
 export const DEFAULT_PRICE_KEY = "*"
-/** Upper bound of a price, so a typo cannot make one SMS cost a fortune. */
-export const MAX_CREDITS_PER_SEGMENT = 1_000_000
+export { MAX_CREDITS_PER_SEGMENT }
 
 export interface PriceTableView {
   /** Credits per segment for every country not listed. */
