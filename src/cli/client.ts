@@ -39,6 +39,20 @@ function fail(command: string, message: string, code = 1): never {
   process.exit(code)
 }
 
+/**
+ * Where the gateway is and the key to use: the flags, else the environment, else the config file
+ * (read only for what the first two leave open). Exits 2 without a key. A command that calls
+ * the API many times resolves this once and passes `{ ...opts, ...gatewayOf(…) }`.
+ */
+export function gatewayOf(command: string, opts: ClientOptions): { url: string; key: string } {
+  const given = opts.key ?? process.env.SIGNALBOX_API_KEY ?? process.env.SIGNALBOX_ADMIN_KEY
+  const defaults = opts.url === undefined || given === undefined ? fromConfig(opts.config) : null
+  const url = (opts.url ?? defaults?.url ?? "").replace(/\/$/, "")
+  const key = given ?? defaults?.key
+  if (!key) fail(command, "no API key; pass --key or set SIGNALBOX_API_KEY", 2)
+  return { url, key }
+}
+
 /** Calls the API; prints the problem and exits non-zero on an error answer. */
 export async function callApi<T>(
   command: string,
@@ -47,12 +61,7 @@ export async function callApi<T>(
   path: string,
   json?: unknown,
 ): Promise<T> {
-  const given = opts.key ?? process.env.SIGNALBOX_API_KEY ?? process.env.SIGNALBOX_ADMIN_KEY
-  // The config file is read only for what the flags and environment leave open.
-  const defaults = opts.url === undefined || given === undefined ? fromConfig(opts.config) : null
-  const url = (opts.url ?? defaults?.url ?? "").replace(/\/$/, "")
-  const key = given ?? defaults?.key
-  if (!key) fail(command, "no API key; pass --key or set SIGNALBOX_API_KEY", 2)
+  const { url, key } = gatewayOf(command, opts)
   const headers: Record<string, string> = { authorization: `Bearer ${key}` }
   if (json !== undefined) headers["content-type"] = "application/json"
   let response: Response

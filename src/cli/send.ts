@@ -1,5 +1,20 @@
 import { defineCommand } from "citty"
-import { callApi, clientArgs, print } from "./client.ts"
+import { callApi, clientArgs, gatewayOf, print } from "./client.ts"
+
+interface SentView {
+  id: string
+  to: string
+  status: string
+  segments: number
+  encoding: string
+}
+
+interface FinalView {
+  id: string
+  to: string
+  status: string
+  error: { code: string } | null
+}
 
 export const sendCommand = defineCommand({
   meta: { name: "send", description: "Send an SMS through a running gateway and show its status" },
@@ -21,6 +36,8 @@ export const sendCommand = defineCommand({
     },
   },
   async run({ args }) {
+    // Resolved once: --wait calls the API again every 250 ms.
+    const opts = { ...args, ...gatewayOf("send", args) }
     const recipients = args.to
       .split(",")
       .map((s) => s.trim())
@@ -32,40 +49,40 @@ export const sendCommand = defineCommand({
     if (args.from) body.from = args.from
     if (args.at) body.scheduled_at = args.at
     if (args.priority !== undefined) body.priority = Number(args.priority)
-    const answer = await callApi<Record<string, unknown>>(
+    const answer = await callApi<{ batch_id: string; messages: SentView[] }>(
       "send",
-      args,
+      // With --wait and --json, the final statuses are the JSON printed (below).
+      { ...opts, json: args.json && !args.wait },
       "POST",
       "/v1/messages",
       body,
     )
-    const messages = answer.messages as {
-      id: string
-      to: string
-      status: string
-      segments: number
-      encoding: string
-    }[]
-    for (const m of messages)
+    for (const m of answer.messages)
       print(args, `${m.id}  ${m.to}  ${m.status}  ${m.segments} part(s) ${m.encoding}`)
     if (!args.wait) return
     const final = new Set(["delivered", "failed", "expired", "canceled"])
     const deadline = Date.now() + 120_000
-    const pending = new Set(messages.map((m) => m.id))
+    const pending = new Set(answer.messages.map((m) => m.id))
+    const ended: FinalView[] = []
     while (pending.size > 0 && Date.now() < deadline) {
       await Bun.sleep(250)
-      for (const id of [...pending]) {
-        const m = await callApi<{ status: string; to: string; error: { code: string } | null }>(
-          "send",
-          { ...args, json: false },
-          "GET",
-          `/v1/messages/${id}`,
-        )
-        if (final.has(m.status)) {
-          pending.delete(id)
-          print(args, `${id}  ${m.to}  ${m.status}${m.error ? ` (${m.error.code})` : ""}`)
-        }
+      // The batch in one request (a request holds at most 1,000 recipients, one page).
+      const page = await callApi<{ data: FinalView[] }>(
+        "send",
+        { ...opts, json: false },
+        "GET",
+        `/v1/messages?batch_id=${encodeURIComponent(answer.batch_id)}&limit=1000`,
+      )
+      for (const m of page.data) {
+        if (!pending.has(m.id) || !final.has(m.status)) continue
+        pending.delete(m.id)
+        ended.push(m)
+        print(args, `${m.id}  ${m.to}  ${m.status}${m.error ? ` (${m.error.code})` : ""}`)
       }
+    }
+    if (args.json) {
+      const messages = ended.map((m) => ({ id: m.id, to: m.to, status: m.status, error: m.error }))
+      process.stdout.write(`${JSON.stringify({ batch_id: answer.batch_id, messages }, null, 2)}\n`)
     }
     if (pending.size > 0) {
       process.stderr.write(`signalbox send: ${pending.size} message(s) not final after 120 s\n`)

@@ -209,4 +209,27 @@ describe("signalbox CLI", () => {
     )
     expect(stored).toMatchObject({ status: "delivered", message: "from the CLI" })
   })
+
+  test("send --wait --json prints the final statuses as JSON, for every recipient", async () => {
+    const res = await cli(
+      "send",
+      "--to",
+      "+233201234567,+233201234568",
+      "--message",
+      "JSON from the CLI",
+      "--wait",
+      "--json",
+    )
+    expect(res.code, res.err).toBe(0)
+    const printed = JSON.parse(res.out) as {
+      batch_id: string
+      messages: { id: string; to: string; status: string; error: unknown }[]
+    }
+    expect(printed.batch_id).toStartWith("bat_")
+    expect(printed.messages.map((m) => [m.to, m.status]).sort()).toEqual([
+      ["+233201234567", "delivered"],
+      ["+233201234568", "delivered"],
+    ])
+    expect(printed.messages.every((m) => m.id.startsWith("msg_") && m.error === null)).toBe(true)
+  })
 })
