@@ -255,3 +255,48 @@ describe("a modem as a connector of the real server", () => {
     expect(body[0]).toMatchObject({ message: a + b, parts: 2 })
   })
 })
+
+// A modem that stores status reports (+CNMI ds=2, announced as +CDSI "SR"): the gateway reads
+// each from its storage, delivers the message, and deletes the report only once it is stored.
+describe("status reports stored on the SIM", () => {
+  let srModem: FakeModem
+  let srGw: TestGateway
+
+  beforeAll(async () => {
+    srModem = await startFakeModem({ cnmiDs: [2] })
+    srGw = await startGateway(modemConnector(srModem.devicePath))
+    await waitFor(() => srGw.gateway.connectors.get("modem-1")?.health().usable, {
+      what: "modem ready",
+    })
+  })
+
+  afterAll(async () => {
+    await srGw?.stop()
+    await srModem?.stop()
+  })
+
+  test('a +CDSI report is read from "SR", delivers the message, and is deleted', async () => {
+    const res = await srGw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+4917600000123", message: "report me from SR" },
+    })
+    expect(res.status).toBe(202)
+    const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+    const mr = await waitFor(
+      async () => {
+        const d = (await (await srGw.api(`/v1/messages/${id}`)).json()) as Detail
+        return d.status === "sent" ? d.carrier_message_id : null
+      },
+      { what: "sent through the modem" },
+    )
+    srModem.statusReport(Number(mr), 0x00)
+    await waitFor(
+      async () =>
+        ((await (await srGw.api(`/v1/messages/${id}`)).json()) as Detail).status === "delivered",
+      { what: "delivered by the stored report" },
+    )
+    await waitFor(() => srModem.reports.size === 0, { what: "the report deleted from SR" })
+    expect(srModem.commands).toContain('AT+CPMS="SR"')
+    expect(srModem.commands.at(-1)).not.toBe('AT+CPMS="SR"')
+  })
+})

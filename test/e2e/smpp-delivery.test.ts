@@ -1,6 +1,7 @@
 // REST → outbox → SMPP bind → fake SMSC → deliver_sm receipt → `delivered`, over real TCP.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { malformedFrame, receiptWithoutNul } from "../fakes/smsc-pdus.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
@@ -127,6 +128,45 @@ describe("sending over a real SMPP bind", () => {
     } finally {
       smsc.setBehaviour({ receiptBeforeResp: false, idFormat: "hex", receiptIdFormat: "same" })
     }
+  })
+
+  // Brief rule 4 and SMPP 3.4 §5.3.2.12: odd frames from a carrier, through the whole gateway.
+  test("receipts the library decodes (a UDH, a data_sm) without the TLV's NUL still deliver", async () => {
+    smsc.setBehaviour({ receipts: "none" })
+    try {
+      const ids = [
+        await send({ to: "+233201234581", message: "receipt with a UDH" }),
+        await send({ to: "+233201234582", message: "receipt as data_sm" }),
+      ]
+      const carrierIds = await Promise.all(
+        ids.map((id) =>
+          waitFor(
+            async () => {
+              const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
+              return d.status === "sent" ? d.carrier_message_id : null
+            },
+            { what: `${id} sent` },
+          ),
+        ),
+      )
+      expect(smsc.sendFrame(receiptWithoutNul("deliver_sm", carrierIds[0]!))).toBe(true)
+      expect(smsc.sendFrame(receiptWithoutNul("data_sm", carrierIds[1]!))).toBe(true)
+      for (const id of ids) expect((await final(id)).status).toBe("delivered")
+    } finally {
+      smsc.setBehaviour({ receipts: "auto" })
+    }
+  })
+
+  test("a deliver_sm it cannot decode is refused with ESME_RINVOPTPARSTREAM; the bind stays and keeps sending", async () => {
+    const binds = smsc.binds.accepted
+    expect(smsc.sendFrame(malformedFrame("bad_tlv"))).toBe(true)
+    await waitFor(() => smsc.counters.lastDeliverSmRespStatus === 0xc0, {
+      what: "the error answer",
+    })
+    expect((await final(await send({ to: "+233201234583", message: "after it" }))).status).toBe(
+      "delivered",
+    )
+    expect(smsc.binds.accepted).toBe(binds)
   })
 
   test("an UNDELIV receipt fails the message naming the part and keeping the carrier's stat", async () => {
