@@ -25,10 +25,12 @@ const UK = "+447911123456" // → a carrier that refuses every submit for good
 const DE = "+4915123456789" // → a carrier that never binds (messages wait, then expire)
 const FR = "+33612345678" // → a simulator whose receipts all say UNDELIV
 const ES = "+34612345678" // → a carrier that refuses every second part
+const PT = "+351912345678" // → a carrier that throttles every second part (then all, below)
 
 let gw: TestGateway
 let refusing: FakeSmsc
 let half: FakeSmsc
+let throttling: FakeSmsc
 
 interface Sent {
   batch_id: string
@@ -39,6 +41,11 @@ interface Sent {
 beforeAll(async () => {
   refusing = await startFakeSmsc({ errorOnSubmit: { status: 0x0b }, receipts: "none" })
   half = await startFakeSmsc({ errorOnSubmit: { status: 0x0b, fraction: 0.5 }, receipts: "none" })
+  // 0x58 ESME_RTHROTTLED: temporary, the part is retried later.
+  throttling = await startFakeSmsc({
+    errorOnSubmit: { status: 0x58, fraction: 0.5 },
+    receipts: "none",
+  })
   const smpp = (id: string, port: number) => `
 [[connectors]]
 id = "${id}"
@@ -62,6 +69,7 @@ delivery_delay_ms = 10
 failure_rate = 1
 ${smpp("refusing", refusing.port)}
 ${smpp("half", half.port)}
+${smpp("throttling", throttling.port)}
 ${smpp("dead", 1)}
 [[routes]]
 prefix = "*"
@@ -72,6 +80,9 @@ connectors = ["refusing"]
 [[routes]]
 prefix = "+34"
 connectors = ["half"]
+[[routes]]
+prefix = "+351"
+connectors = ["throttling"]
 [[routes]]
 prefix = "+49"
 connectors = ["dead"]
@@ -89,7 +100,7 @@ connectors = ["undeliv"]
         await gw.api("/v1/connectors"),
         200,
       )
-      return ["refusing", "half"].every(
+      return ["refusing", "half", "throttling"].every(
         (id) => list.data.find((c) => c.id === id)?.state === "bound",
       )
     },
@@ -100,6 +111,7 @@ afterAll(async () => {
   await gw?.stop()
   await refusing?.close()
   await half?.close()
+  await throttling?.close()
 })
 
 async function status(
@@ -326,6 +338,44 @@ describe("sending spends credits", () => {
     )
     expect(sent.credits).toBe(2)
     expect((await finalStatus(shop.key, sent.messages[0]!.id)).status).toBe("failed")
+    const { balance, ledger } = await expectBalanced(shop)
+    expect(balance).toMatchObject({ sms_credits: 9, reserved: 0 })
+    expect(
+      ledger
+        .slice(0, 2)
+        .map((e) => [e.kind, e.amount, e.reserved_change])
+        .sort(),
+    ).toEqual([
+      ["capture", 0, -1],
+      ["release", 1, -1],
+    ])
+  })
+
+  // The part a carrier took fails (UNDELIV) while the other waits to be retried: the message
+  // ends failed, the part sent is paid for, the waiting one's credit goes back (receipts.ts).
+  test("a part failed by its receipt while another waits for a retry: one captured, one released", async () => {
+    const shop = await createCustomer(gw, { initial_sms_credits: 10 })
+    const sent = await body<Sent>(
+      await sendAs(gw, shop.key, { to: PT, message: "z".repeat(200) }),
+      202,
+    )
+    const id = sent.messages[0]!.id
+    expect(sent.credits).toBe(2)
+    // Part 1 accepted, part 2 throttled: the message waits for its retry.
+    const carrierId = await waitFor(
+      async () => {
+        const m = await body<{
+          status: string
+          parts: { index: number; carrier_message_id: string | null }[]
+        }>(await gw.api(`/v1/messages/${id}`, { key: shop.key }), 200)
+        return m.status === "queued" ? m.parts.find((p) => p.index === 0)?.carrier_message_id : null
+      },
+      { what: "part 1 sent, part 2 waiting for a retry" },
+    )
+    // Every retry is throttled from now on, so part 2 is still waiting when the receipt comes.
+    throttling.setBehaviour({ errorOnSubmit: { status: 0x58 } })
+    expect(throttling.sendReceipt(carrierId!, "UNDELIV")).toBe(true)
+    expect((await finalStatus(shop.key, id)).status).toBe("failed")
     const { balance, ledger } = await expectBalanced(shop)
     expect(balance).toMatchObject({ sms_credits: 9, reserved: 0 })
     expect(
