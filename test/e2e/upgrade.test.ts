@@ -1,0 +1,76 @@
+// An operator upgrading: a database at schema version 8 (what the gateway wrote before the
+// tenancy, two-way and dispatch changes of migrations 0009–0015) is migrated at start, with a
+// copy of the old file kept, and what was queued in it is delivered: a live message, a sandbox
+// message, and a reply pinned to its connector (which 0013 and 0015 move to a lane of their own).
+import { Database } from "bun:sqlite"
+import { describe, expect, test } from "bun:test"
+import { existsSync } from "node:fs"
+import { join } from "node:path"
+import { MIGRATIONS } from "../../src/store/migrations/index.ts"
+import { spawnGateway } from "../support/gateway-process.ts"
+import { tempDir } from "../support/temp-dir.ts"
+import { waitFor } from "../support/wait-for.ts"
+
+const OLD_VERSION = 8
+
+function oldDatabase(path: string): void {
+  const db = new Database(path, { create: true, strict: true })
+  db.exec("PRAGMA journal_mode = WAL")
+  for (const m of MIGRATIONS.slice(0, OLD_VERSION)) db.exec(m.sql)
+  db.exec(`PRAGMA user_version = ${OLD_VERSION}`)
+  const insert = db.prepare(
+    `INSERT INTO messages (id, batch_id, account_id, to_number, from_addr, body, encoding, segments,
+       reference, priority, status, scheduled_at, not_before, created_at, updated_at, mode,
+       pinned_connector_id)
+     VALUES (?1, ?2, 'acc_root', ?3, NULL, ?4, 'gsm7', 1, 0, 5, 'queued', NULL, 1, 1, 1, ?5, ?6)`,
+  )
+  insert.run(
+    "msg_old_live",
+    "bat_old_1",
+    "+233201234567",
+    "queued before the upgrade",
+    "live",
+    null,
+  )
+  insert.run("msg_old_test", "bat_old_2", "+233201234568", "a sandbox one", "test", null)
+  insert.run("msg_old_reply", "bat_old_3", "+233201234569", "a pinned reply", "live", "simulator")
+  db.close()
+}
+
+describe("upgrading a database from schema version 8", () => {
+  test("migrates at start, keeps a copy of the old file, and delivers what was queued", async () => {
+    using dir = tempDir("signalbox-upgrade-")
+    const path = join(dir.path, "signalbox.db")
+    oldDatabase(path)
+    const gateway = await spawnGateway(dir.path)
+    try {
+      const statuses = await waitFor(
+        () => {
+          const db = new Database(path, { readonly: true })
+          const rows = db
+            .query<{ id: string; status: string; connector_id: string | null }, []>(
+              "SELECT id, status, connector_id FROM messages WHERE id LIKE 'msg_old_%' ORDER BY id",
+            )
+            .all()
+          db.close()
+          return rows.every((r) => r.status === "delivered") ? rows : null
+        },
+        { what: "the old queue delivered", timeoutMs: 15_000, intervalMs: 100 },
+      )
+      expect(statuses).toEqual([
+        { id: "msg_old_live", status: "delivered", connector_id: "simulator" },
+        { id: "msg_old_reply", status: "delivered", connector_id: "simulator" },
+        { id: "msg_old_test", status: "delivered", connector_id: "sandbox" },
+      ])
+      const db = new Database(path, { readonly: true })
+      expect(
+        db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version,
+      ).toBe(MIGRATIONS.length)
+      db.close()
+      expect(existsSync(`${path}.v${OLD_VERSION}.bak`)).toBe(true)
+    } finally {
+      gateway.proc.kill("SIGTERM")
+      await gateway.proc.exited
+    }
+  })
+})
