@@ -6,3 +6,4 @@
  * (package.json), or the binary would not carry it.
  */
 export const PHONE_WORKER_URL = new URL("./codec/phone-worker.ts", import.meta.url).href
+export const CHECKPOINT_WORKER_URL = new URL("./store/checkpoint-worker.ts", import.meta.url).href

@@ -22,6 +22,7 @@
  * docs/decisions/0003-background-checkpoints.md has the measurements.
  */
 import type { Logger } from "../lib/logger.ts"
+import { CHECKPOINT_WORKER_URL } from "../worker-urls.ts"
 
 export interface CheckpointerOptions {
   intervalMs: number
@@ -30,50 +31,23 @@ export interface CheckpointerOptions {
 
 export const DEFAULT_CHECKPOINTER: CheckpointerOptions = { intervalMs: 100, restartFrames: 8000 }
 
-// The worker runs from source text (a Blob URL) so the compiled single binary needs no extra
-// entry point. It answers "stop" with "stopped" after closing its connection.
-const WORKER_SOURCE = `
-import { Database } from "bun:sqlite"
-let db = null
-let timer = null
-function tick(restartFrames) {
-  try {
-    const r = db.query("PRAGMA wal_checkpoint(PASSIVE)").get()
-    if (r.log >= restartFrames) postMessage({ type: "due", log: r.log, checkpointed: r.checkpointed })
-  } catch (error) {
-    postMessage({ type: "error", message: String(error && error.message || error) })
-  }
-}
-self.onmessage = (event) => {
-  const m = event.data
-  if (m.type === "start") {
-    try {
-      db = new Database(m.path)
-      db.exec("PRAGMA busy_timeout = 5000")
-      timer = setInterval(() => tick(m.restartFrames), m.intervalMs)
-      postMessage({ type: "started" })
-    } catch (error) {
-      postMessage({ type: "error", message: String(error && error.message || error) })
-    }
-  } else if (m.type === "stop") {
-    if (timer) clearInterval(timer)
-    try { db?.close() } catch {}
-    postMessage({ type: "stopped" })
-  }
-}
-`
-
 export interface Checkpointer {
   /** Inline checkpoints that left the WAL fully copied (it restarts at the next commit). */
   readonly restarts: number
   stop(): Promise<void>
 }
 
-type WorkerMessage =
+/** What the worker (checkpoint-worker.ts) says. */
+export type CheckpointerMessage =
   | { type: "started" }
   | { type: "stopped" }
   | { type: "due"; log: number; checkpointed: number }
   | { type: "error"; message: string }
+
+/** What the worker is told. */
+export type CheckpointerRequest =
+  | ({ type: "start"; path: string } & CheckpointerOptions)
+  | { type: "stop" }
 
 /** PRAGMA wal_checkpoint's answer: busy, WAL frames, frames copied. */
 export interface WalCheckpoint {
@@ -93,9 +67,9 @@ export function startCheckpointer(
   store: CheckpointTarget,
   logger: Logger,
   options: CheckpointerOptions = DEFAULT_CHECKPOINTER,
+  workerUrl: string = CHECKPOINT_WORKER_URL,
 ): Checkpointer {
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "application/javascript" }))
-  const worker = new Worker(url)
+  const worker = new Worker(workerUrl)
   // Never what keeps the process alive: a checkpoint cut short by exit is safe in SQLite.
   worker.unref()
   let restarts = 0
@@ -140,7 +114,7 @@ export function startCheckpointer(
       "wal fully checkpointed; the next commit restarts it",
     )
   }
-  worker.onmessage = (event: MessageEvent<WorkerMessage>) => {
+  worker.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
     const m = event.data
     if (m.type === "due") {
       due = true
@@ -156,7 +130,8 @@ export function startCheckpointer(
   worker.onerror = (event) => {
     logger.warn({ err: event.message }, "wal checkpoint worker failed")
   }
-  worker.postMessage({ type: "start", path: store.path, ...options })
+  const start: CheckpointerRequest = { type: "start", path: store.path, ...options }
+  worker.postMessage(start)
   return {
     get restarts() {
       return restarts
@@ -171,7 +146,6 @@ export function startCheckpointer(
       worker.postMessage({ type: "stop" })
       await done
       worker.terminate()
-      URL.revokeObjectURL(url)
     },
   }
 }

@@ -1,6 +1,6 @@
 // `bun run build` as package.json writes it, and the binary it makes run where there is no Bun
-// and no node_modules: a long recipient list goes through the phone worker, which the binary
-// must carry as an entry point of its own (src/worker-urls.ts).
+// and no node_modules: a long recipient list goes through the phone worker, and WAL checkpoints
+// run on the checkpoint worker; the binary must carry both as entry points (src/worker-urls.ts).
 import { describe, expect, test } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -59,8 +59,9 @@ describe("compiled binary", () => {
         })
         return ((await m.json()) as { status: string }).status === "delivered"
       })
-      // The worker answered: a binary without it falls back to the event loop and says so.
+      // Both workers ran: a binary without one falls back to the event loop and says so.
       expect(gateway.output()).not.toContain("phone worker")
+      expect(gateway.output()).not.toContain("checkpoint worker failed")
     } finally {
       gateway.proc.kill("SIGTERM")
       await gateway.proc.exited
