@@ -260,6 +260,8 @@ describe("opt-out by keyword", () => {
   const who = "+233241000002"
 
   test("STOP adds the sender to the list, emits optout.created and sends one confirmation", async () => {
+    // The confirmation is an ordinary message: it is queued (and told) once.
+    await receiver.subscribe(gw, "/stop-confirmation", ["message.queued", "message.sent"])
     expect(await smscA.sendMo({ from: who, to: OUR, text: "  Stop " })).toEqual([0])
     const created = await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === who)
     expect(created.verified).toBe(true)
@@ -280,6 +282,23 @@ describe("opt-out by keyword", () => {
       expect.objectContaining({ number: who, source: "keyword", keyword: "STOP" }),
     )
     expect((await conversationWith(who)).opted_out).toBe(true)
+
+    const sent = await body<{ data: { id: string; message: string }[] }>(
+      await gw.api(`/v1/messages?to=${encodeURIComponent(who)}`),
+      200,
+    )
+    const id = sent.data.find((m) => m.message === OPT_OUT_CONFIRMATION)!.id
+    const timeline = await body<{ events: { status: string }[] }>(
+      await gw.api(`/v1/messages/${id}`),
+      200,
+    )
+    expect(timeline.events.filter((e) => e.status === "queued")).toHaveLength(1)
+    // Per-message order: a second message.queued would arrive before message.sent.
+    await receiver.waitForEvent("/stop-confirmation", "message.sent", (d) => d.id === id)
+    const queued = receiver
+      .at("/stop-confirmation")
+      .filter((r) => r.payload.type === "message.queued" && r.payload.data.id === id)
+    expect(queued).toHaveLength(1)
   })
 
   test("a send to the opted-out number is refused with recipient_opted_out, the whole batch with it", async () => {
