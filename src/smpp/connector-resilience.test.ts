@@ -24,7 +24,7 @@ async function setup(
   if (waitForBind) {
     await waitFor(() => harness.connector.health().usable, { timeoutMs: 5000, what: "bind" })
   }
-  return { ...harness, smsc }
+  return Object.assign(harness, { smsc })
 }
 
 function errorOf(part: { ok: boolean; error?: unknown } | undefined) {

@@ -6,18 +6,16 @@
 import { join } from "node:path"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import type {
-  ConnectorHealth,
   DeliveryReceipt,
   InboundMessage,
   InboundPartEvents,
   OutboundMessage,
-  SubmitOutcome,
 } from "../connectors/connector.ts"
 import { inboundEvents, storeInbound } from "../core/inbound.ts"
 import type { Clock } from "../lib/clock.ts"
 import { createLogger, type LogLevel, silentLogger } from "../lib/logger.ts"
 import { openStore, type Store } from "../store/index.ts"
-import { createSmppConnector, type SmppConnector, type SmppConnectorStats } from "./connector.ts"
+import { createSmppConnector, type SmppConnector } from "./connector.ts"
 import type { SmppConnectorOptions } from "./options.ts"
 
 export function smppOptions(
@@ -127,10 +125,17 @@ export function connectorFor(
       ...parts,
     },
   })
-  harness.connector = new ClosingConnector(connector, () => {
+  // The connector as built; its stop also closes the harness's store, once.
+  const stop = connector.stop.bind(connector)
+  let closed = false
+  connector.stop = async () => {
+    await stop()
+    if (closed) return
+    closed = true
     storage.close()
     dir[Symbol.dispose]()
-  })
+  }
+  harness.connector = connector
   return harness
 }
 
@@ -167,50 +172,5 @@ function gatedPartEvents(real: InboundPartEvents, harness: ConnectorHarness): In
       return real.inboundPart(part, options)
     },
     expireInboundParts: (connectorId, before) => real.expireInboundParts(connectorId, before),
-  }
-}
-
-/** The connector as built, closing the harness's store once it has stopped. */
-class ClosingConnector implements SmppConnector {
-  private closed = false
-
-  constructor(
-    private readonly inner: SmppConnector,
-    private readonly close: () => void,
-  ) {}
-
-  get id(): string {
-    return this.inner.id
-  }
-
-  get type(): string {
-    return this.inner.type
-  }
-
-  start(): Promise<void> {
-    return this.inner.start()
-  }
-
-  async stop(): Promise<void> {
-    await this.inner.stop()
-    if (this.closed) return
-    this.closed = true
-    this.close()
-  }
-
-  submit(message: OutboundMessage): Promise<SubmitOutcome> {
-    return this.inner.submit(message)
-  }
-
-  capacity(): number {
-    return this.inner.capacity()
-  }
-
-  health(): ConnectorHealth {
-    return this.inner.health()
-  }
-
-  stats(): SmppConnectorStats {
-    return this.inner.stats()
   }
 }
