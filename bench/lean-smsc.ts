@@ -15,6 +15,16 @@
  */
 import { parseArgs } from "node:util"
 import type { Socket } from "bun"
+import {
+  DELIVER_SM,
+  ENQUIRE_LINK,
+  GENERIC_NACK,
+  RESPONSE_BIT,
+  SUBMIT_SM,
+  UNBIND,
+} from "../src/smpp/command-ids.ts"
+import { ESME_RINVCMDID } from "../src/smpp/command-status.ts"
+import { FrameReader } from "../src/smpp/frame-reader.ts"
 import { appendixBDate } from "../test/fakes/smsc-pdus.ts"
 
 const { values } = parseArgs({
@@ -28,22 +38,17 @@ const { values } = parseArgs({
 if (values.receipts !== "auto") throw new Error("lean-smsc only does --receipts auto")
 const stamps = values.stamps ? Bun.file(values.stamps).writer() : null
 
+// The bind requests the gateway's command-ids.ts has no use for (it only sends transceiver).
 const BIND_RECEIVER = 0x01
 const BIND_TRANSMITTER = 0x02
-const SUBMIT_SM = 0x04
-const DELIVER_SM = 0x05
-const UNBIND = 0x06
 const BIND_TRANSCEIVER = 0x09
-const ENQUIRE_LINK = 0x15
-const RESP = 0x80000000
-const GENERIC_NACK = 0x80000000
-const ESME_RINVCMDID = 0x03
+const RESP = RESPONSE_BIT
 const TLV_RECEIPTED_MESSAGE_ID = 0x001e
 const TLV_MESSAGE_STATE = 0x0427
 const STATE_DELIVERED = 2
 
 interface Conn {
-  buf: Buffer
+  reader: FrameReader
   out: Buffer[]
   outBytes: number
   pending: Buffer | null
@@ -222,12 +227,16 @@ function queue(conn: Conn, b: Buffer): void {
 function flush(socket: Socket<Conn>): void {
   const conn = socket.data
   if (conn.out.length === 0) return
-  let chunk = Buffer.concat(conn.out, conn.outBytes)
+  const chunk = Buffer.concat(conn.out, conn.outBytes)
   conn.out = []
   conn.outBytes = 0
-  if (conn.pending) chunk = Buffer.concat([conn.pending, chunk])
+  write(socket, conn.pending ? Buffer.concat([conn.pending, chunk]) : chunk)
+}
+
+/** Writes `chunk`; what the socket does not take waits for `drain`. */
+function write(socket: Socket<Conn>, chunk: Buffer): void {
   const written = socket.write(chunk)
-  conn.pending = written < chunk.length ? chunk.subarray(Math.max(0, written)) : null
+  socket.data.pending = written < chunk.length ? chunk.subarray(Math.max(0, written)) : null
 }
 
 const server = Bun.listen<Conn>({
@@ -235,34 +244,25 @@ const server = Bun.listen<Conn>({
   port: Number(values.port),
   socket: {
     open(socket) {
-      socket.data = { buf: Buffer.alloc(0), out: [], outBytes: 0, pending: null, seq: 0 }
+      socket.data = { reader: new FrameReader(65536), out: [], outBytes: 0, pending: null, seq: 0 }
     },
     data(socket, data) {
       const conn = socket.data
-      let buf = conn.buf.length ? Buffer.concat([conn.buf, data]) : Buffer.from(data)
       try {
-        while (buf.length >= 16) {
-          const length = buf.readUInt32BE(0)
-          if (length < 16 || length > 65536) throw new Error(`bad command_length ${length}`)
-          if (buf.length < length) break
-          onPdu(socket, buf.subarray(0, length))
-          buf = buf.subarray(length)
-        }
+        conn.reader.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength), (frame) => {
+          onPdu(socket, frame)
+          return true
+        })
       } catch (error) {
         process.stderr.write(`[lean-smsc] ${(error as Error).message}; closing\n`)
         socket.end()
         return
       }
-      conn.buf = buf.length ? Buffer.from(buf) : Buffer.alloc(0)
       // Resps go out once per read, however many PDUs it held.
       flush(socket)
     },
     drain(socket) {
-      const conn = socket.data
-      if (!conn.pending) return
-      const chunk = conn.pending
-      const written = socket.write(chunk)
-      conn.pending = written < chunk.length ? chunk.subarray(Math.max(0, written)) : null
+      if (socket.data.pending) write(socket, socket.data.pending)
     },
   },
 })
