@@ -6,7 +6,7 @@
  */
 import type { BatchRecipient, NewBatch, NewMessage, Store } from "../store/index.ts"
 import { settleCharge } from "./ledger.ts"
-import type { MessageNotifier } from "./message-notifier.ts"
+import type { EventSubject, MessageNotifier } from "./message-notifier.ts"
 
 export type EndStatus = "failed" | "expired" | "canceled"
 
@@ -50,7 +50,30 @@ export function recordNew(
       { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
       "message.queued",
       at,
+      newSubject(row),
     )
+}
+
+/** A message just inserted, as its first event reports it: no need to read it back. */
+function newSubject(row: NewMessage): EventSubject {
+  return {
+    id: row.id,
+    account_id: row.account_id,
+    batch_id: row.batch_id,
+    to_number: row.to_number,
+    from_addr: row.from_addr,
+    status: row.status,
+    segments: row.segments,
+    connector_id: null,
+    carrier_message_id: null,
+    error_code: null,
+    error_detail: null,
+    callback_url: row.callback_url,
+    created_at: row.created_at,
+    sent_at: null,
+    delivered_at: null,
+    mode: row.mode ?? "live",
+  }
 }
 
 /** recordNew for the messages of one request to many recipients: two statements in all. */
@@ -75,6 +98,7 @@ export function recordNewBatch(
         { id: r.id, accountId: batch.account_id, callbackUrl: batch.callback_url },
         "message.queued",
         at,
+        newSubject({ ...batch, ...r }),
       )
   }
 }

@@ -8,7 +8,7 @@
  * whenever an endpoint is created or changed.
  */
 import { toIso } from "../lib/clock.ts"
-import type { Store } from "../store/index.ts"
+import type { MessageRow, Store } from "../store/index.ts"
 import { enqueueEvent, type WebhookEventType } from "./webhooks/events.ts"
 
 export type MessageEventType = Extract<
@@ -23,6 +23,27 @@ export type MessageEventType = Extract<
 
 const CACHE_MS = 1000
 
+/** The columns a message event reports. */
+export type EventSubject = Pick<
+  MessageRow,
+  | "id"
+  | "account_id"
+  | "batch_id"
+  | "to_number"
+  | "from_addr"
+  | "status"
+  | "segments"
+  | "connector_id"
+  | "carrier_message_id"
+  | "error_code"
+  | "error_detail"
+  | "callback_url"
+  | "created_at"
+  | "sent_at"
+  | "delivered_at"
+  | "mode"
+>
+
 export class MessageNotifier {
   private readonly listening = new Map<string, { yes: boolean; until: number }>()
 
@@ -33,14 +54,19 @@ export class MessageNotifier {
     this.listening.clear()
   }
 
-  /** A status change of one message; `callbackUrl` is the message's own, if any. */
+  /**
+   * A status change of one message; `callbackUrl` is the message's own, if any. The event
+   * carries the message as it now is: read back, unless the caller has it (`current`, a new
+   * message whose row it just wrote).
+   */
   notify(
     message: { id: string; accountId: string; callbackUrl: string | null },
     type: MessageEventType,
     at: number,
+    current?: EventSubject,
   ): void {
     if (message.callbackUrl === null && !this.accountListens(message.accountId, at)) return
-    const row = this.store.messages.get(message.id)
+    const row = current ?? this.store.messages.get(message.id)
     if (!row) return
     enqueueEvent(this.store, {
       accountId: row.account_id,
