@@ -13,6 +13,7 @@ import m0012 from "./0012_mode_lanes.sql" with { type: "text" }
 import m0013 from "./0013_pinned_lanes.sql" with { type: "text" }
 import m0014 from "./0014_callback_deliveries.sql" with { type: "text" }
 import m0015 from "./0015_ready_without_pinned.sql" with { type: "text" }
+import m0016 from "./0016_receipt_lookup.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0013_pinned_lanes", sql: m0013 },
   { name: "0014_callback_deliveries", sql: m0014 },
   { name: "0015_ready_without_pinned", sql: m0015 },
+  { name: "0016_receipt_lookup", sql: m0016 },
 ]
