@@ -3,12 +3,15 @@
  * HTTP load. Prints one JSON line.
  *
  *   bun bench/e2e.ts [--messages 20000] [--clients 64] [--recipients 1] [--synchronous normal]
- *     [--smsc lean|smpp] [--load raw|fetch] [--warmup 2000]
+ *     [--smsc lean|smpp] [--load raw|fetch] [--warmup 2000] [--account admin|customer]
  *
  * --smsc lean (default) is bench/lean-smsc.ts, raw SMPP frames; smpp is the test fake built on
  * the `smpp` library (~4× the fixture CPU). --load raw (default) sends over bench/http-keepalive.ts,
  * fetch over `fetch`. Both fixtures share the 2 cores with the gateway, so their cost shows in
  * the gateway's rates; the *_cpu_ms_per_1k figures give each process's share.
+ * --account customer sends as a customer with prepaid SMS credits (created through the API), so
+ * every message also moves credits through the ledger (reserve at accept, capture when sent);
+ * admin (default) sends as the operator, whose messages are not metered.
  * --warmup N first sends N messages (to other numbers) and waits for their delivery, unmeasured:
  * a fresh process answers its first ~300 ms of requests from cold code; --warmup 0 measures that.
  *
@@ -48,6 +51,7 @@ const { values } = parseArgs({
     load: { type: "string", default: "raw" },
     warmup: { type: "string", default: "2000" },
     keep: { type: "boolean", default: false },
+    account: { type: "string", default: "admin" },
   },
 })
 const total = Number(values.messages)
@@ -60,6 +64,8 @@ const dbPath = join(dir, "signalbox.db")
 
 if (values.smsc !== "lean" && values.smsc !== "smpp") throw new Error("--smsc lean|smpp")
 if (values.load !== "raw" && values.load !== "fetch") throw new Error("--load raw|fetch")
+if (values.account !== "admin" && values.account !== "customer")
+  throw new Error("--account admin|customer")
 const smsc = await spawnSmsc(["--receipts", "auto", "--stamps", stampFile], values.smsc)
 const gateway = await spawnGateway(
   dir,
@@ -78,13 +84,44 @@ tps = 100000
 )
 const url = gateway.url
 const rss = rssSampler(() => gateway.proc.pid)
-const headers = BENCH_HEADERS
+const headers = values.account === "customer" ? await customerHeaders() : BENCH_HEADERS
 const db = new Database(dbPath, { readonly: true })
 const countDelivered = db.query<{ n: number }, []>(
   "SELECT count(*) AS n FROM messages WHERE status = 'delivered'",
 )
 
 type Post = (body: string) => Promise<{ status: number }>
+
+/** A customer with enough credits for every message of the run, and an unlimited key's headers. */
+async function customerHeaders(): Promise<Record<string, string>> {
+  const res = await fetch(`${url}/v1/customers`, {
+    method: "POST",
+    headers: BENCH_HEADERS,
+    body: JSON.stringify({
+      full_name: "Bench customer",
+      phone: "+233201234567",
+      country_code: "GH",
+      initial_sms_credits: (warmup + total) * 10,
+    }),
+  })
+  const customer = (await res.json()) as { id?: string }
+  if (res.status !== 201) throw new Error(`customer: ${JSON.stringify(customer)}`)
+  // Its first key has the default rate limit (100 requests/s); the operator grants none.
+  const keyRes = await fetch(`${url}/v1/keys`, {
+    method: "POST",
+    headers: BENCH_HEADERS,
+    body: JSON.stringify({
+      account_id: customer.id,
+      scopes: ["sms.send"],
+      mode: "live",
+      label: "bench",
+      rate_limit: { per_second: null, per_hour: null },
+    }),
+  })
+  const key = (await keyRes.json()) as { key?: string }
+  if (keyRes.status !== 201 || !key.key) throw new Error(`key: ${JSON.stringify(key)}`)
+  return { ...BENCH_HEADERS, authorization: `Bearer ${key.key}` }
+}
 
 async function connect(): Promise<Post> {
   if (values.load === "fetch") {
@@ -188,6 +225,7 @@ const result = {
   smsc: values.smsc,
   load: values.load,
   warmup,
+  account: values.account,
   accepted,
   delivered,
   failed_requests: failures,

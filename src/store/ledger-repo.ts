@@ -49,9 +49,10 @@ export class LedgerRepo {
   private readonly q: {
     openBalance: Statement
     balance: Statement<BalanceRow, [string]>
-    apply: Statement<Balances, [string, number, number, number, number]>
+    balances: Statement<Balances, [string]>
+    apply: Statement<unknown, [string, number, number, number, number]>
     insertEntry: Statement<
-      { seq: number },
+      unknown,
       [
         string,
         string,
@@ -81,20 +82,21 @@ export class LedgerRepo {
          VALUES (?1, 0, 0, 0, ?2)`,
       ),
       balance: db.query("SELECT * FROM balances WHERE account_id = ?"),
+      balances: db.query(
+        "SELECT sms_credits, wallet_balance, reserved FROM balances WHERE account_id = ?",
+      ),
       // One statement checks and moves: no row comes back when the account has no balance row
       // or when a column would go below zero.
       apply: db.query(
         `UPDATE balances SET sms_credits = sms_credits + ?2, wallet_balance = wallet_balance + ?3,
            reserved = reserved + ?4, updated_at = ?5
          WHERE account_id = ?1 AND sms_credits + ?2 >= 0 AND wallet_balance + ?3 >= 0
-           AND reserved + ?4 >= 0
-         RETURNING sms_credits, wallet_balance, reserved`,
+           AND reserved + ?4 >= 0`,
       ),
       insertEntry: db.query(
         `INSERT INTO ledger_entries (account_id, kind, unit, amount, reserved_change, balance_after,
            reserved_after, message_id, batch_id, counterparty_id, reason, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         RETURNING seq`,
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)`,
       ),
       entries: db.query(
         "SELECT * FROM ledger_entries WHERE account_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3",
@@ -125,6 +127,10 @@ export class LedgerRepo {
   /**
    * Adds the (signed) changes; null when the account has no balance row or any column would go
    * below zero (nothing is changed then).
+   *
+   * A metered message moves credits twice (reserve, capture), so this and insertEntry run a
+   * plain statement and read back, not `… RETURNING`: see MessageRepo.receiptOnPart for why
+   * that is several times cheaper inside the running gateway.
    */
   apply(
     accountId: string,
@@ -133,11 +139,13 @@ export class LedgerRepo {
     reserved: number,
     at: number,
   ): Balances | null {
-    return this.q.apply.get(accountId, credits, wallet, reserved, at)
+    if (this.q.apply.run(accountId, credits, wallet, reserved, at).changes === 0) return null
+    return this.q.balances.get(accountId)
   }
 
+  /** Appends an entry; its seq (the rowid). */
   insertEntry(e: NewLedgerEntry): number {
-    return this.q.insertEntry.get(
+    const { lastInsertRowid } = this.q.insertEntry.run(
       e.account_id,
       e.kind,
       e.unit,
@@ -150,7 +158,8 @@ export class LedgerRepo {
       e.counterparty_id,
       e.reason,
       e.created_at,
-    )!.seq
+    )
+    return Number(lastInsertRowid)
   }
 
   /** The account's entries newest first, with seq below `before`. */
