@@ -83,6 +83,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
   const logger = options.logger ?? createLogger(config.log.level)
   const clock = options.clock ?? systemClock
   const store = openStore(config.storage.path, config.storage.synchronous)
+  store.batcher.onCallbackError = (err) => logger.error({ err }, "a write job's callback threw")
   // WAL checkpoints off the event loop (store/checkpointer.ts), from start() to stop(); none for
   // an in-memory database.
   let checkpointer: Checkpointer | null = null
@@ -101,15 +102,16 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     // being parked (and every sent part then looking for parked receipts).
     return new Promise<void>((resolve, reject) => {
       setImmediate(() => {
-        store.batcher
-          .run(() => applyReceipt(store, receipt, clock.now(), logger, notifier), {
-            savepoint: false,
-          })
-          .then(() => {
+        store.batcher.runThen(
+          () => applyReceipt(store, receipt, clock.now(), logger, notifier),
+          (ok, error) => {
+            if (!ok) return reject(error)
             // Counted once stored: the carrier sends a refused receipt again.
             metrics.receipts.labels(receipt.connectorId, receipt.state).inc()
             resolve()
-          }, reject)
+          },
+          { savepoint: false },
+        )
       })
     })
   }

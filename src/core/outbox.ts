@@ -58,7 +58,9 @@ export class Outbox {
   private again = false
   private timer: ReturnType<typeof setInterval> | null = null
   private stopped = true
-  private readonly inflight = new Set<Promise<void>>()
+  /** Submitted and not yet recorded; stop() waits for them. */
+  private inflight = 0
+  private drained: (() => void) | null = null
   /** When the last claim looked for pinned replies (performance.now(): immune to clock steps). */
   private pinnedLookedAt = Number.NEGATIVE_INFINITY
 
@@ -92,11 +94,19 @@ export class Outbox {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
-    await Promise.allSettled([...this.inflight])
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const before = this.drained
+        this.drained = () => {
+          before?.()
+          resolve()
+        }
+      })
+    }
   }
 
   get inFlight(): number {
-    return this.inflight.size
+    return this.inflight
   }
 
   wake(): void {
@@ -268,31 +278,34 @@ export class Outbox {
     return { assigned, claimed: { live: live.length, test: test.length }, deferred }
   }
 
+  // One promise per message (the connector's) and one callback job: no promise chain per
+  // message (see WriteBatcher.runThen).
   private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {
-    const outbound = toOutbound(row, sentParts)
-    const task = connector
-      .submit(outbound)
-      .then((outcome) => this.record(row, connector, outcome))
-      .catch((error) => {
-        this.deps.logger.error(
-          { err: error, message_id: row.id },
-          "recording a submit outcome failed",
-        )
-      })
-      .finally(() => {
-        this.inflight.delete(task)
-        this.wake()
-      })
-    this.inflight.add(task)
+    this.inflight++
+    connector.submit(toOutbound(row, sentParts)).then(
+      (outcome) => this.record(row, connector, outcome),
+      (error: unknown) => this.recorded(false, error, row),
+    )
   }
 
-  private async record(
-    row: ClaimedRow,
-    connector: Connector,
-    outcome: SubmitOutcome,
-  ): Promise<void> {
+  /** After the outcome is committed (or failed to be): frees its place and looks for more. */
+  private recorded(ok: boolean, error: unknown, row: ClaimedRow): void {
+    if (!ok) {
+      this.deps.logger.error(
+        { err: error, message_id: row.id },
+        "recording a submit outcome failed",
+      )
+    }
+    if (--this.inflight === 0 && this.drained) {
+      this.drained()
+      this.drained = null
+    }
+    this.wake()
+  }
+
+  private record(row: ClaimedRow, connector: Connector, outcome: SubmitOutcome): void {
     const { store, clock } = this.deps
-    await store.batcher.run(
+    store.batcher.runThen(
       () => {
         const now = clock.now()
         const repo = store.messages
@@ -369,6 +382,7 @@ export class Outbox {
         }
         this.recordFailure(row, connector, failure, now)
       },
+      (ok, error) => this.recorded(ok, error, row),
       { savepoint: false },
     )
   }

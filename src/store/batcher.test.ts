@@ -163,4 +163,69 @@ describe("WriteBatcher", () => {
     expect(all()).toEqual(["req", "bg"])
     await Promise.all([a, b])
   })
+
+  test("runThen tells each job after the commit, in order, with its value or its error", async () => {
+    using dir = tempDir()
+    const { db, insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const told: unknown[][] = []
+    // What another connection sees when a job is told: its rows must already be committed.
+    const reader = new Database(join(dir.path, "b.db"), { readonly: true })
+    const committed = () => reader.query<{ n: number }, []>("SELECT count(*) AS n FROM t").get()!.n
+    batcher.runThen(
+      () => {
+        insert.run("a")
+        return "value a"
+      },
+      (ok, value) => told.push([ok, value, committed()]),
+    )
+    batcher.runThen(
+      () => {
+        insert.run("undone")
+        throw new Error("job b failed")
+      },
+      (ok, error) => told.push([ok, (error as Error).message, committed()]),
+    )
+    batcher.runThen(
+      () => insert.run("c"),
+      (ok) => told.push([ok, "c", committed()]),
+      { savepoint: false },
+    )
+    expect(told).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(told).toEqual([
+      [true, "value a", 2],
+      [false, "job b failed", 2],
+      [true, "c", 2],
+    ])
+    expect(all()).toEqual(["a", "c"])
+    expect(batcher.commits).toBe(1)
+    reader.close()
+    db.close()
+  })
+
+  test("a runThen callback that throws does not keep the batch's other jobs from being told", async () => {
+    using dir = tempDir()
+    const { insert, batcher } = setUp(join(dir.path, "b.db"))
+    const thrown: unknown[] = []
+    batcher.onCallbackError = (error) => thrown.push(error)
+    const told: string[] = []
+    batcher.runThen(
+      () => insert.run("a"),
+      () => {
+        throw new Error("callback bug")
+      },
+    )
+    await new Promise<void>((resolve) =>
+      batcher.runThen(
+        () => insert.run("b"),
+        () => {
+          told.push("b")
+          resolve()
+        },
+      ),
+    )
+    expect(told).toEqual(["b"])
+    expect(thrown.map((e) => (e as Error).message)).toEqual(["callback bug"])
+  })
 })

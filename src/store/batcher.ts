@@ -1,11 +1,16 @@
 import type { Database } from "bun:sqlite"
 
+/** Told after the commit: ok with the job's value, or not ok with its error. Must not throw. */
+export type JobDone<T> = (ok: boolean, valueOrError: T | unknown) => void
+
 type Job = {
   fn: () => unknown
   /** false: run without its own savepoint (see RunOptions). */
   savepoint: boolean
-  resolve: (value: unknown) => void
-  reject: (error: unknown) => void
+  done: JobDone<unknown>
+  /** Set while the batch runs. */
+  ok: boolean
+  result: unknown
 }
 
 export interface RunOptions {
@@ -58,43 +63,60 @@ export class WriteBatcher {
   /** Called after each commit, before the callers' promises settle (checkpointer.ts); must not throw. */
   afterCommit: (() => void) | null = null
 
+  /** Where a runThen callback's exception goes (a bug): app.ts logs it. */
+  onCallbackError: (error: unknown) => void = (error) =>
+    console.error("signalbox: a write job's callback threw", error)
+
   constructor(
     db: Database,
     private readonly maxJobs = 2000,
   ) {
     this.inner = db.transaction((fn: () => unknown) => fn())
     this.outer = db.transaction((jobs: Job[], guardAll: boolean) => {
-      const results: unknown[] = new Array(jobs.length)
       for (let i = 0; i < jobs.length; i++) {
         const job = jobs[i]!
         if (!job.savepoint && !guardAll) {
           try {
-            results[i] = { ok: true, value: job.fn() }
+            job.result = job.fn()
+            job.ok = true
           } catch (error) {
             throw new UnguardedJobFailed("a job without a savepoint failed", { cause: error })
           }
           continue
         }
         try {
-          results[i] = { ok: true, value: this.inner(job.fn) }
+          job.result = this.inner(job.fn)
+          job.ok = true
         } catch (error) {
-          results[i] = { ok: false, error }
+          job.result = error
+          job.ok = false
         }
       }
-      return results
     })
   }
 
   run<T>(fn: () => T, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      ;(options.urgent ? this.urgent : this.queue).push({
-        fn,
-        savepoint: options.savepoint !== false,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-      })
-      this.schedule()
+      this.runThen(fn, (ok, value) => (ok ? resolve(value as T) : reject(value)), options)
     })
+  }
+
+  /**
+   * run() with a callback instead of a promise, for the jobs the gateway queues per message
+   * (recording a submit outcome, a receipt): a promise with its resolving functions and
+   * reaction is garbage that, at 15,000 messages/s, made up much of the heap's growth between
+   * collections (docs/performance.md, session 6). `done` is called after the commit, in the
+   * committing turn (not as a microtask), and must not throw.
+   */
+  runThen<T>(fn: () => T, done: JobDone<T>, options: RunOptions = {}): void {
+    ;(options.urgent ? this.urgent : this.queue).push({
+      fn,
+      savepoint: options.savepoint !== false,
+      done: done as JobDone<unknown>,
+      ok: false,
+      result: undefined,
+    })
+    this.schedule()
   }
 
   private schedule(): void {
@@ -133,29 +155,35 @@ export class WriteBatcher {
     while (queue.length > 0) {
       const jobs = queue.splice(0, this.maxJobs)
       if (jobs.length > this.maxBatch) this.maxBatch = jobs.length
-      let results: unknown[]
       try {
         try {
-          results = this.outer.immediate(jobs, false) as unknown[]
+          this.outer.immediate(jobs, false)
         } catch (error) {
           if (!(error instanceof UnguardedJobFailed)) throw error
           this.replays++
-          results = this.outer.immediate(jobs, true) as unknown[]
+          this.outer.immediate(jobs, true)
         }
         this.commits++
       } catch (error) {
-        for (const job of jobs) job.reject(error)
+        for (const job of jobs) this.tell(job, false, error)
         continue
       }
       // Outside the commit's try: the jobs are committed whatever it does.
       try {
         this.afterCommit?.()
       } catch {}
-      for (let i = 0; i < jobs.length; i++) {
-        const r = results[i] as { ok: boolean; value?: unknown; error?: unknown }
-        if (r.ok) jobs[i]!.resolve(r.value)
-        else jobs[i]!.reject(r.error)
-      }
+      for (const job of jobs) this.tell(job, job.ok, job.result)
+    }
+  }
+
+  /** A callback that throws must not keep the batch's other jobs from being told. */
+  private tell(job: Job, ok: boolean, valueOrError: unknown): void {
+    try {
+      job.done(ok, valueOrError)
+    } catch (error) {
+      try {
+        this.onCallbackError(error)
+      } catch {}
     }
   }
 }
