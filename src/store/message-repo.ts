@@ -180,8 +180,9 @@ export class MessageRepo {
     nextAccount: Statement<Lane, [string, number, string]>
     nextPriority: Statement<Lane, [string, number]>
     firstLane: Statement<Lane, [string]>
-    claimLane: Statement<ClaimedRow, [number, number, string, number, number, string]>
-    claimPinned: Statement<ClaimedRow, [number, string, number]>
+    readyInLane: Statement<ClaimedRow, [number, string, number, number, string]>
+    readyPinned: Statement<ClaimedRow, [number, string, number]>
+    markSending: Statement
     expireDue: Statement<
       { id: string; account_id: string; callback_url: string | null },
       [number, number]
@@ -269,22 +270,24 @@ export class MessageRepo {
          WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1 AND priority < ?2
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
-      // Claims in one statement (bun-notes: UPDATE … WHERE seq IN (SELECT … LIMIT n) RETURNING).
-      claimLane: db.query(
-        `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
-         WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_ready
-                       WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?6
-                         AND priority = ?2 AND account_id = ?3 AND not_before <= ?4
-                       ORDER BY seq LIMIT ?5)
-         RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
+      // A claim reads the lane's oldest due rows and marks each `sending` by rowid, in the
+      // caller's transaction. (One UPDATE … WHERE seq IN (SELECT …) RETURNING did the same with
+      // two ephemeral tables per claim, several times the cost inside the running gateway:
+      // see receiptOnPart.)
+      readyInLane: db.query(
+        `SELECT ${CLAIMED_COLUMNS.join(", ")} FROM messages INDEXED BY messages_ready
+         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?5
+           AND priority = ?1 AND account_id = ?2 AND not_before <= ?3
+         ORDER BY seq LIMIT ?4`,
       ),
-      claimPinned: db.query(
-        `UPDATE messages SET status = 'sending', updated_at = ?1, attempts = attempts + 1
-         WHERE seq IN (SELECT seq FROM messages INDEXED BY messages_pinned
-                       WHERE status = 'queued' AND pinned_connector_id = ?2 AND mode = 'live'
-                         AND not_before <= ?1
-                       ORDER BY priority DESC, seq LIMIT ?3)
-         RETURNING ${CLAIMED_COLUMNS.join(", ")}`,
+      readyPinned: db.query(
+        `SELECT ${CLAIMED_COLUMNS.join(", ")} FROM messages INDEXED BY messages_pinned
+         WHERE status = 'queued' AND pinned_connector_id = ?2 AND mode = 'live'
+           AND not_before <= ?1
+         ORDER BY priority DESC, seq LIMIT ?3`,
+      ),
+      markSending: db.prepare(
+        "UPDATE messages SET status = 'sending', updated_at = ?2, attempts = attempts + 1 WHERE seq = ?1",
       ),
       expireDue: db.query(
         `UPDATE messages SET status = 'expired', updated_at = ?1, final_at = ?1,
@@ -485,15 +488,24 @@ export class MessageRepo {
 
   /** Marks up to `limit` due queued messages of one lane `sending` (attempts+1), oldest first. */
   claimLane(lane: Lane, now: number, limit: number): ClaimedRow[] {
-    return this.q.claimLane.all(now, lane.priority, lane.account_id, now, limit, lane.mode)
+    return this.markAll(
+      this.q.readyInLane.all(lane.priority, lane.account_id, now, limit, lane.mode),
+      now,
+    )
   }
 
   /** Claims up to `limit` due live replies pinned to `connectorId`, highest priority first. */
   claimPinned(connectorId: string, now: number, limit: number): ClaimedRow[] {
-    // RETURNING comes in table (seq) order; the claim picked by priority, so it is sent so too.
-    return this.q.claimPinned
-      .all(now, connectorId, limit)
-      .sort((a, b) => b.priority - a.priority || a.seq - b.seq)
+    return this.markAll(this.q.readyPinned.all(now, connectorId, limit), now)
+  }
+
+  /** The rows just read, marked `sending` as the claim returns them (attempts counted). */
+  private markAll(rows: ClaimedRow[], now: number): ClaimedRow[] {
+    for (const row of rows) {
+      this.q.markSending.run(row.seq, now)
+      row.attempts++
+    }
+    return rows
   }
 
   /**
