@@ -78,6 +78,13 @@ export interface DeliveryReceipt {
 
 export type ConnectorState = "bound" | "connecting" | "down" | "throttled" | "saturated" | "stopped"
 
+/** What the router and the dispatcher ask of a connector per message: health()'s first facts. */
+export interface ConnectorStatus {
+  state: ConnectorState
+  /** Whether the router may hand this connector new messages now. */
+  usable: boolean
+}
+
 export interface ConnectorHealth {
   id: string
   type: string
@@ -225,5 +232,7 @@ export interface Connector {
   submit(message: OutboundMessage): Promise<SubmitOutcome>
   /** How many more messages submit() should be given now without piling up in memory. */
   capacity(): number
+  /** health().state and .usable alone: cheap enough to ask for every message routed. */
+  status(): ConnectorStatus
   health(): ConnectorHealth
 }

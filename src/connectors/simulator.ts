@@ -121,6 +121,7 @@ export function createSimulatorConnector(
     },
     submit,
     capacity: () => (running ? Math.max(0, SIMULATOR_QUEUE - pending) : 0),
+    status: () => ({ state: running ? "bound" : "stopped", usable: running }),
     health(): ConnectorHealth {
       return {
         id: options.id,

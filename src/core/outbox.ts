@@ -133,7 +133,7 @@ export class Outbox {
   private budget(): { budget: Map<string, number>; live: number; test: number } {
     const budget = new Map<string, number>()
     for (const c of this.deps.connectors)
-      if (c.health().usable) budget.set(c.id, Math.max(0, c.capacity()))
+      if (c.status().usable) budget.set(c.id, Math.max(0, c.capacity()))
     let live = 0
     for (const c of this.deps.router.activeConnectors()) live += budget.get(c.id) ?? 0
     const sandbox = this.deps.sandbox

@@ -114,7 +114,7 @@ export class Router {
     const candidates: RouteCandidate[] = rule.connectors.map((id) => {
       const connector = this.connectors.get(id)
       if (!connector) return { id, state: "unknown", usable: false, skipped: "not configured" }
-      const health = connector.health()
+      const health = connector.status()
       return {
         id,
         state: health.state,
@@ -192,7 +192,7 @@ export class Router {
     for (const { rule } of this.routes) {
       for (const id of rule.connectors) {
         const connector = this.connectors.get(id)
-        if (!connector?.health().usable) continue
+        if (!connector?.status().usable) continue
         active.add(connector)
         if (!rule.weights) break
       }
@@ -251,7 +251,7 @@ export function fixedConnectorDecision(
   route: string | null,
   reason: { usable: string; unusable: (state: ConnectorState) => string },
 ): RouteDecision {
-  const health = connector.health()
+  const health = connector.status()
   return {
     connector: health.usable ? connector : null,
     route,

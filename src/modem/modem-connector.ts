@@ -350,6 +350,7 @@ export function createModemConnector(
       })
     },
     capacity: () => (usable() ? Math.max(0, MODEM_QUEUE - pending) : 0),
+    status: () => ({ state: state(), usable: usable() }),
     health(): ConnectorHealth {
       const facts = session.facts
       const framer = session.framerStats

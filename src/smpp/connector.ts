@@ -15,6 +15,8 @@ import type {
   ConnectorDeps,
   ConnectorError,
   ConnectorHealth,
+  ConnectorState,
+  ConnectorStatus,
   OutboundMessage,
   SubmitOutcome,
   SubmitPartResult,
@@ -183,21 +185,15 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     return Math.max(0, this.maxPending - this.pending)
   }
 
-  health(): ConnectorHealth {
-    const now = this.deps.clock.now()
-    let used = 0
+  status(): ConnectorStatus {
+    const state = this.state(this.deps.clock.now())
+    return { state, usable: isUsable(state) }
+  }
+
+  private state(now: number): ConnectorState {
     let boundWithRoom = 0
-    let bindsDone = 0
-    let connectionsLost = 0
-    let reconnects = 0
-    for (const session of this.sessions) {
-      used += session.window.used
-      if (session.canSubmit) boundWithRoom++
-      bindsDone += session.counters.binds
-      connectionsLost += session.counters.connectionsLost
-      reconnects += session.counters.reconnects
-    }
-    const state = connectorState({
+    for (const session of this.sessions) if (session.canSubmit) boundWithRoom++
+    return connectorState({
       stopped: this.stopped,
       boundSessions: this.binds.bound,
       boundWithRoom,
@@ -208,6 +204,21 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
       unboundForMs: this.binds.unboundForMs(now),
       downGraceMs: this.timings.responseTimeoutMs,
     })
+  }
+
+  health(): ConnectorHealth {
+    const now = this.deps.clock.now()
+    let used = 0
+    let bindsDone = 0
+    let connectionsLost = 0
+    let reconnects = 0
+    for (const session of this.sessions) {
+      used += session.window.used
+      bindsDone += session.counters.binds
+      connectionsLost += session.counters.connectionsLost
+      reconnects += session.counters.reconnects
+    }
+    const state = this.state(now)
     return {
       id: this.id,
       type: this.type,

@@ -29,6 +29,7 @@ describe("modem connector initialisation", () => {
       lastError: null,
     })
     expect(health.sessions).toEqual({ configured: 1, bound: 1 })
+    expect(rig.connector.status()).toEqual({ state: "bound", usable: true })
     expect(health.details).toMatchObject({
       device: rig.modem.devicePath,
       signal_rssi: 17,
@@ -50,6 +51,7 @@ describe("modem connector initialisation", () => {
     )
     await waitFor(() => rig.modem.commands.includes("AT+CREG?"), { what: "first +CREG?" })
     expect(rig.connector.health()).toMatchObject({ state: "connecting", usable: false })
+    expect(rig.connector.status()).toEqual({ state: "connecting", usable: false })
     expect(rig.connector.health().details.registration).toBe("searching")
     expect(rig.connector.capacity()).toBe(0)
     await waitFor(() => rig.connector.health().usable, { what: "registered" })
