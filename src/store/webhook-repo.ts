@@ -25,6 +25,8 @@ export interface WebhookEndpointRow {
   retry_at: number | null
   created_at: number
   updated_at: number
+  /** Its pending, delivering and paused deliveries: kept by triggers (migration 0017), never written here. */
+  open_deliveries: number
 }
 
 export interface WebhookDeliveryRow {
@@ -213,22 +215,17 @@ export class WebhookRepo {
       // not in the JSON list ?3 (at its cap), with a pending delivery. The CTE hops from one
       // endpoint with open deliveries to the next in the open index (one seek each), so an
       // endpoint's backlog costs one step however long it is.
+      // Active endpoints with an open delivery, by id (migration 0017 keeps the count): the
+      // suspended and disabled are not in the index, so their backlogs cost a claim nothing.
       nextEndpoint: db.query(
-        `WITH RECURSIVE ids(id) AS (
-           SELECT (SELECT endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_open
-                   WHERE endpoint_id > ?1 AND ${OPEN} ORDER BY endpoint_id LIMIT 1)
-           UNION ALL
-           SELECT (SELECT endpoint_id FROM webhook_deliveries INDEXED BY webhook_deliveries_open
-                   WHERE endpoint_id > ids.id AND ${OPEN} ORDER BY endpoint_id LIMIT 1)
-           FROM ids WHERE ids.id IS NOT NULL)
-         SELECT e.id, e.url, e.secret, e.consecutive_failures, e.retry_at
-         FROM ids CROSS JOIN webhook_endpoints e ON e.id = ids.id
-         WHERE e.status = 'active'
+        `SELECT e.id, e.url, e.secret, e.consecutive_failures, e.retry_at
+         FROM webhook_endpoints e INDEXED BY webhook_endpoints_claimable
+         WHERE e.status = 'active' AND e.open_deliveries > 0 AND e.id > ?1
            AND (e.consecutive_failures = 0 OR e.retry_at IS NULL OR e.retry_at <= ?2)
            AND e.id NOT IN (SELECT value FROM json_each(?3))
            AND EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
                        WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.${OPEN})
-         LIMIT 1`,
+         ORDER BY e.id LIMIT 1`,
       ),
       // An endpoint's deliveries that may go now, oldest first from seq ?2. Their own
       // next_attempt_at is not consulted: the endpoint row holds its retry time.
