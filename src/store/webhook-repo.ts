@@ -25,8 +25,8 @@ export interface WebhookEndpointRow {
   retry_at: number | null
   created_at: number
   updated_at: number
-  /** Its pending, delivering and paused deliveries: kept by triggers (migration 0017), never written here. */
-  open_deliveries: number
+  /** 1 while it has pending, delivering or paused deliveries (migration 0017): kept by this repo. */
+  has_open: number
 }
 
 export interface WebhookDeliveryRow {
@@ -89,6 +89,7 @@ export interface ActiveEndpoint {
 // Partial indexes on open deliveries: SQLite uses one only when the query repeats its WHERE term
 // verbatim (it does not infer `status IN (…)` from `status = 'pending'`).
 const OPEN = "status IN ('pending', 'delivering', 'paused')"
+const OPEN_STATUSES: ReadonlySet<string> = new Set(["pending", "delivering", "paused"])
 
 // Per-message order: a delivery goes only when no earlier delivery of the same message to the
 // same destination is still open.
@@ -127,6 +128,9 @@ export class WebhookRepo {
     accountSecret: Statement<{ secret: string }, [string]>
     putAccountSecret: Statement
     insertDelivery: Statement
+    flagOpen: Statement
+    clearIfDrained: Statement
+    recountOpen: Statement
     delivery: Statement<WebhookDeliveryRow, [string]>
     deliveryBySeq: Statement<WebhookDeliveryRow, [number]>
     deliveriesOf: Statement<WebhookDeliveryRow, [string, number, number]>
@@ -183,6 +187,23 @@ export class WebhookRepo {
            message_id, order_key, payload, status, next_attempt_at, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)`,
       ),
+      // Migration 0017's flag: set with every new delivery (a no-op write when already set) ...
+      flagOpen: db.prepare(
+        "UPDATE webhook_endpoints SET has_open = 1 WHERE id = ?1 AND has_open = 0",
+      ),
+      // ... cleared when an outcome leaves the delivery's endpoint nothing open ...
+      clearIfDrained: db.prepare(
+        `UPDATE webhook_endpoints SET has_open = 0
+         WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE seq = ?1) AND has_open = 1
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+                           WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
+      ),
+      // ... and recounted for every endpoint when the worker starts.
+      recountOpen: db.prepare(
+        `UPDATE webhook_endpoints SET has_open = EXISTS (
+           SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+           WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
+      ),
       delivery: db.query("SELECT * FROM webhook_deliveries WHERE id = ?"),
       deliveryBySeq: db.query("SELECT * FROM webhook_deliveries WHERE seq = ?"),
       deliveriesOf: db.query(
@@ -212,15 +233,13 @@ export class WebhookRepo {
          VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       // The first endpoint after ?1 (by id) that may be sent to now: active, past its retry time,
-      // not in the JSON list ?3 (at its cap), with a pending delivery. The CTE hops from one
-      // endpoint with open deliveries to the next in the open index (one seek each), so an
-      // endpoint's backlog costs one step however long it is.
-      // Active endpoints with an open delivery, by id (migration 0017 keeps the count): the
-      // suspended and disabled are not in the index, so their backlogs cost a claim nothing.
+      // not in the JSON list ?3 (at its cap), with a pending delivery. It walks the index of
+      // active endpoints flagged with open deliveries (migration 0017), so suspended and
+      // disabled endpoints' backlogs cost a claim nothing.
       nextEndpoint: db.query(
         `SELECT e.id, e.url, e.secret, e.consecutive_failures, e.retry_at
          FROM webhook_endpoints e INDEXED BY webhook_endpoints_claimable
-         WHERE e.status = 'active' AND e.open_deliveries > 0 AND e.id > ?1
+         WHERE e.status = 'active' AND e.has_open = 1 AND e.id > ?1
            AND (e.consecutive_failures = 0 OR e.retry_at IS NULL OR e.retry_at <= ?2)
            AND e.id NOT IN (SELECT value FROM json_each(?3))
            AND EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
@@ -369,6 +388,12 @@ export class WebhookRepo {
       d.next_attempt_at,
       d.created_at,
     )
+    if (d.endpoint_id !== null && OPEN_STATUSES.has(d.status)) this.q.flagOpen.run(d.endpoint_id)
+  }
+
+  /** Sets every endpoint's has_open from its deliveries (the worker's start; migration 0017). */
+  recountOpen(): void {
+    this.q.recountOpen.run()
   }
 
   /** The stored row (a pending row of a suspended endpoint reads `pending` here). */
@@ -465,6 +490,7 @@ export class WebhookRepo {
     },
   ): void {
     this.q.settle.run(seq, s.status, s.attempts, s.nextAttemptAt, s.statusCode, s.error, s.at)
+    if (!OPEN_STATUSES.has(s.status)) this.q.clearIfDrained.run(seq)
   }
 
   /** Later deliveries of the same message and destination wait at least until `notBefore`. */

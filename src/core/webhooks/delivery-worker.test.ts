@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite"
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
 import { tempDir } from "../../../test/support/temp-dir.ts"
@@ -127,5 +128,21 @@ describe("WebhookDeliveryWorker probes of a failing endpoint", () => {
     const statuses = ["whd_a", "whd_b", "whd_c"].map((id) => store.webhooks.delivery(id)?.status)
     expect(statuses).toEqual(["succeeded", "succeeded", "succeeded"])
     expect(store.webhooks.endpoint(ENDPOINT)!.consecutive_failures).toBe(0)
+  })
+})
+
+describe("WebhookDeliveryWorker start", () => {
+  test("recounts the endpoints' has_open flags, so a backlog a wrong flag hid is sent", async () => {
+    receiver.on("/down", () => 200)
+    enqueue("whd_hidden")
+    // As if the flag had drifted (migration 0017): the claim's walk would pass the endpoint by.
+    const other = new Database(join(dir.path, "db.sqlite"))
+    other.exec("UPDATE webhook_endpoints SET has_open = 0")
+    other.close()
+    expect(store.webhooks.endpoint(ENDPOINT)!.has_open).toBe(0)
+    await worker.start()
+    await settled(1)
+    expect(store.webhooks.delivery("whd_hidden")!.status).toBe("succeeded")
+    expect(store.webhooks.endpoint(ENDPOINT)!.has_open).toBe(0)
   })
 })

@@ -122,6 +122,8 @@ export class WebhookDeliveryWorker {
           at: now,
         })
       }
+      // The claim walks endpoints by their has_open flag: set them all from what is stored.
+      repo.recountOpen()
       return rows.length
     })
     if (recovered > 0)

@@ -14,7 +14,7 @@ import m0013 from "./0013_pinned_lanes.sql" with { type: "text" }
 import m0014 from "./0014_callback_deliveries.sql" with { type: "text" }
 import m0015 from "./0015_ready_without_pinned.sql" with { type: "text" }
 import m0016 from "./0016_receipt_lookup.sql" with { type: "text" }
-import m0017 from "./0017_endpoint_open_count.sql" with { type: "text" }
+import m0017 from "./0017_endpoint_has_open.sql" with { type: "text" }
 
 /** Ordered, forward-only. The position in this list + 1 is the schema version (PRAGMA user_version). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -33,5 +33,5 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
   { name: "0014_callback_deliveries", sql: m0014 },
   { name: "0015_ready_without_pinned", sql: m0015 },
   { name: "0016_receipt_lookup", sql: m0016 },
-  { name: "0017_endpoint_open_count", sql: m0017 },
+  { name: "0017_endpoint_has_open", sql: m0017 },
 ]

@@ -1,7 +1,6 @@
-// webhook_endpoints.open_deliveries over a real SQLite file: the triggers of migration 0017 keep
-// it equal to the endpoint's pending, delivering and paused deliveries through every change, an
-// upgrade counts the backlog already stored, and the claim's walk sees only active endpoints
-// with something to send now.
+// webhook_endpoints.has_open over a real SQLite file (migration 0017): set with each new
+// delivery, cleared when an outcome closes the endpoint's last open one, recounted on demand
+// and on upgrade; and the claim's walk sees only active endpoints with something to send now.
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
@@ -43,71 +42,91 @@ function delivery(store: Store, to: { endpoint: string } | { callback: string })
   return store.webhooks.delivery(`whd_${n}`)!.seq
 }
 
-/** Every endpoint's kept count next to the count of its open rows. */
-function counts(db: Database): { id: string; kept: number; actual: number }[] {
-  return db
-    .query<{ id: string; kept: number; actual: number }, []>(
-      `SELECT e.id, e.open_deliveries AS kept,
-         (SELECT count(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id
-            AND d.status IN ('pending', 'delivering', 'paused')) AS actual
-       FROM webhook_endpoints e ORDER BY e.id`,
-    )
-    .all()
-}
-
 function settle(store: Store, seq: number, status: "succeeded" | "failed" | "pending"): void {
-  store.webhooks.settle(seq, {
-    status,
-    attempts: 1,
-    nextAttemptAt: NOW,
-    statusCode: status === "succeeded" ? 200 : 500,
-    error: null,
-    at: NOW,
-  })
+  store.transaction(() =>
+    store.webhooks.settle(seq, {
+      status,
+      attempts: 1,
+      nextAttemptAt: NOW,
+      statusCode: status === "succeeded" ? 200 : 500,
+      error: null,
+      at: NOW,
+    }),
+  )
 }
 
-describe("open_deliveries", () => {
-  test("follows inserts, claims, outcomes, retries and deletions", () => {
+const flag = (store: Store, id: string) => store.webhooks.endpoint(id)!.has_open
+
+describe("has_open", () => {
+  test("is set by a new delivery and cleared only when the endpoint's last open one ends", () => {
     using dir = tempDir()
-    const path = join(dir.path, "s.db")
-    const store = openStore(path)
-    const reader = new Database(path, { readonly: true })
+    const store = openStore(join(dir.path, "s.db"))
     try {
-      const [a1, a2, a3] = store.transaction(() => {
+      store.transaction(() => {
         endpoint(store, "whe_a")
         endpoint(store, "whe_b")
-        delivery(store, { endpoint: "whe_b" })
-        delivery(store, { callback: "https://cb.example.com/x" })
-        return [1, 2, 3].map(() => delivery(store, { endpoint: "whe_a" }))
       })
-      expect(counts(reader).map((c) => [c.id, c.kept])).toEqual([
-        ["whe_a", 3],
-        ["whe_b", 1],
-      ])
+      expect([flag(store, "whe_a"), flag(store, "whe_b")]).toEqual([0, 0])
+      const [a1, a2] = store.transaction(() => {
+        // A callback delivery flags no endpoint.
+        delivery(store, { callback: "https://cb.example.com/x" })
+        return [delivery(store, { endpoint: "whe_a" }), delivery(store, { endpoint: "whe_a" })]
+      })
+      expect([flag(store, "whe_a"), flag(store, "whe_b")]).toEqual([1, 0])
+      // In flight, handed back, retried: still open.
       store.transaction(() => store.webhooks.markDelivering(a1!, NOW, NOW + 10_000))
-      expect(counts(reader)[0]!.kept).toBe(3)
-      store.transaction(() => settle(store, a1!, "succeeded"))
-      expect(counts(reader)[0]!.kept).toBe(2)
-      store.transaction(() => settle(store, a2!, "pending"))
-      expect(counts(reader)[0]!.kept).toBe(2)
-      store.transaction(() => settle(store, a2!, "failed"))
-      store.transaction(() => settle(store, a3!, "succeeded"))
-      expect(counts(reader)[0]!.kept).toBe(0)
-      store.transaction(() => store.webhooks.deleteEndpoint("whe_b"))
-      for (const c of counts(reader)) expect(c.kept).toBe(c.actual)
+      store.transaction(() => store.webhooks.unclaim(a1!, NOW))
+      settle(store, a1!, "pending")
+      expect(flag(store, "whe_a")).toBe(1)
+      settle(store, a1!, "succeeded")
+      expect(flag(store, "whe_a")).toBe(1)
+      settle(store, a2!, "failed")
+      expect(flag(store, "whe_a")).toBe(0)
+      store.transaction(() => delivery(store, { endpoint: "whe_a" }))
+      expect(flag(store, "whe_a")).toBe(1)
     } finally {
-      reader.close()
       store.close()
     }
   })
 
-  test("an upgrade from schema 16 counts the backlog already stored", () => {
+  test("recountOpen repairs a flag wrongly cleared or left set", () => {
+    using dir = tempDir()
+    const path = join(dir.path, "s.db")
+    const store = openStore(path)
+    try {
+      store.transaction(() => {
+        endpoint(store, "whe_a")
+        endpoint(store, "whe_b")
+        delivery(store, { endpoint: "whe_a" })
+      })
+      const other = new Database(path)
+      other.exec("UPDATE webhook_endpoints SET has_open = CASE id WHEN 'whe_a' THEN 0 ELSE 1 END")
+      other.close()
+      expect([flag(store, "whe_a"), flag(store, "whe_b")]).toEqual([0, 1])
+      store.transaction(() => store.webhooks.recountOpen())
+      expect([flag(store, "whe_a"), flag(store, "whe_b")]).toEqual([1, 0])
+    } finally {
+      store.close()
+    }
+  })
+
+  test("an upgrade from the schema before 0017 flags the endpoints with open deliveries", () => {
     using dir = tempDir()
     const path = join(dir.path, "old.db")
     const old = new Database(path, { create: true, strict: true })
     old.exec("PRAGMA journal_mode = WAL")
-    for (const m of MIGRATIONS.slice(0, 16)) old.exec(m.sql)
-    old.exec("PRAGMA user_version = 16")
+    const before = MIGRATIONS.findIndex((m) => m.name === "0017_endpoint_has_open")
+    expect(before).toBeGreaterThan(0)
+    for (const m of MIGRATIONS.slice(0, before)) old.exec(m.sql)
+    old.exec(`PRAGMA user_version = ${before}`)
+    for (const id of ["whe_a", "whe_b", "whe_c"]) {
+      old
+        .query(
+          `INSERT INTO webhook_endpoints (id, account_id, url, events, secret, status, created_at,
+             updated_at) VALUES (?, 'acc_a', 'https://x.example.com', '["*"]', 'whsec_x', 'active', 0, 0)`,
+        )
+        .run(id)
+    }
     const insert = (id: string, endpointId: string, status: string) =>
       old
         .query(
@@ -116,28 +135,15 @@ describe("open_deliveries", () => {
            VALUES (?, ?, 'acc_a', 'message.sent', '{}', ?, 0, 0, 0)`,
         )
         .run(id, endpointId, status)
-    for (const id of ["whe_a", "whe_b"]) {
-      old
-        .query(
-          `INSERT INTO webhook_endpoints (id, account_id, url, events, secret, status, created_at,
-             updated_at) VALUES (?, 'acc_a', 'https://x.example.com', '["*"]', 'whsec_x', 'active', 0, 0)`,
-        )
-        .run(id)
-    }
-    insert("whd_1", "whe_a", "pending")
+    insert("whd_1", "whe_a", "succeeded")
     insert("whd_2", "whe_a", "delivering")
-    insert("whd_3", "whe_a", "succeeded")
-    insert("whd_4", "whe_b", "failed")
+    insert("whd_3", "whe_b", "failed")
+    insert("whd_4", "whe_c", "paused")
     old.close()
 
     const store = openStore(path)
     try {
-      const db = new Database(path, { readonly: true })
-      expect(counts(db).map((c) => [c.id, c.kept, c.actual])).toEqual([
-        ["whe_a", 2, 2],
-        ["whe_b", 0, 0],
-      ])
-      db.close()
+      expect(["whe_a", "whe_b", "whe_c"].map((id) => flag(store, id))).toEqual([1, 0, 1])
     } finally {
       store.close()
     }
