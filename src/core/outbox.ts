@@ -281,24 +281,43 @@ export class Outbox {
   // One promise per message (the connector's) and one callback job: no promise chain per
   // message (see WriteBatcher.runThen).
   private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {
+    let outcome: Promise<SubmitOutcome>
+    try {
+      outcome = connector.submit(toOutbound(row, sentParts))
+    } catch (error) {
+      // A connector must not throw (connector.ts); if one does, it counts as a rejection.
+      outcome = Promise.reject(error)
+    }
     this.inflight++
-    connector.submit(toOutbound(row, sentParts)).then(
-      (outcome) => this.record(row, connector, outcome),
-      (error: unknown) => this.recorded(false, error, row),
+    outcome.then(
+      (o) => {
+        try {
+          this.record(row, connector, o)
+        } catch (error) {
+          this.recorded(false, error, row, "recording a submit outcome failed")
+        }
+      },
+      (error: unknown) =>
+        this.recorded(
+          false,
+          error,
+          row,
+          "the connector's submit failed; left sending until restart",
+        ),
     )
   }
 
   /** After the outcome is committed (or failed to be): frees its place and looks for more. */
-  private recorded(ok: boolean, error: unknown, row: ClaimedRow): void {
-    if (!ok) {
-      this.deps.logger.error(
-        { err: error, message_id: row.id },
-        "recording a submit outcome failed",
-      )
-    }
+  private recorded(ok: boolean, error: unknown, row: ClaimedRow, failure?: string): void {
     if (--this.inflight === 0 && this.drained) {
       this.drained()
       this.drained = null
+    }
+    if (!ok) {
+      this.deps.logger.error(
+        { err: error, message_id: row.id },
+        failure ?? "recording a submit outcome failed",
+      )
     }
     this.wake()
   }

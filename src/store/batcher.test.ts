@@ -176,18 +176,24 @@ describe("WriteBatcher", () => {
         insert.run("a")
         return "value a"
       },
-      (ok, value) => told.push([ok, value, committed()]),
+      (ok, value) => {
+        told.push([ok, value, committed()])
+      },
     )
     batcher.runThen(
       () => {
         insert.run("undone")
         throw new Error("job b failed")
       },
-      (ok, error) => told.push([ok, (error as Error).message, committed()]),
+      (ok, error) => {
+        told.push([ok, (error as Error).message, committed()])
+      },
     )
     batcher.runThen(
       () => insert.run("c"),
-      (ok) => told.push([ok, "c", committed()]),
+      (ok) => {
+        told.push([ok, "c", committed()])
+      },
       { savepoint: false },
     )
     expect(told).toEqual([])
@@ -227,5 +233,56 @@ describe("WriteBatcher", () => {
     )
     expect(told).toEqual(["b"])
     expect(thrown.map((e) => (e as Error).message)).toEqual(["callback bug"])
+  })
+
+  test("a job queued by a runThen callback commits with the next turn's group, not at once", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const order: string[] = []
+    batcher.runThen(
+      () => insert.run("a"),
+      () => {
+        order.push(`a told after commit ${batcher.commits}`)
+        batcher.runThen(
+          () => insert.run("b"),
+          () => {
+            order.push(`b told after commit ${batcher.commits}`)
+          },
+        )
+      },
+    )
+    batcher.runThen(
+      () => insert.run("c"),
+      () => {
+        order.push(`c told after commit ${batcher.commits}`)
+      },
+    )
+    await new Promise((resolve) => setImmediate(resolve))
+    // a and c shared the first commit; b waits for a turn of its own.
+    expect(order).toEqual(["a told after commit 1", "c told after commit 1"])
+    expect(all()).toEqual(["a", "c"])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(order).toEqual([
+      "a told after commit 1",
+      "c told after commit 1",
+      "b told after commit 2",
+    ])
+    expect(all()).toEqual(["a", "c", "b"])
+  })
+
+  test("flush commits what the callbacks queue too, until nothing is left (shutdown)", () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    batcher.runThen(
+      () => insert.run("a"),
+      () =>
+        batcher.runThen(
+          () => insert.run("b"),
+          () => {},
+        ),
+    )
+    batcher.flush()
+    expect(all()).toEqual(["a", "b"])
+    expect(batcher.commits).toBe(2)
   })
 })

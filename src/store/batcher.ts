@@ -1,13 +1,16 @@
 import type { Database } from "bun:sqlite"
 
-/** Told after the commit: ok with the job's value, or not ok with its error. Must not throw. */
-export type JobDone<T> = (ok: boolean, valueOrError: T | unknown) => void
+/**
+ * Told after the commit: `ok` with the job's value (its fn's return), or not `ok` with its
+ * error. Must not throw.
+ */
+export type JobDone = (ok: boolean, valueOrError: unknown) => void
 
 type Job = {
   fn: () => unknown
   /** false: run without its own savepoint (see RunOptions). */
   savepoint: boolean
-  done: JobDone<unknown>
+  done: JobDone
   /** Set while the batch runs. */
   ok: boolean
   result: unknown
@@ -108,11 +111,11 @@ export class WriteBatcher {
    * collections (docs/performance.md, session 6). `done` is called after the commit, in the
    * committing turn (not as a microtask), and must not throw.
    */
-  runThen<T>(fn: () => T, done: JobDone<T>, options: RunOptions = {}): void {
+  runThen(fn: () => unknown, done: JobDone, options: RunOptions = {}): void {
     ;(options.urgent ? this.urgent : this.queue).push({
       fn,
       savepoint: options.savepoint !== false,
-      done: done as JobDone<unknown>,
+      done,
       ok: false,
       result: undefined,
     })
@@ -141,19 +144,32 @@ export class WriteBatcher {
       return
     }
     this.othersDue = false
-    this.flush()
-  }
-
-  /** Commits everything queued now, urgent jobs first. Also called on shutdown. */
-  flush(): void {
-    this.scheduled = false
     this.commitAll(this.urgent)
     this.commitAll(this.queue)
   }
 
+  /**
+   * Commits everything queued, urgent jobs first, and what their callbacks queue meanwhile,
+   * until nothing is left: the store calls it before it closes.
+   */
+  flush(): void {
+    this.scheduled = false
+    while (this.urgent.length > 0 || this.queue.length > 0) {
+      this.commitAll(this.urgent)
+      this.commitAll(this.queue)
+    }
+  }
+
+  /**
+   * Commits the jobs queued when it is called. Those a runThen callback queues meanwhile wait
+   * for the next turn, as a promise's reaction would have queued them after this one: one group
+   * commit per turn, not a second transaction for them at once.
+   */
   private commitAll(queue: Job[]): void {
-    while (queue.length > 0) {
-      const jobs = queue.splice(0, this.maxJobs)
+    let left = queue.length
+    while (left > 0) {
+      const jobs = queue.splice(0, Math.min(left, this.maxJobs))
+      left -= jobs.length
       if (jobs.length > this.maxBatch) this.maxBatch = jobs.length
       try {
         try {

@@ -1,6 +1,7 @@
-// Stopping the gateway while submit_sm are outstanding: stop() waits until every one of them is
-// recorded (re-queued, since the carrier never answered), and a new start delivers them all.
-// Real gateway, fake SMSC over TCP, and the SQLite file read between the two runs.
+// Stopping the gateway while submit_sm are outstanding: each is re-queued with the reason before
+// the store closes (none is left `sending`), and a new start delivers them all. Real gateway,
+// fake SMSC over TCP, and the SQLite file read between the two runs. (That Outbox.stop() itself
+// waits for outcomes in flight is src/core/outbox-stop.test.ts.)
 import { Database } from "bun:sqlite"
 import { afterAll, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
@@ -25,7 +26,7 @@ retry_cap_ms = 200
 `
 }
 
-test("stop waits for outstanding submits to be re-queued; the next start delivers them", async () => {
+test("unanswered submits are re-queued with the reason at stop; the next start delivers them", async () => {
   // The carrier takes every submit_sm and never answers, so all five are in flight at stop.
   smsc = await startFakeSmsc({ blackHole: true })
   const first = await startGateway(config(smsc.port), { dataDir: dir.path })
