@@ -2,11 +2,9 @@ import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
-import { FINAL_STATUSES, type PartRow } from "../store/message-repo.ts"
+import { isFinalStatus, type PartRow } from "../store/message-repo.ts"
 import { endMessage, recordDelivered } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
-
-const FINAL: ReadonlySet<string> = new Set(FINAL_STATUSES)
 
 function describe(r: Pick<DeliveryReceipt, "stat" | "error">): string {
   return `receipt stat:${r.stat}${r.error ? ` err:${r.error}` : ""}`
@@ -26,7 +24,7 @@ export function applyReceipt(
   notifier?: MessageNotifier,
 ): string | null {
   const repo = store.messages
-  // A final state updates the part in the same statement that finds it.
+  // A final state updates the part as it finds it (receiptOnPart).
   const final = r.state !== "pending"
   const lookup = (candidate: string) =>
     final
@@ -58,7 +56,7 @@ export function applyReceipt(
     )
     return null
   }
-  // The common case, a one-part message delivered: one UPDATE says whether it applies.
+  // The common case, a one-part message delivered: deliverSinglePart says whether it applies.
   if (r.state === "delivered") {
     const m = repo.deliverSinglePart(part.message_id, now)
     if (m) {
@@ -121,7 +119,7 @@ function applyToPart(
   if (!message) return
   const multipart = message.segments > 1
   const partLabel = `part ${part.part_index + 1}/${message.segments}`
-  const isFinal = FINAL.has(message.status)
+  const isFinal = isFinalStatus(message.status)
   if (multipart || r.state === "pending" || isFinal) {
     // The part's own timeline entry; single-part messages get the message-level one below.
     const eventStatus = r.state === "pending" ? "receipt" : r.state

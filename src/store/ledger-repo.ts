@@ -49,7 +49,7 @@ export class LedgerRepo {
   private readonly q: {
     openBalance: Statement
     balance: Statement<BalanceRow, [string]>
-    balances: Statement<Balances, [string]>
+    afterChange: Statement<Balances, [string]>
     apply: Statement<unknown, [string, number, number, number, number]>
     insertEntry: Statement<
       unknown,
@@ -82,10 +82,10 @@ export class LedgerRepo {
          VALUES (?1, 0, 0, 0, ?2)`,
       ),
       balance: db.query("SELECT * FROM balances WHERE account_id = ?"),
-      balances: db.query(
+      afterChange: db.query(
         "SELECT sms_credits, wallet_balance, reserved FROM balances WHERE account_id = ?",
       ),
-      // One statement checks and moves: no row comes back when the account has no balance row
+      // One statement checks and moves: it changes no row when the account has no balance row
       // or when a column would go below zero.
       apply: db.query(
         `UPDATE balances SET sms_credits = sms_credits + ?2, wallet_balance = wallet_balance + ?3,
@@ -140,7 +140,7 @@ export class LedgerRepo {
     at: number,
   ): Balances | null {
     if (this.q.apply.run(accountId, credits, wallet, reserved, at).changes === 0) return null
-    return this.q.balances.get(accountId)
+    return this.q.afterChange.get(accountId)
   }
 
   /** Appends an entry; its seq (the rowid). */
