@@ -1,6 +1,6 @@
-// Outbox.stop() over a real store and the real simulator connector: it resolves only once every
-// submit in flight has its outcome committed. The simulator paces parts at 2 per second, so the
-// third message's submit is still pending when stop() is called.
+// Outbox.stop() over a real store and the real simulator connector: it resolves only once the
+// claim under way and every submit in flight have their outcomes committed, so the gateway may
+// close the store right after it.
 import { expect, test } from "bun:test"
 import { join } from "node:path"
 import { newMessage } from "../../test/support/store.ts"
@@ -13,12 +13,11 @@ import { openStore } from "../store/index.ts"
 import { Outbox } from "./outbox.ts"
 import { Router } from "./router.ts"
 
-test("stop() waits until the outcome of every submit in flight is committed", async () => {
-  using dir = tempDir()
-  const store = openStore(join(dir.path, "s.db"))
+/** A store in `dir`, the simulator at `tps` parts/s (no receipts within a test), an outbox to it. */
+function rig(dir: string, tps: number) {
+  const store = openStore(join(dir, "s.db"))
   const sim = createSimulatorConnector(
-    // No receipts within the test: only the submits' outcomes are recorded.
-    { id: "sim", type: "simulator", delivery_delay_ms: 60_000, failure_rate: 0, tps: 2 },
+    { id: "sim", type: "simulator", delivery_delay_ms: 60_000, failure_rate: 0, tps },
     {
       logger: silentLogger,
       clock: systemClock,
@@ -33,11 +32,19 @@ test("stop() waits until the outcome of every submit in flight is committed", as
     connectors: [sim],
     retry: { max_attempts: 3, retry_base_ms: 1_000, retry_cap_ms: 1_000 },
   })
-  try {
-    const ids = ["msg_stop_1", "msg_stop_2", "msg_stop_3"]
+  const queue = (ids: string[]) =>
     store.transaction(() => {
       for (const id of ids) store.messages.insertMessage(newMessage({ id, account_id: "acc_a" }))
     })
+  return { store, sim, outbox, queue }
+}
+
+test("stop() waits until the outcome of every submit in flight is committed", async () => {
+  using dir = tempDir()
+  const { store, sim, outbox, queue } = rig(dir.path, 2)
+  try {
+    const ids = ["msg_stop_1", "msg_stop_2", "msg_stop_3"]
+    queue(ids)
     await sim.start()
     await outbox.start()
     await waitFor(() => store.messages.get("msg_stop_1")!.status === "sent", { what: "first sent" })
@@ -53,4 +60,21 @@ test("stop() waits until the outcome of every submit in flight is committed", as
     await sim.stop()
     store.close()
   }
+})
+
+test("stop() right after start waits for the claim under way and what it submitted", async () => {
+  using dir = tempDir()
+  const { store, sim, outbox, queue } = rig(dir.path, 1000)
+  const ids = ["msg_early_1", "msg_early_2"]
+  queue(ids)
+  await sim.start()
+  // start() queues the first claim; it has not committed when stop() is called.
+  await outbox.start()
+  await outbox.stop()
+  // What the claim took was submitted and recorded before stop() returned: nothing is left
+  // in `sending`, and nothing happens after it (the store is closed at once, as the gateway does).
+  const statuses = ids.map((id) => store.messages.get(id)!.status)
+  store.close()
+  await sim.stop()
+  expect(statuses).toEqual(["sent", "sent"])
 })

@@ -61,6 +61,8 @@ export class Outbox {
   /** Submitted and not yet recorded; stop() waits for them. */
   private inflight = 0
   private drained: (() => void) | null = null
+  /** The pump under way, or the last one: stop() waits for it. */
+  private pumped: Promise<void> = Promise.resolve()
   /** When the last claim looked for pinned replies (performance.now(): immune to clock steps). */
   private pinnedLookedAt = Number.NEGATIVE_INFINITY
 
@@ -94,6 +96,9 @@ export class Outbox {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    // A claim under way still hands what it took to the connectors (stopping, they answer
+    // `stopped` and the messages are re-queued): its submits are counted below.
+    await this.pumped
     if (this.inflight > 0) {
       await new Promise<void>((resolve) => {
         const before = this.drained
@@ -116,13 +121,18 @@ export class Outbox {
       return
     }
     this.pumping = true
-    void this.pump().finally(() => {
-      this.pumping = false
-      if (this.again) {
-        this.again = false
-        this.wake()
-      }
-    })
+    this.pumped = this.pump()
+      .catch((error: unknown) => {
+        // The claim's transaction failed (a full disk): the poll tries again.
+        this.deps.logger.error({ err: error }, "claiming messages failed")
+      })
+      .finally(() => {
+        this.pumping = false
+        if (this.again) {
+          this.again = false
+          this.wake()
+        }
+      })
   }
 
   /**
