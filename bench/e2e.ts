@@ -4,6 +4,7 @@
  *
  *   bun bench/e2e.ts [--messages 20000] [--clients 64] [--recipients 1] [--synchronous normal]
  *     [--smsc lean|smpp] [--load raw|fetch] [--warmup 2000] [--account admin|customer]
+ *     [--webhook]
  *
  * --smsc lean (default) is bench/lean-smsc.ts, raw SMPP frames; smpp is the test fake built on
  * the `smpp` library (~4× the fixture CPU). --load raw (default) sends over bench/http-keepalive.ts,
@@ -12,6 +13,9 @@
  * --account customer sends as a customer with prepaid SMS credits (created through the API), so
  * every message also moves credits through the ledger (reserve at accept, capture when sent);
  * admin (default) sends as the operator, whose messages are not metered.
+ * --webhook subscribes an endpoint to message.sent and message.delivered (two webhook deliveries
+ * per message), served by a receiver in this process that answers 204; the run then waits for
+ * every delivery to succeed too (webhooks_per_s).
  * --warmup N first sends N messages (to other numbers) and waits for their delivery, unmeasured:
  * a fresh process answers its first ~300 ms of requests from cold code; --warmup 0 measures that.
  *
@@ -52,6 +56,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "2000" },
     keep: { type: "boolean", default: false },
     account: { type: "string", default: "admin" },
+    webhook: { type: "boolean", default: false },
   },
 })
 const total = Number(values.messages)
@@ -85,12 +90,37 @@ tps = 100000
 const url = gateway.url
 const rss = rssSampler(() => gateway.proc.pid)
 const headers = values.account === "customer" ? await customerHeaders() : BENCH_HEADERS
+const receiver = values.webhook ? await webhookReceiver() : null
 const db = new Database(dbPath, { readonly: true })
 const countDelivered = db.query<{ n: number }, []>(
   "SELECT count(*) AS n FROM messages WHERE status = 'delivered'",
 )
 
 type Post = (body: string) => Promise<{ status: number }>
+
+/** A receiver answering 204, subscribed to the two events every delivered message makes. */
+async function webhookReceiver() {
+  let received = 0
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      await req.arrayBuffer()
+      received++
+      return new Response(null, { status: 204 })
+    },
+  })
+  const res = await fetch(`${url}/v1/webhooks`, {
+    method: "POST",
+    headers: BENCH_HEADERS,
+    body: JSON.stringify({
+      url: `http://127.0.0.1:${server.port}/hooks`,
+      events: ["message.sent", "message.delivered"],
+    }),
+  })
+  if (res.status !== 201) throw new Error(`webhook: ${res.status} ${await res.text()}`)
+  return { server, received: () => received }
+}
 
 /** A customer with enough credits for every message of the run, and an unlimited key's headers. */
 async function customerHeaders(): Promise<Record<string, string>> {
@@ -180,6 +210,19 @@ async function deliveredReaches(n: number): Promise<number> {
   return delivered
 }
 
+/** With --webhook: waits until `n` webhooks in all were answered (5 minutes at most). */
+async function webhooksReach(n: number): Promise<{ received: number; per_s: number }> {
+  const deadline = Date.now() + 300_000
+  while (receiver!.received() < n && Date.now() < deadline) await Bun.sleep(50)
+  const ended = performance.timeOrigin + performance.now()
+  // Counted from the send phase's start; the warm-up's webhooks are all in n, and most arrive
+  // before it starts, so this slightly overstates the rate.
+  return {
+    received: receiver!.received(),
+    per_s: Math.round((2 * accepted) / ((ended - started) / 1000)),
+  }
+}
+
 const posts = await Promise.all(Array.from({ length: clients }, connect))
 if (warmup > 0) {
   // Not measured: JIT compilation and the first claims of a fresh process (docs/performance.md).
@@ -200,6 +243,7 @@ log(
 )
 const delivered = (await deliveredReaches(warmedUp + accepted)) - warmedUp
 const deliveredEnded = performance.timeOrigin + performance.now()
+const webhooks = receiver ? await webhooksReach(2 * (warmedUp + accepted)) : null
 db.close()
 rss.stop()
 const gatewayCpu = cpuSeconds(gateway.proc.pid) - cpuAtStart
@@ -213,6 +257,7 @@ for (const { dest, at } of readStamps(stampFile)) {
   const a = acceptedAt.get(dest)
   if (a !== undefined) submitLatency.push(Math.max(0, at - a))
 }
+receiver?.server.stop(true)
 gateway.proc.kill("SIGTERM")
 await gateway.proc.exited
 
@@ -231,6 +276,7 @@ const result = {
   failed_requests: failures,
   accepted_per_s: Math.round(accepted / ((sendEnded - started) / 1000)),
   delivered_per_s: Math.round(delivered / ((deliveredEnded - started) / 1000)),
+  ...(webhooks ? { webhooks_received: webhooks.received, webhooks_per_s: webhooks.per_s } : {}),
   p50_accept_ms: pct(latencies, 50),
   p99_accept_ms: pct(latencies, 99),
   p99_submit_ms: pct(submitLatency, 99),
