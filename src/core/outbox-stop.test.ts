@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { newMessage } from "../../test/support/store.ts"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import { waitFor } from "../../test/support/wait-for.ts"
+import type { Connector } from "../connectors/connector.ts"
 import { createSimulatorConnector } from "../connectors/simulator.ts"
 import { systemClock } from "../lib/clock.ts"
 import { silentLogger } from "../lib/logger.ts"
@@ -13,8 +14,11 @@ import { openStore } from "../store/index.ts"
 import { Outbox } from "./outbox.ts"
 import { Router } from "./router.ts"
 
-/** A store in `dir`, the simulator at `tps` parts/s (no receipts within a test), an outbox to it. */
-function rig(dir: string, tps: number) {
+/**
+ * A store in `dir`, the simulator at `tps` parts/s (no receipts within a test), an outbox to it.
+ * `faults` submits first fail as a buggy connector's would (a throw, then a rejection).
+ */
+function rig(dir: string, tps: number, faults = 0) {
   const store = openStore(join(dir, "s.db"))
   const sim = createSimulatorConnector(
     { id: "sim", type: "simulator", delivery_delay_ms: 60_000, failure_rate: 0, tps },
@@ -24,13 +28,22 @@ function rig(dir: string, tps: number) {
       events: { receipt: async () => {}, inbound: async () => {} },
     },
   )
+  let faulty = faults
+  const connector: Connector = {
+    ...sim,
+    submit(message) {
+      if (faulty-- <= 0) return sim.submit(message)
+      if (faulty % 2 === 1) throw new Error("connector bug (thrown)")
+      return Promise.reject(new Error("connector bug (rejected)"))
+    },
+  }
   const outbox = new Outbox({
     store,
     clock: systemClock,
     logger: silentLogger,
-    router: new Router([{ prefix: "*", connectors: ["sim"] }], new Map([["sim", sim]])),
-    connectors: [sim],
-    retry: { max_attempts: 3, retry_base_ms: 1_000, retry_cap_ms: 1_000 },
+    router: new Router([{ prefix: "*", connectors: ["sim"] }], new Map([["sim", connector]])),
+    connectors: [connector],
+    retry: { max_attempts: 5, retry_base_ms: 10, retry_cap_ms: 10 },
   })
   const queue = (ids: string[]) =>
     store.transaction(() => {
@@ -77,4 +90,29 @@ test("stop() right after start waits for the claim under way and what it submitt
   store.close()
   await sim.stop()
   expect(statuses).toEqual(["sent", "sent"])
+})
+
+test("a connector that throws or rejects: the message is retried, not left sending", async () => {
+  using dir = tempDir()
+  const { store, sim, outbox, queue } = rig(dir.path, 1000, 2)
+  try {
+    queue(["msg_fault"])
+    await sim.start()
+    await outbox.start()
+    await waitFor(() => store.messages.get("msg_fault")!.status === "sent", { what: "sent" })
+    const m = store.messages.get("msg_fault")!
+    expect(m.attempts).toBe(3)
+    const retries = store.messages
+      .events("msg_fault")
+      .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
+    expect(retries.map((e) => e.detail?.match(/connector bug \((\w+)\)/)?.[1])).toEqual([
+      "thrown",
+      "rejected",
+    ])
+    await outbox.stop()
+    expect(outbox.inFlight).toBe(0)
+  } finally {
+    await sim.stop()
+    store.close()
+  }
 })

@@ -292,33 +292,44 @@ export class Outbox {
   // message (see WriteBatcher.runThen).
   private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {
     let outcome: Promise<SubmitOutcome>
+    let firstPart = 0
     try {
-      outcome = connector.submit(toOutbound(row, sentParts))
+      const message = toOutbound(row, sentParts)
+      firstPart = message.parts[0]?.index ?? 0
+      outcome = connector.submit(message)
     } catch (error) {
-      // A connector must not throw (connector.ts); if one does, it counts as a rejection.
+      // A connector must not throw or reject (connector.ts); if one does, it counts as a
+      // temporary failure of the message, retried like any other.
       outcome = Promise.reject(error)
     }
     this.inflight++
     outcome.then(
-      (o) => {
-        try {
-          this.record(row, connector, o)
-        } catch (error) {
-          this.recorded(false, error, row, "recording a submit outcome failed")
-        }
+      (o) => this.recordOrLog(row, connector, o),
+      (error: unknown) => {
+        this.deps.logger.error(
+          { err: error, message_id: row.id, connector: connector.id },
+          "the connector's submit failed; the message will be retried",
+        )
+        const message = `connector error: ${(error as Error)?.message ?? String(error)}`
+        const failure = { code: "connector_error", temporary: true, message }
+        const at = this.deps.clock.now()
+        this.recordOrLog(row, connector, {
+          parts: [{ index: firstPart, ok: false, error: failure, at }],
+        })
       },
-      (error: unknown) =>
-        this.recorded(
-          false,
-          error,
-          row,
-          "the connector's submit failed; left sending until restart",
-        ),
     )
   }
 
+  private recordOrLog(row: ClaimedRow, connector: Connector, outcome: SubmitOutcome): void {
+    try {
+      this.record(row, connector, outcome)
+    } catch (error) {
+      this.recorded(false, error, row)
+    }
+  }
+
   /** After the outcome is committed (or failed to be): frees its place and looks for more. */
-  private recorded(ok: boolean, error: unknown, row: ClaimedRow, failure?: string): void {
+  private recorded(ok: boolean, error: unknown, row: ClaimedRow): void {
     if (--this.inflight === 0 && this.drained) {
       this.drained()
       this.drained = null
@@ -326,7 +337,7 @@ export class Outbox {
     if (!ok) {
       this.deps.logger.error(
         { err: error, message_id: row.id },
-        failure ?? "recording a submit outcome failed",
+        "recording a submit outcome failed",
       )
     }
     this.wake()

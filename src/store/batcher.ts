@@ -161,9 +161,10 @@ export class WriteBatcher {
   }
 
   /**
-   * Commits the jobs queued when it is called. Those a runThen callback queues meanwhile wait
-   * for the next turn, as a promise's reaction would have queued them after this one: one group
-   * commit per turn, not a second transaction for them at once.
+   * Commits the jobs in `queue` when it is called. Jobs that their callbacks queue there
+   * meanwhile wait for the next turn, as a promise's reaction would have queued them after this
+   * one, instead of a second transaction of their own at once. (A turn still commits urgent
+   * jobs and the others apart, and 2,000 jobs at most per transaction.)
    */
   private commitAll(queue: Job[]): void {
     let left = queue.length

@@ -200,7 +200,8 @@ export class WebhookRepo {
       ),
       // ... and recounted for every endpoint when the worker starts.
       recountOpen: db.prepare(
-        `UPDATE webhook_endpoints SET has_open = EXISTS (
+        `UPDATE webhook_endpoints SET has_open = 1 - has_open
+         WHERE has_open <> EXISTS (
            SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
            WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
       ),
