@@ -308,7 +308,7 @@ export class Outbox {
       (error: unknown) => {
         this.deps.logger.error(
           { err: error, message_id: row.id, connector: connector.id },
-          "the connector's submit failed; the message will be retried",
+          "the connector's submit failed; recorded as a temporary failure",
         )
         const message = `connector error: ${(error as Error)?.message ?? String(error)}`
         const failure = { code: "connector_error", temporary: true, message }
