@@ -27,11 +27,7 @@ export function recordEnd(
   notifier?: MessageNotifier,
 ): void {
   store.messages.addEvent(m.id, status, at, event)
-  notifier?.notify(
-    { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
-    `message.${status}`,
-    at,
-  )
+  notifier?.notify(m, `message.${status}`, at)
   settleCharge(store.ledger, m.id, at, m.account_id)
 }
 
@@ -45,13 +41,7 @@ export function recordNew(
 ): void {
   store.messages.insertMessage(row)
   store.messages.addEvent(row.id, row.status, at, event)
-  if (row.status === "queued")
-    notifier?.notify(
-      { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
-      "message.queued",
-      at,
-      newSubject(row),
-    )
+  if (row.status === "queued") notifier?.notify(row, "message.queued", at, newSubject(row))
 }
 
 /** A message just inserted, as its first event reports it: no need to read it back. */
@@ -95,7 +85,7 @@ export function recordNewBatch(
   if (batch.status === "queued" && notifier) {
     for (const r of recipients)
       notifier.notify(
-        { id: r.id, accountId: batch.account_id, callbackUrl: batch.callback_url },
+        { id: r.id, account_id: batch.account_id, callback_url: batch.callback_url },
         "message.queued",
         at,
         newSubject({ ...batch, ...r }),
@@ -112,11 +102,7 @@ export function recordDelivered(
   notifier?: MessageNotifier,
 ): void {
   store.messages.addEvent(m.id, "delivered", at, event)
-  notifier?.notify(
-    { id: m.id, accountId: m.account_id, callbackUrl: m.callback_url },
-    "message.delivered",
-    at,
-  )
+  notifier?.notify(m, "message.delivered", at)
 }
 
 /**

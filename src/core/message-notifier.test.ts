@@ -63,7 +63,7 @@ describe("message.queued from the row just written", () => {
         // The same event again, this time reading the row back.
         store.transaction(() =>
           notifier.notify(
-            { id, accountId: ACCOUNT, callbackUrl: single.callback_url },
+            { id, account_id: ACCOUNT, callback_url: single.callback_url },
             "message.queued",
             5,
           ),

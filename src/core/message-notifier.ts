@@ -55,17 +55,17 @@ export class MessageNotifier {
   }
 
   /**
-   * A status change of one message; `callbackUrl` is the message's own, if any. The event
-   * carries the message as it now is: read back, unless the caller has it (`current`, a new
-   * message whose row it just wrote).
+   * A status change of one message (any row of it: its id, account and own callback_url). The
+   * event carries the message as it now is: read back, unless the caller has it (`current`, a
+   * new message whose row it just wrote).
    */
   notify(
-    message: { id: string; accountId: string; callbackUrl: string | null },
+    message: Pick<MessageRow, "id" | "account_id" | "callback_url">,
     type: MessageEventType,
     at: number,
     current?: EventSubject,
   ): void {
-    if (message.callbackUrl === null && !this.accountListens(message.accountId, at)) return
+    if (message.callback_url === null && !this.accountListens(message.account_id, at)) return
     const row = current ?? this.store.messages.get(message.id)
     if (!row) return
     enqueueEvent(this.store, {

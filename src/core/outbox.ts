@@ -413,7 +413,7 @@ export class Outbox {
           this.deps.metrics?.submitLatency
             .labels(connector.id)
             .observe(Math.max(0, now - row.created_at) / 1000)
-          this.deps.notifier?.notify(subject(row), "message.sent", now)
+          this.deps.notifier?.notify(row, "message.sent", now)
           settleCharge(store.ledger, row.id, now, row.account_id)
           // Receipts that overtook their submit_sm_resp are applied now, after `sent`.
           for (const p of stored)
@@ -504,10 +504,6 @@ export class Outbox {
     }
     fail(error.code, what, `permanent error from ${what}`)
   }
-}
-
-function subject(row: ClaimedRow) {
-  return { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url }
 }
 
 /** Rebuilds the parts from the stored text (the split is deterministic) minus those already sent. */

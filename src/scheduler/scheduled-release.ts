@@ -83,11 +83,7 @@ export class ScheduledRelease {
               now,
               `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`,
             )
-            this.deps.notifier?.notify(
-              { id: row.id, accountId: row.account_id, callbackUrl: row.callback_url },
-              "message.queued",
-              now,
-            )
+            this.deps.notifier?.notify(row, "message.queued", now)
           }
           return rows.length
         })
