@@ -147,6 +147,24 @@ async function expectBalanced(t: Tenant): Promise<{ balance: Balance; ledger: Le
   return { balance, ledger }
 }
 
+/**
+ * A two-part message that cost 2 of the customer's 10 credits ended with one part sent: that
+ * part captured, the other's credit released, nothing left reserved, the ledger balanced.
+ */
+async function expectOnePartPaid(t: Tenant): Promise<void> {
+  const { balance, ledger } = await expectBalanced(t)
+  expect(balance).toMatchObject({ sms_credits: 9, reserved: 0 })
+  expect(
+    ledger
+      .slice(0, 2)
+      .map((e) => [e.kind, e.amount, e.reserved_change])
+      .sort(),
+  ).toEqual([
+    ["capture", 0, -1],
+    ["release", 1, -1],
+  ])
+}
+
 describe("prices", () => {
   test("GET /v1/prices shows the table; PUT replaces it (operator only)", async () => {
     const shop = await createCustomer(gw)
@@ -338,17 +356,7 @@ describe("sending spends credits", () => {
     )
     expect(sent.credits).toBe(2)
     expect((await finalStatus(shop.key, sent.messages[0]!.id)).status).toBe("failed")
-    const { balance, ledger } = await expectBalanced(shop)
-    expect(balance).toMatchObject({ sms_credits: 9, reserved: 0 })
-    expect(
-      ledger
-        .slice(0, 2)
-        .map((e) => [e.kind, e.amount, e.reserved_change])
-        .sort(),
-    ).toEqual([
-      ["capture", 0, -1],
-      ["release", 1, -1],
-    ])
+    await expectOnePartPaid(shop)
   })
 
   // The part a carrier took fails (UNDELIV) while the other waits to be retried: the message
@@ -376,17 +384,7 @@ describe("sending spends credits", () => {
     throttling.setBehaviour({ errorOnSubmit: { status: 0x58 } })
     expect(throttling.sendReceipt(carrierId!, "UNDELIV")).toBe(true)
     expect((await finalStatus(shop.key, id)).status).toBe("failed")
-    const { balance, ledger } = await expectBalanced(shop)
-    expect(balance).toMatchObject({ sms_credits: 9, reserved: 0 })
-    expect(
-      ledger
-        .slice(0, 2)
-        .map((e) => [e.kind, e.amount, e.reserved_change])
-        .sort(),
-    ).toEqual([
-      ["capture", 0, -1],
-      ["release", 1, -1],
-    ])
+    await expectOnePartPaid(shop)
   })
 
   test("a failure reported after sent (UNDELIV receipt) keeps the credits charged", async () => {
