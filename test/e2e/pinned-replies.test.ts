@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { modemConnector, smppCarrier } from "../support/connector-config.ts"
+import { conversationWith } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
@@ -28,17 +29,8 @@ async function status(id: string): Promise<{ status: string; connector: string |
 }
 
 /** The id of the conversation with CUSTOMER, once its first MO made one. */
-function customerConversation(): Promise<string> {
-  return waitFor(
-    async () => {
-      const page = await body<{ data: { id: string; their_number: string }[] }>(
-        await gw.api("/v1/conversations"),
-        200,
-      )
-      return page.data.find((c) => c.their_number === CUSTOMER)?.id
-    },
-    { what: "conversation" },
-  )
+async function customerConversation(): Promise<string> {
+  return (await conversationWith(gw, CUSTOMER)).id
 }
 
 beforeAll(async () => {

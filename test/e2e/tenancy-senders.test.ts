@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { smppCarrier } from "../support/connector-config.ts"
+import { conversationWith } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import {
   balanceOf,
@@ -337,16 +338,7 @@ describe("conversation replies", () => {
         text: "Thanks! When will it arrive?",
       }),
     ).toEqual([0])
-    const conversation = await waitFor(
-      async () => {
-        const list: { data: { id: string; their_number: string }[] } = await body(
-          await carrierGw.api("/v1/conversations", { key: shop.key }),
-          200,
-        )
-        return list.data.find((c) => c.their_number === contact) ?? null
-      },
-      { what: "conversation" },
-    )
+    const conversation = await conversationWith(carrierGw, contact, shop.key)
     const reply = await body<{ from: string }>(
       await carrierGw.api(`/v1/conversations/${conversation.id}/messages`, {
         method: "POST",
@@ -381,16 +373,7 @@ describe("conversation replies", () => {
     expect(
       await smsc.sendMo({ from: contact, to: "+233200000098", text: "For the owner only" }),
     ).toEqual([0])
-    const conversation = await waitFor(
-      async () => {
-        const list: { data: { id: string; their_number: string }[] } = await body(
-          await carrierGw.api("/v1/conversations", { key: owner.key }),
-          200,
-        )
-        return list.data.find((c) => c.their_number === contact) ?? null
-      },
-      { what: "conversation" },
-    )
+    const conversation = await conversationWith(carrierGw, contact, owner.key)
     await body(
       await carrierGw.api("/v1/opt-outs", {
         method: "POST",

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
+import { conversationWith } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
@@ -54,11 +55,7 @@ function submitsTo(number: string, text: string) {
 }
 
 async function conversationId(): Promise<string> {
-  const page = await body<{ data: { id: string; their_number: string }[] }>(
-    await gw.api("/v1/conversations"),
-    200,
-  )
-  return page.data.find((c) => c.their_number === CUSTOMER)!.id
+  return (await conversationWith(gw, CUSTOMER)).id
 }
 
 describe("two-way messaging through a modem", () => {

@@ -7,6 +7,7 @@ import { ROOT_ACCOUNT } from "../../src/core/auth.ts"
 import { listInbound } from "../../src/core/inbound.ts"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { conversationWith as conversationOf } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body, problem } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
@@ -79,14 +80,8 @@ afterAll(async () => {
   await receiver?.stop()
 })
 
-async function conversationWith(their: string): Promise<Conversation> {
-  const page = await body<{ data: Conversation[] }>(
-    await gw.api("/v1/conversations?limit=1000"),
-    200,
-  )
-  const found = page.data.find((c) => c.their_number === their)
-  if (!found) throw new Error(`no conversation with ${their}`)
-  return found
+function conversationWith(their: string): Promise<Conversation> {
+  return conversationOf<Conversation>(gw, their)
 }
 
 async function send(json: Record<string, unknown>): Promise<Response> {
