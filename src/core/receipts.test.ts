@@ -74,6 +74,35 @@ describe("applyReceipt", () => {
     })
   })
 
+  test("an id stored twice (a modem's TP-MR wraps): the newest part's message is delivered", () => {
+    withStore((store) => {
+      store.transaction(() => {
+        for (const id of ["msg_old", "msg_new", "msg_other"]) {
+          store.messages.insertMessage(newMessage({ id, account_id: ROOT_ACCOUNT }))
+          store.messages.setStatus({ id, status: "sent", at: 2, sentAt: 2 })
+        }
+        store.messages.upsertPart({ ...sentPart("msg_old", 0, "17"), submitted_at: 3 })
+        store.messages.upsertPart({ ...sentPart("msg_new", 0, "17"), submitted_at: 7 })
+        store.messages.upsertPart({
+          ...sentPart("msg_other", 0, "17"),
+          connector_id: "d",
+          submitted_at: 9,
+        })
+      })
+      expect(delivered("17")(store, 20)).toBe("msg_new")
+      expect(store.messages.get("msg_new")).toMatchObject({ status: "delivered", delivered_at: 20 })
+      expect(store.messages.parts("msg_new")[0]).toMatchObject({
+        status: "delivered",
+        error: null,
+        receipt_at: 20,
+      })
+      for (const id of ["msg_old", "msg_other"]) {
+        expect(store.messages.get(id)!.status).toBe("sent")
+        expect(store.messages.parts(id)[0]).toMatchObject({ status: "sent", receipt_at: null })
+      }
+    })
+  })
+
   test("a second receipt after the end is recorded on the timeline and changes nothing else", () => {
     withStore((store) => {
       sentMessage(store, "msg_1")

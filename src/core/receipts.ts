@@ -24,12 +24,7 @@ export function applyReceipt(
   notifier?: MessageNotifier,
 ): string | null {
   const repo = store.messages
-  // A final state updates the part as it finds it (receiptOnPart).
-  const final = r.state !== "pending"
-  const lookup = (candidate: string) =>
-    final
-      ? repo.receiptOnPart(r.connectorId, candidate, r.state, partError(r), now)
-      : repo.partByCarrierId(r.connectorId, candidate)
+  const lookup = (candidate: string) => repo.partByCarrierId(r.connectorId, candidate)
   // The id as written first; its other base only when that misses (most carriers use one base).
   const normalized = normalizeCarrierId(r.carrierId)
   let part: PartRow | null = normalized === "" ? null : lookup(normalized)
@@ -56,15 +51,7 @@ export function applyReceipt(
     )
     return null
   }
-  // The common case, a one-part message delivered: deliverSinglePart says whether it applies.
-  if (r.state === "delivered") {
-    const m = repo.deliverSinglePart(part.message_id, now)
-    if (m) {
-      recordDelivered(store, m, now, describe(r), notifier)
-      return m.id
-    }
-  }
-  applyToPart(store, part, r, now, notifier, final)
+  applyToPart(store, part, r, now, notifier)
   return part.message_id
 }
 
@@ -105,14 +92,12 @@ function partError(r: Pick<DeliveryReceipt, "state" | "stat" | "error">): string
   return r.state === "delivered" ? null : describe(r)
 }
 
-/** `partDone`: the receipt's status is already on the part (receiptOnPart). */
 function applyToPart(
   store: Store,
   part: PartRow,
   r: Omit<DeliveryReceipt, "raw"> & { raw?: string },
   at: number,
   notifier?: MessageNotifier,
-  partDone = false,
 ): void {
   const repo = store.messages
   const message = repo.receiptSubject(part.message_id)
@@ -132,7 +117,7 @@ function applyToPart(
     )
   }
   if (r.state === "pending") return
-  if (!partDone) repo.setPartStatus(part.message_id, part.part_index, r.state, partError(r), at)
+  repo.setPartStatus(part.message_id, part.part_index, r.state, partError(r), at)
   if (isFinal) return
 
   // Roll the message's status up from its parts: failed/expired as soon as one part is, naming

@@ -129,7 +129,7 @@ export class LedgerRepo {
    * below zero (nothing is changed then).
    *
    * A metered message moves credits twice (reserve, capture), so this and insertEntry run a
-   * plain statement and read back, not `… RETURNING`: see MessageRepo.receiptOnPart for why
+   * plain statement and read back, not `… RETURNING`: see the MessageRepo class comment for why
    * that is several times cheaper inside the running gateway.
    */
   apply(

@@ -58,8 +58,6 @@ export const CLAIMED_COLUMNS = [
 ] as const
 export type ClaimedRow = Pick<MessageRow, (typeof CLAIMED_COLUMNS)[number]>
 
-export type DeliveredSubject = Pick<MessageRow, "id" | "account_id" | "callback_url">
-
 export interface MessageRow {
   seq: number
   id: string
@@ -178,7 +176,14 @@ export interface MessageFilter {
   mode?: "live" | "test"
 }
 
-/** Messages, their parts, their events and early receipts. Synchronous: callers own transactions. */
+/**
+ * Messages, their parts, their events and early receipts. Synchronous: callers own transactions.
+ *
+ * Statements that run per message use no `… RETURNING`: SQLite runs a RETURNING clause as a
+ * trigger program writing to an ephemeral table, both allocated at every execution, and inside
+ * the running gateway each such statement took ~11 µs against ~4 µs for a plain one
+ * (docs/performance.md, session 6). They read, then write by key, in the same transaction.
+ */
 export class MessageRepo {
   private readonly q: {
     insertMessage: Statement
@@ -210,7 +215,6 @@ export class MessageRepo {
     setStatus: Statement
     upsertPart: Statement
     partByCarrier: Statement<PartRow, [string, string]>
-    deliverSinglePart: Statement
     updatePartStatus: Statement
     putPendingReceipt: Statement
     takePendingReceipt: Statement<PendingReceiptRow, [string, string]>
@@ -283,9 +287,7 @@ export class MessageRepo {
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // A claim reads the lane's oldest due rows and marks each `sending` by rowid, in the
-      // caller's transaction. (One UPDATE … WHERE seq IN (SELECT …) RETURNING did the same with
-      // two ephemeral tables per claim, several times the cost inside the running gateway:
-      // see receiptOnPart.)
+      // caller's transaction (see the class comment: no RETURNING per message).
       readyInLane: db.query(
         `SELECT ${CLAIMED_COLUMNS.join(", ")} FROM messages INDEXED BY messages_ready
          WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?5
@@ -358,14 +360,6 @@ export class MessageRepo {
            status = excluded.status, error = excluded.error, submitted_at = excluded.submitted_at`,
       ),
       partByCarrier: db.query(PART_BY_CARRIER),
-      // deliverSinglePart's write, once receiptSubject has said it applies (the WHERE repeats it).
-      deliverSinglePart: db.prepare(
-        `UPDATE messages SET status = 'delivered', updated_at = ?2, error_code = NULL,
-           error_detail = NULL, delivered_at = COALESCE(delivered_at, ?2),
-           final_at = COALESCE(final_at, ?2)
-         WHERE id = ?1 AND segments = 1
-           AND status NOT IN ('delivered', 'failed', 'expired', 'canceled')`,
-      ),
       updatePartStatus: db.prepare(
         `UPDATE message_parts SET status = ?3, error = ?4, receipt_at = ?5
          WHERE message_id = ?1 AND part_index = ?2`,
@@ -606,43 +600,6 @@ export class MessageRepo {
 
   partByCarrierId(connectorId: string, carrierId: string): PartRow | null {
     return this.q.partByCarrier.get(connectorId, carrierId)
-  }
-
-  /**
-   * A final receipt on the newest part with this carrier id: the part's status, error and
-   * receipt time set, and the part returned; null when no part has the id.
-   *
-   * The receipt path runs once per message, so it uses no `UPDATE … RETURNING`: SQLite runs a
-   * RETURNING clause as a trigger program that writes its rows to an ephemeral table, and each
-   * execution allocates both. Inside the running gateway each such statement took ~11 µs, a plain
-   * UPDATE of the same row ~4 µs (docs/performance.md, session 6).
-   */
-  receiptOnPart(
-    connectorId: string,
-    carrierId: string,
-    status: string,
-    error: string | null,
-    at: number,
-  ): PartRow | null {
-    const part = this.q.partByCarrier.get(connectorId, carrierId)
-    if (!part) return null
-    this.q.updatePartStatus.run(part.message_id, part.part_index, status, error, at)
-    part.status = status
-    part.error = error
-    part.receipt_at = at
-    return part
-  }
-
-  /**
-   * `delivered` for a one-part message that has not ended yet, returning whom to tell; null
-   * otherwise (nothing written). A read and a plain UPDATE, for the reason receiptOnPart gives.
-   */
-  deliverSinglePart(id: string, at: number): DeliveredSubject | null {
-    const m = this.q.receiptSubject.get(id)
-    if (m?.segments !== 1 || isFinalStatus(m.status)) return null
-    // The UPDATE repeats the condition; should the two ever disagree, nothing is reported.
-    if (this.q.deliverSinglePart.run(id, at).changes === 0) return null
-    return m
   }
 
   setPartStatus(
