@@ -22,7 +22,8 @@ export async function cancelMessage(
       const now = clock.now()
       const canceled = store.messages.cancel(id, accountId, mode, now)
       if (canceled) {
-        recordEnd(store, canceled, "canceled", now, "canceled through the API", notifier)
+        const why = "canceled through the API"
+        recordEnd(store, canceled, "canceled", now, why, notifier, canceled)
         return null
       }
       // Not canceled: say why, to whoever may see it (visibleTo).

@@ -17,7 +17,10 @@ export interface EndingMessage {
   callback_url: string | null
 }
 
-/** After a status UPDATE that ended the message (a bulk UPDATE … RETURNING ends several). */
+/**
+ * After a status UPDATE that ended the message (a bulk UPDATE … RETURNING ends several).
+ * `current`: the whole row that UPDATE returned, so the event need not read it back.
+ */
 export function recordEnd(
   store: Store,
   m: EndingMessage,
@@ -25,9 +28,10 @@ export function recordEnd(
   at: number,
   event: string,
   notifier?: MessageNotifier,
+  current?: EventSubject,
 ): void {
   store.messages.addEvent(m.id, status, at, event)
-  notifier?.notify(m, `message.${status}`, at)
+  notifier?.notify(m, `message.${status}`, at, current)
   settleCharge(store.ledger, m.id, at, m.account_id)
 }
 
@@ -82,7 +86,9 @@ export function recordNewBatch(
     at,
     event,
   )
-  if (batch.status === "queued" && notifier) {
+  // One answer for the whole batch (same account, same callback_url): with no one listening, no
+  // event is built for any of its recipients.
+  if (batch.status === "queued" && notifier?.wants(batch, at)) {
     for (const r of recipients)
       notifier.notify(
         { id: r.id, account_id: batch.account_id, callback_url: batch.callback_url },

@@ -65,7 +65,7 @@ export class MessageNotifier {
     at: number,
     current?: EventSubject,
   ): void {
-    if (message.callback_url === null && !this.accountListens(message.account_id, at)) return
+    if (!this.wants(message, at)) return
     const row = current ?? this.store.messages.get(message.id)
     if (!row) return
     enqueueEvent(this.store, {
@@ -91,6 +91,11 @@ export class MessageNotifier {
         mode: row.mode,
       },
     })
+  }
+
+  /** Whether an event of this message would go anywhere: its callback_url, or an endpoint. */
+  wants(message: Pick<MessageRow, "account_id" | "callback_url">, at: number): boolean {
+    return message.callback_url !== null || this.accountListens(message.account_id, at)
   }
 
   private accountListens(accountId: string, now: number): boolean {

@@ -83,7 +83,7 @@ export class ScheduledRelease {
               now,
               `released at its scheduled time ${new Date(row.scheduled_at ?? now).toISOString()}`,
             )
-            this.deps.notifier?.notify(row, "message.queued", now)
+            this.deps.notifier?.notify(row, "message.queued", now, row)
           }
           return rows.length
         })
