@@ -44,7 +44,7 @@ function delivery(store: Store, to: { endpoint: string } | { callback: string })
 
 function settle(store: Store, seq: number, status: "succeeded" | "failed" | "pending"): void {
   store.transaction(() =>
-    store.webhooks.settle(seq, {
+    store.webhooks.settle(store.webhooks.deliveryBySeq(seq)!, {
       status,
       attempts: 1,
       nextAttemptAt: NOW,

@@ -194,7 +194,7 @@ export class WebhookRepo {
       // ... cleared when an outcome leaves the delivery's endpoint nothing open ...
       clearIfDrained: db.prepare(
         `UPDATE webhook_endpoints SET has_open = 0
-         WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE seq = ?1) AND has_open = 1
+         WHERE id = ?1 AND has_open = 1
            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
                            WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
       ),
@@ -479,8 +479,9 @@ export class WebhookRepo {
     this.q.unclaim.run(seq, now)
   }
 
+  /** Records an attempt's result on the delivery (`endpoint_id` clears the endpoint's flag). */
   settle(
-    seq: number,
+    d: Pick<WebhookDeliveryRow, "seq" | "endpoint_id">,
     s: {
       status: WebhookDeliveryStatus
       attempts: number
@@ -490,8 +491,9 @@ export class WebhookRepo {
       at: number
     },
   ): void {
-    this.q.settle.run(seq, s.status, s.attempts, s.nextAttemptAt, s.statusCode, s.error, s.at)
-    if (!OPEN_STATUSES.has(s.status)) this.q.clearIfDrained.run(seq)
+    this.q.settle.run(d.seq, s.status, s.attempts, s.nextAttemptAt, s.statusCode, s.error, s.at)
+    if (d.endpoint_id !== null && !OPEN_STATUSES.has(s.status))
+      this.q.clearIfDrained.run(d.endpoint_id)
   }
 
   /** Later deliveries of the same message and destination wait at least until `notBefore`. */

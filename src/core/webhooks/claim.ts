@@ -105,7 +105,7 @@ export class DeliveryClaimer {
       }
       const { row, target, url, secret, endpointId, probe } = next.value
       if (!secret || !url) {
-        repo.settle(row.seq, {
+        repo.settle(row, {
           status: "abandoned",
           attempts: row.attempts,
           nextAttemptAt: row.next_attempt_at,

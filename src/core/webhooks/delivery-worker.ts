@@ -113,7 +113,7 @@ export class WebhookDeliveryWorker {
           duration_ms: null,
           error,
         })
-        repo.settle(r.seq, {
+        repo.settle(r, {
           status: "pending",
           attempts: r.attempts + 1,
           nextAttemptAt: now,

@@ -174,7 +174,7 @@ describe("recordOutcome with a long backlog", () => {
 
   test("deliveries an earlier version marked paused are pending again after migration 0011", () => {
     store.transaction(() => {
-      store.webhooks.settle(3, {
+      store.webhooks.settle(store.webhooks.deliveryBySeq(3)!, {
         status: "paused",
         attempts: 0,
         nextAttemptAt: T0,

@@ -93,7 +93,7 @@ export function recordOutcome(
     error: o.error,
   })
   const settle = (status: "pending" | "succeeded" | "failed", nextAttemptAt: number) =>
-    repo.settle(row.seq, {
+    repo.settle(row, {
       status,
       attempts,
       nextAttemptAt,
