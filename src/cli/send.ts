@@ -1,4 +1,5 @@
 import { defineCommand } from "citty"
+import { isFinalStatus } from "../store/message-repo.ts"
 import { callApi, clientArgs, gatewayOf, print } from "./client.ts"
 
 interface SentView {
@@ -60,7 +61,6 @@ export const sendCommand = defineCommand({
     for (const m of answer.messages)
       print(args, `${m.id}  ${m.to}  ${m.status}  ${m.segments} part(s) ${m.encoding}`)
     if (!args.wait) return
-    const final = new Set(["delivered", "failed", "expired", "canceled"])
     const deadline = Date.now() + 120_000
     const pending = new Set(answer.messages.map((m) => m.id))
     const ended: FinalView[] = []
@@ -74,7 +74,7 @@ export const sendCommand = defineCommand({
         `/v1/messages?batch_id=${encodeURIComponent(answer.batch_id)}&limit=1000`,
       )
       for (const m of page.data) {
-        if (!pending.has(m.id) || !final.has(m.status)) continue
+        if (!pending.has(m.id) || !isFinalStatus(m.status)) continue
         pending.delete(m.id)
         ended.push(m)
         print(args, `${m.id}  ${m.to}  ${m.status}${m.error ? ` (${m.error.code})` : ""}`)

@@ -5,21 +5,11 @@
  */
 import { CodecError } from "./codec-error.ts"
 import { decodeGsm7, unpackSeptets } from "./gsm7.ts"
-import {
-  TON_ALPHANUMERIC,
-  TON_INTERNATIONAL,
-  TON_NATIONAL,
-  TON_UNKNOWN,
-} from "./received-number.ts"
+import { TON_ALPHANUMERIC, TON_INTERNATIONAL } from "./received-number.ts"
 
 /** Type-of-address octets (§9.1.2.5): extension bit set, TON, NPI 1 (ISDN/E.164). */
 export const TOA_INTERNATIONAL = 0x91
 export const TOA_UNKNOWN = 0x81
-/**
- * TON (§9.1.2.5): 101 alphanumeric (GSM 7-bit default alphabet), 001 international, 010
- * national (TOA 0xA1 with NPI 1), 000 "organized according to the network dialling plan".
- */
-export { TON_ALPHANUMERIC, TON_INTERNATIONAL, TON_NATIONAL, TON_UNKNOWN }
 
 /** Semi-octet values 1010-1110 (§9.1.2.3); 1111 is the filler. */
 const SEMI_OCTET_DIGITS = "0123456789*#abc"

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { Value } from "@sinclair/typebox/value"
-import { MAX_CREDITS_PER_SEGMENT } from "../core/prices.ts"
+import { MAX_CREDITS_PER_SEGMENT } from "../lib/credit-bounds.ts"
 import { ConfigError, type LoadConfigOptions, loadConfig, parseListen } from "./load.ts"
 import { type Config, ConfigSchema } from "./schema.ts"
 

@@ -12,7 +12,6 @@ import type { PriceRow } from "../store/price-repo.ts"
 
 /** The row key of the default price. */
 export const DEFAULT_PRICE_KEY = "*"
-export { MAX_CREDITS_PER_SEGMENT }
 
 export interface PriceTableView {
   /** Credits per segment for every country not listed. */

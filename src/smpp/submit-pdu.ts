@@ -9,7 +9,6 @@ import {
   SHORT_CODE_MAX_DIGITS,
   TON_ALPHANUMERIC,
   TON_INTERNATIONAL,
-  TON_NATIONAL,
   TON_UNKNOWN,
 } from "../codec/received-number.ts"
 import { encodeUcs2 } from "../codec/ucs2.ts"
@@ -18,7 +17,6 @@ import type { ConnectorError, OutboundMessage, OutboundPart } from "../connector
 
 /** SMPP 3.4 §5.2.5 / §5.2.6 (the type-of-number values are received-number.ts's). */
 export const TON_NETWORK_SPECIFIC = 3
-export { SHORT_CODE_MAX_DIGITS, TON_ALPHANUMERIC, TON_INTERNATIONAL, TON_NATIONAL, TON_UNKNOWN }
 export const NPI_UNKNOWN = 0
 export const NPI_ISDN = 1
 

@@ -35,7 +35,6 @@ export type {
   NewMessage,
   PartRow,
 } from "./message-repo.ts"
-export { FINAL_STATUSES } from "./message-repo.ts"
 export type { DroppedMoSet, MoPartRow } from "./mo-part-repo.ts"
 export type { NumberRow } from "./number-repo.ts"
 export { StoreError } from "./open.ts"
