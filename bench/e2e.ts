@@ -210,16 +210,22 @@ async function deliveredReaches(n: number): Promise<number> {
   return delivered
 }
 
-/** With --webhook: waits until `n` webhooks in all were answered (5 minutes at most). */
-async function webhooksReach(n: number): Promise<{ received: number; per_s: number }> {
+/**
+ * With --webhook: waits until `n` webhooks in all were answered (5 minutes at most). The rate
+ * counts what arrived since the send phase started, so a run cut short reports what it did.
+ */
+async function webhooksReach(
+  n: number,
+  atStart: number,
+): Promise<{ received: number; per_s: number; timed_out: boolean }> {
   const deadline = Date.now() + 300_000
   while (receiver!.received() < n && Date.now() < deadline) await Bun.sleep(50)
   const ended = performance.timeOrigin + performance.now()
-  // Counted from the send phase's start; the warm-up's webhooks are all in n, and most arrive
-  // before it starts, so this slightly overstates the rate.
+  const received = receiver!.received()
   return {
-    received: receiver!.received(),
-    per_s: Math.round((2 * accepted) / ((ended - started) / 1000)),
+    received,
+    per_s: Math.round((received - atStart) / ((ended - started) / 1000)),
+    timed_out: received < n,
   }
 }
 
@@ -235,6 +241,7 @@ const cpuAtStart = cpuSeconds(gateway.proc.pid)
 const smscCpuAtStart = cpuSeconds(smsc.proc.pid)
 const loadCpuAtStart = process.cpuUsage()
 const started = performance.timeOrigin + performance.now()
+const webhooksAtStart = receiver?.received() ?? 0
 const { latencies, acceptedAt, failures } = await send(posts, total, "+4915")
 const sendEnded = performance.timeOrigin + performance.now()
 const accepted = acceptedAt.size
@@ -243,7 +250,7 @@ log(
 )
 const delivered = (await deliveredReaches(warmedUp + accepted)) - warmedUp
 const deliveredEnded = performance.timeOrigin + performance.now()
-const webhooks = receiver ? await webhooksReach(2 * (warmedUp + accepted)) : null
+const webhooks = receiver ? await webhooksReach(2 * (warmedUp + accepted), webhooksAtStart) : null
 db.close()
 rss.stop()
 const gatewayCpu = cpuSeconds(gateway.proc.pid) - cpuAtStart
@@ -276,7 +283,13 @@ const result = {
   failed_requests: failures,
   accepted_per_s: Math.round(accepted / ((sendEnded - started) / 1000)),
   delivered_per_s: Math.round(delivered / ((deliveredEnded - started) / 1000)),
-  ...(webhooks ? { webhooks_received: webhooks.received, webhooks_per_s: webhooks.per_s } : {}),
+  ...(webhooks
+    ? {
+        webhooks_received: webhooks.received,
+        webhooks_per_s: webhooks.per_s,
+        webhooks_timed_out: webhooks.timed_out,
+      }
+    : {}),
   p50_accept_ms: pct(latencies, 50),
   p99_accept_ms: pct(latencies, 99),
   p99_submit_ms: pct(submitLatency, 99),
