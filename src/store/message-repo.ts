@@ -177,6 +177,12 @@ export interface MessageFilter {
 }
 
 /**
+ * The rows of the ready index `messages_ready` (migration 0015): queries that use it repeat its
+ * WHERE word for word, so SQLite can prove the partial index applies.
+ */
+const READY = "status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test')"
+
+/**
  * Messages, their parts, their events and early receipts. Synchronous: callers own transactions.
  *
  * Statements that run per message use no `… RETURNING`: SQLite runs a RETURNING clause as a
@@ -271,26 +277,26 @@ export class MessageRepo {
       // Live replies pinned to a connector are not in it (migration 0015): claimPinned takes them.
       firstLane: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1
+         WHERE ${READY} AND mode = ?1
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // Two seeks rather than one OR, which SQLite would answer by walking the current lane.
       nextAccount: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1 AND priority = ?2
+         WHERE ${READY} AND mode = ?1 AND priority = ?2
            AND account_id > ?3
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       nextPriority: db.query(
         `SELECT mode, priority, account_id FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?1 AND priority < ?2
+         WHERE ${READY} AND mode = ?1 AND priority < ?2
          ORDER BY priority DESC, account_id LIMIT 1`,
       ),
       // A claim reads the lane's oldest due rows and marks each `sending` by rowid, in the
       // caller's transaction (see the class comment: no RETURNING per message).
       readyInLane: db.query(
         `SELECT ${CLAIMED_COLUMNS.join(", ")} FROM messages INDEXED BY messages_ready
-         WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test') AND mode = ?5
+         WHERE ${READY} AND mode = ?5
            AND priority = ?1 AND account_id = ?2 AND not_before <= ?3
          ORDER BY seq LIMIT ?4`,
       ),
@@ -383,7 +389,7 @@ export class MessageRepo {
       ),
       countQueued: db.query(
         `SELECT (SELECT count(*) FROM messages INDEXED BY messages_ready
-                   WHERE status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test'))
+                   WHERE ${READY})
               + (SELECT count(*) FROM messages INDEXED BY messages_pinned
                    WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live')
            AS n`,

@@ -88,8 +88,9 @@ export interface ActiveEndpoint {
 
 // Partial indexes on open deliveries: SQLite uses one only when the query repeats its WHERE term
 // verbatim (it does not infer `status IN (…)` from `status = 'pending'`).
-const OPEN = "status IN ('pending', 'delivering', 'paused')"
-const OPEN_STATUSES: ReadonlySet<string> = new Set(["pending", "delivering", "paused"])
+const OPEN_LIST = ["pending", "delivering", "paused"] as const
+const OPEN = `status IN (${OPEN_LIST.map((status) => `'${status}'`).join(", ")})`
+const OPEN_STATUSES: ReadonlySet<string> = new Set(OPEN_LIST)
 
 // Per-message order: a delivery goes only when no earlier delivery of the same message to the
 // same destination is still open.
