@@ -183,14 +183,18 @@ export class Outbox {
     }
   }
 
-  /** Some connector other than the sandbox has room now, or is down (see claimAndRoute). */
+  /** Some connector has replies pinned to it worth looking for now (see pinnedLimit). */
   private hasPinnedWork(budget: Map<string, number>): boolean {
-    for (const c of this.deps.connectors) {
-      if (c.id === this.deps.sandbox?.id) continue
-      const room = budget.get(c.id)
-      if (room === undefined || room > 0) return true
-    }
-    return false
+    return this.deps.connectors.some((c) => this.pinnedLimit(c, budget) > 0)
+  }
+
+  /**
+   * How many replies pinned to `c` a claim takes: as many as it has room for, or (down, so not
+   * in the budget) a batch, to put them back with the reason; none for the sandbox.
+   */
+  private pinnedLimit(c: Connector, budget: Map<string, number>): number {
+    if (c.id === this.deps.sandbox?.id) return 0
+    return Math.min(budget.get(c.id) ?? CLAIM_BATCH, CLAIM_BATCH)
   }
 
   /** One transaction: claim a fair share of each lane, route, and mark what goes where. */
@@ -280,10 +284,8 @@ export class Outbox {
     // back with a backoff and a timeline entry saying why they wait (the router's decision).
     this.pinnedLookedAt = performance.now()
     for (const c of this.deps.connectors) {
-      if (c.id === this.deps.sandbox?.id) continue
-      const limit = Math.min(budget.get(c.id) ?? CLAIM_BATCH, CLAIM_BATCH)
-      if (limit <= 0) continue
-      for (const row of repo.claimPinned(c.id, now, limit)) place(row)
+      const limit = this.pinnedLimit(c, budget)
+      if (limit > 0) for (const row of repo.claimPinned(c.id, now, limit)) place(row)
     }
     return { assigned, claimed: { live: live.length, test: test.length }, deferred }
   }
