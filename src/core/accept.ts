@@ -13,7 +13,6 @@ import { assertNotOptedOut } from "./optout.ts"
 import type { PhoneNormalizer } from "./phone-normalizer.ts"
 import type { SendPolicy } from "./send-policy.ts"
 import type { TargetPolicy } from "./webhooks/target-policy.ts"
-import { httpUrlProblem } from "./webhooks/webhook-service.ts"
 
 export const MAX_RECIPIENTS = 1000
 const URGENT = { urgent: true } as const
@@ -126,10 +125,10 @@ function parseValidity(
 function parseCallbackUrl(
   value: string | undefined,
   accountId: string,
-  targets: TargetPolicy | undefined,
+  targets: TargetPolicy,
 ): string | null {
   if (value === undefined || value === "") return null
-  const reason = httpUrlProblem(value) ?? targets?.urlProblem(accountId, value) ?? null
+  const reason = targets.urlProblem(accountId, value)
   if (reason) {
     throw new AppError("validation_failed", `callback_url "${value.slice(0, 100)}" ${reason}`, {
       extra: { errors: [{ path: "/callback_url", message: reason }] },
@@ -162,8 +161,8 @@ export interface AcceptDeps {
   policy?: SendPolicy
   /** Long recipient lists normalised off the event loop; absent: all inline. */
   phones?: PhoneNormalizer
-  /** Where the account's callback_url may point ([webhooks] private_targets); absent: anywhere. */
-  targets?: TargetPolicy
+  /** Where the account's callback_url may point (an http(s) URL; [webhooks] private_targets). */
+  targets: TargetPolicy
 }
 
 /**

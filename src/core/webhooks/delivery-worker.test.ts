@@ -8,6 +8,7 @@ import { createLogger } from "../../lib/logger.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { WebhookDeliveryWorker } from "./delivery-worker.ts"
 import { generateSecret } from "./signature.ts"
+import { targetPolicy } from "./target-policy.ts"
 
 // The circuit breaker's probes, with a clock the test moves: a failing endpoint gets one request
 // at a time, only when the test moves time past the endpoint's retry time.
@@ -43,6 +44,7 @@ beforeEach(() => {
     store,
     clock,
     logger: createLogger("silent"),
+    targets: targetPolicy("all"),
     options: { pollMs: 60_000 },
   })
 })

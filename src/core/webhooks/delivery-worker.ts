@@ -67,8 +67,8 @@ export interface WebhookWorkerDeps {
   options?: Partial<WebhookWorkerOptions>
   /** `User-Agent` of every request. */
   userAgent?: string
-  /** Where each account's requests may go ([webhooks] private_targets); absent: anywhere. */
-  targets?: TargetPolicy
+  /** Where each account's requests may go ([webhooks] private_targets). */
+  targets: TargetPolicy
 }
 
 export class WebhookDeliveryWorker {
@@ -243,7 +243,7 @@ export class WebhookDeliveryWorker {
     const timer = setTimeout(() => controller.abort(TIMED_OUT), this.options.timeoutMs)
     let outcome: AttemptOutcome
     try {
-      const refused = await this.deps.targets?.sendProblem(d.accountId, d.url)
+      const refused = await this.deps.targets.sendProblem(d.accountId, d.url)
       if (refused) throw new RefusedTarget(refused)
       const res = await fetch(d.url, {
         method: "POST",

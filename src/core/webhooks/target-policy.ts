@@ -21,7 +21,11 @@ import { ROOT_ACCOUNT } from "../auth.ts"
 export type PrivateTargets = "operator" | "all"
 
 export interface TargetPolicy {
-  /** Why `url` may not be one of the account's targets, from the URL alone; null if it may. */
+  /**
+   * Why `url` may not be one of the account's targets, from the URL alone: not an absolute
+   * http(s) URL of at most 2,048 characters, or (for a partner or customer) a local address.
+   * Null if it may.
+   */
   urlProblem(accountId: string, url: string): string | null
   /** urlProblem, then the host name resolved: why the request may not be sent; null if it may. */
   sendProblem(accountId: string, url: string): Promise<string | null>
@@ -42,6 +46,27 @@ const resolveAll: Resolve = async (host) =>
 const NOT_PUBLIC =
   "did not resolve to public addresses only; only the operator's webhooks may reach others"
 
+const MAX_URL_LENGTH = 2048
+
+/** Why `value` is not an absolute http(s) URL of at most 2048 characters, or null if it is. */
+function httpUrlProblem(value: string): string | null {
+  let url: URL | null = null
+  try {
+    url = new URL(value)
+  } catch {
+    url = null
+  }
+  return value.length > MAX_URL_LENGTH
+    ? `is longer than ${MAX_URL_LENGTH} characters`
+    : !url
+      ? "is not an absolute URL"
+      : url.protocol !== "http:" && url.protocol !== "https:"
+        ? `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed`
+        : !url.hostname
+          ? "has no host"
+          : null
+}
+
 /** The URL's host in lower case, without a trailing dot; null for a URL that does not parse. */
 function hostOf(url: string): string | null {
   try {
@@ -61,7 +86,8 @@ export function targetPolicy(
   const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
 
   const urlProblem = (accountId: string, url: string): string | null => {
-    if (unrestricted(accountId)) return null
+    const shape = httpUrlProblem(url)
+    if (shape !== null || unrestricted(accountId)) return shape
     const host = hostOf(url)
     if (host === null) return "is not an absolute URL"
     if (host === "localhost" || host.endsWith(".localhost")) {

@@ -30,8 +30,6 @@ import type { TargetPolicy } from "./target-policy.ts"
 
 export type { WebhookEvent, WebhookEventType } from "./events.ts"
 export { ALL_EVENTS, enqueueEvent, PING_EVENT, WEBHOOK_EVENTS } from "./events.ts"
-
-export const MAX_URL_LENGTH = 2048
 export const MAX_DESCRIPTION_LENGTH = 500
 
 export interface WebhookEndpointView {
@@ -110,25 +108,6 @@ function endpointView(e: WebhookEndpointRow, revealSecret = false): WebhookEndpo
   }
 }
 
-/** Why `value` is not an absolute http(s) URL of at most 2048 characters, or null if it is. */
-export function httpUrlProblem(value: string): string | null {
-  let url: URL | null = null
-  try {
-    url = new URL(value)
-  } catch {
-    url = null
-  }
-  return value.length > MAX_URL_LENGTH
-    ? `is longer than ${MAX_URL_LENGTH} characters`
-    : !url
-      ? "is not an absolute URL"
-      : url.protocol !== "http:" && url.protocol !== "https:"
-        ? `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed`
-        : !url.hostname
-          ? "has no host"
-          : null
-}
-
 /** Deduplicated event list; `*` alone stands for every event. Unknown names → 422 `unknown_event`. */
 export function validateEvents(events: string[]): string[] {
   if (events.length === 0) {
@@ -178,8 +157,8 @@ export class WebhookService {
       logger: Logger
       /** Told after an endpoint is created, changed or removed (the message notifier's cache). */
       onEndpointsChanged?: () => void
-      /** Where the account's endpoints may point ([webhooks] private_targets); absent: anywhere. */
-      targets?: TargetPolicy
+      /** Where the account's endpoints may point (an http(s) URL; [webhooks] private_targets). */
+      targets: TargetPolicy
     },
   ) {}
 
@@ -188,7 +167,7 @@ export class WebhookService {
    * (target-policy.ts), or 422 `invalid_webhook_url`.
    */
   private endpointUrl(accountId: string, value: string): string {
-    const reason = httpUrlProblem(value) ?? this.deps.targets?.urlProblem(accountId, value) ?? null
+    const reason = this.deps.targets.urlProblem(accountId, value)
     if (reason) {
       throw new AppError("invalid_webhook_url", `url "${value.slice(0, 100)}" ${reason}`, {
         extra: { errors: [{ path: "/url", message: reason }] },
