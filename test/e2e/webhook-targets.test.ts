@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body, createCustomer, problem, type Tenant } from "../support/tenants.ts"
+import { waitFor } from "../support/wait-for.ts"
+import { startReceiver } from "../support/webhook-receiver.ts"
 
 let gw: TestGateway
 let shop: Tenant
@@ -73,6 +75,29 @@ describe("webhook and callback targets (default: operator only)", () => {
     expect(list.data).toEqual([])
   })
 
+  test("a customer's endpoint whose name resolves to no public address is not requested; its log says only that", async () => {
+    // .invalid never resolves (RFC 6761): the URL passes when given, the attempt is refused.
+    const e = await body<{ id: string }>(
+      await gw.api("/v1/webhooks", { ...hook("http://hooks.invalid/in"), key: shop.key }),
+      201,
+    )
+    await body(await gw.api(`/v1/webhooks/${e.id}/ping`, { method: "POST", key: shop.key }), 202)
+    const delivery = await waitFor(
+      async () => {
+        const list = await body<{ data: { last_error: string | null }[] }>(
+          await gw.api(`/v1/webhooks/${e.id}/deliveries`, { key: shop.key }),
+          200,
+        )
+        return list.data[0]?.last_error ? list.data[0] : null
+      },
+      { what: "the ping's first attempt" },
+    )
+    // Not getaddrinfo's words: the resolver's answer would map the operator's network.
+    expect(delivery.last_error).toBe(
+      "not sent: the URL did not resolve to public addresses only; only the operator's webhooks may reach others",
+    )
+  })
+
   test("the operator may point its webhooks and callbacks anywhere", async () => {
     await body(await gw.api("/v1/webhooks", hook("http://127.0.0.1:9/operator")), 201)
     await body(
@@ -86,17 +111,27 @@ describe("webhook and callback targets (default: operator only)", () => {
 })
 
 describe('private_targets = "all"', () => {
-  test("a customer may use a private address", async () => {
+  test("a customer may use a private address, and its requests go there", async () => {
     const open = await startGateway(`
 [webhooks]
 private_targets = "all"
 `)
+    await using receiver = startReceiver()
     try {
       const customer = await createCustomer(open)
       await body(
         await open.api("/v1/webhooks", { ...hook("http://10.0.0.5/hooks"), key: customer.key }),
         201,
       )
+      // A receiver on 127.0.0.1: the ping arrives, signed with the endpoint's secret.
+      const e = await receiver.subscribe({ url: open.url, key: customer.key }, "/local", ["*"])
+      await body(
+        await open.api(`/v1/webhooks/${e.id}/ping`, { method: "POST", key: customer.key }),
+        202,
+      )
+      await waitFor(() => receiver.at("/local").some((r) => r.answered === 200), {
+        what: "the ping on 127.0.0.1",
+      })
     } finally {
       await open.stop()
     }
