@@ -234,6 +234,29 @@ describe("retries and suspension", () => {
   })
 })
 
+describe("a retry while another delivery ends", () => {
+  // The endpoint's has_open flag (migration 0017) may be cleared only when nothing of it is
+  // open: here one delivery ends while the other is in flight and then comes back as a retry.
+  test("the retry is sent although a sibling succeeded while it was in flight", async () => {
+    const e = await endpointAt("/pair", ["message.sent"])
+    receiver.on("/pair", async (r, nth) => {
+      if (r.payload.data.id !== "msg_slow" || nth > 0) return 200
+      await Bun.sleep(400)
+      return 500
+    })
+    const [slow] = await enqueue("message.sent", "msg_slow")
+    const [fast] = await enqueue("message.sent", "msg_fast")
+    await waitFor(async () => (await deliveries(e.id)).every((d) => d.status === "succeeded"), {
+      what: "both delivered, the slow one on its retry",
+    })
+    const attempts = receiver.at("/pair").filter((r) => r.id === slow)
+    expect(attempts.map((r) => r.answered)).toEqual([500, 200])
+    // The fast one had its answer while the slow one's first attempt was still open.
+    const order = receiver.log.filter((l) => l.startsWith("answered /pair"))
+    expect(order[0]).toContain(fast!)
+  })
+})
+
 describe("ordering", () => {
   test("a message's later event waits until its earlier one succeeds on the same endpoint", async () => {
     const e = await endpointAt("/ordered")
