@@ -162,4 +162,28 @@ describe("two-way messaging through a modem", () => {
       202,
     )
   })
+
+  // One rule for received numbers (codec/received-number.ts): digits of unknown type, longer
+  // than a short code and valid with a "+", are international over the modem as over SMPP.
+  test("STOP from a sender the SIM gives as bare digits opts out its E.164 number", async () => {
+    const bare = "4917699990003"
+    modem.receive({ from: bare, text: "STOP" }) // no "+": TON unknown (0x81) in the PDU
+    await receiver.waitForEvent(HOOKS, "optout.created", (d) => d.number === `+${bare}`)
+    await body(await gw.api(`/v1/opt-outs/%2B${bare}`), 200)
+    const inbound = await body<{ data: { from: string; message: string }[] }>(
+      await gw.api("/v1/inbound"),
+      200,
+    )
+    expect(inbound.data.find((m) => m.message === "STOP" && m.from.endsWith(bare))?.from).toBe(
+      `+${bare}`,
+    )
+    await problem(
+      await gw.api("/v1/messages", {
+        method: "POST",
+        json: { to: `+${bare}`, message: "Sale today" },
+      }),
+      422,
+      "recipient_opted_out",
+    )
+  })
 })
