@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
-import { createCustomer, createKey } from "../support/tenants.ts"
+import { body, createCustomer, createKey, problem, sendAs } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
 
@@ -197,6 +197,34 @@ describe("message status webhooks", () => {
     // The same account's sandbox key does not see its live messages either.
     const sandbox = await createKey(gw, { scopes: ["admin"], mode: "test" })
     expect((await gw.api(`/v1/messages/${id}/callbacks`, { key: sandbox.key })).status).toBe(404)
+  })
+
+  test("a customer reads its own message's callbacks; a key without sms.read may not", async () => {
+    const shop = await createCustomer(gw, { initial_sms_credits: 5 })
+    // A public name (the attempts may fail here; the log is what is read).
+    const url = "https://callbacks.example.com/shop"
+    const sent = await body<{ messages: { id: string }[] }>(
+      await sendAs(gw, shop.key, { to: "+233241234571", message: "mine", callback_url: url }),
+      202,
+    )
+    const id = sent.messages[0]!.id
+    const log = await waitFor(
+      async () => {
+        const page = await body<{ data: { url: string; event_type: string }[] }>(
+          await gw.api(`/v1/messages/${id}/callbacks`, { key: shop.key }),
+          200,
+        )
+        return page.data.length > 0 ? page : null
+      },
+      { what: "the customer's callback log" },
+    )
+    expect(log.data[0]).toMatchObject({ url, event_type: "message.queued" })
+    const sendOnly = await createKey(gw, { scopes: ["sms.send"] }, shop.key)
+    await problem(
+      await gw.api(`/v1/messages/${id}/callbacks`, { key: sendOnly.key }),
+      403,
+      "forbidden",
+    )
   })
 
   test("a permanent carrier error sends message.failed with the carrier's code", async () => {
