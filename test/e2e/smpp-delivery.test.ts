@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { malformedFrame, receiptWithoutNul } from "../fakes/smsc-pdus.ts"
+import { smppCarrier } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
@@ -213,5 +214,55 @@ describe("sending over a real SMPP bind", () => {
     const m = await final(id)
     expect(m.status).toBe("delivered")
     expect(m.events.filter((e) => e.status === "sending").length).toBeGreaterThanOrEqual(2)
+  })
+})
+
+// An SMSC that restarts may number its messages from the start again: a receipt for an id the
+// gateway has stored twice is for the newest part (migration 0016's index order).
+describe("a carrier id used twice", () => {
+  test("the receipt delivers the newer message; the older one stays sent", async () => {
+    const first = await startFakeSmsc({ receipts: "none" })
+    const port = first.port
+    const own = await startGateway(`${smppCarrier(port)}
+[queue]
+retry_base_ms = 50
+retry_cap_ms = 200
+`)
+    let second: FakeSmsc | undefined
+    try {
+      const sentWith = async (to: string) => {
+        const res = await own.api("/v1/messages", { method: "POST", json: { to, message: to } })
+        const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+        return waitFor(
+          async () => {
+            const m = (await (await own.api(`/v1/messages/${id}`)).json()) as Detail & {
+              id: string
+            }
+            return m.status === "sent" ? m : null
+          },
+          { what: `${to} sent` },
+        )
+      }
+      const older = await sentWith("+233241000061")
+      await first.close()
+      second = await startFakeSmsc({ receipts: "none", port })
+      const newer = await sentWith("+233241000062")
+      expect(newer.carrier_message_id).toBe(older.carrier_message_id)
+
+      expect(second.sendReceipt(newer.carrier_message_id!)).toBe(true)
+      await waitFor(
+        async () =>
+          ((await (await own.api(`/v1/messages/${newer.id}`)).json()) as Detail).status ===
+          "delivered",
+        { what: "the newer message delivered" },
+      )
+      const old = (await (await own.api(`/v1/messages/${older.id}`)).json()) as Detail
+      expect(old.status).toBe("sent")
+      expect(old.parts[0]!.status).toBe("sent")
+    } finally {
+      await own.stop()
+      await second?.close()
+      await first.close()
+    }
   })
 })
