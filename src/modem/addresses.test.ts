@@ -50,6 +50,8 @@ describe("ownNumberOf", () => {
     ["0200000001", undefined, "0200000001"],
     ["0200000001", "", "0200000001"],
     ["0991234567", "GH", "0991234567"],
+    // Valid with a '+', as an unknown-type sender would be (received-number.ts).
+    ["14155550123", undefined, "+14155550123"],
     [null, "GH", null],
   ] as const)("reads %p with country %p as %p", (number, country, own) => {
     expect(ownNumberOf(number, country)).toBe(own)

@@ -1,13 +1,12 @@
 /**
- * Numbers as the modem reports them → what InboundMessage carries. With the connector's
- * `country` (ISO 3166-1 alpha-2), a national-format number becomes E.164 (codec/phone.ts
- * nationalToE164), so a sender matches opt-outs and conversations kept in E.164, and the SIM's
+ * Numbers as the modem reports them → what InboundMessage carries, by the rule SMPP senders
+ * follow too (codec/received-number.ts). With the connector's `country` (ISO 3166-1 alpha-2), a
+ * national-format number becomes E.164, so a sender matches opt-outs and conversations kept in E.164, and the SIM's
  * own number matches one assigned with POST /v1/numbers. Without a country, or when the digits
  * are not a valid number of that country, the number is kept as reported: an MO message is
  * never dropped for its address.
  */
-import { nationalToE164 } from "../codec/phone.ts"
-import { receivedNumber } from "../codec/received-number.ts"
+import { receivedNumber, TON_INTERNATIONAL, TON_UNKNOWN } from "../codec/received-number.ts"
 import type { PduAddress } from "../codec/tpdu-fields.ts"
 
 /**
@@ -20,10 +19,12 @@ export function senderOf(address: PduAddress, country?: string): string {
 }
 
 /**
- * parseCnum's number → the SIM's own number. One without '+' (TS 27.007 §7.1 <type> 129 unknown
- * or 161 national, not 145 international) is read as a number of `country`.
+ * parseCnum's number → the SIM's own number, by the same rule as a sender: one with '+' (TS
+ * 27.007 §7.1 <type> 145) is international; one without (<type> 129 or 161) is read as unknown
+ * digits, international when valid so, else a number of `country`.
  */
 export function ownNumberOf(number: string | null, country?: string): string | null {
-  // nationalToE164 takes digits only: a number with '+' is kept.
-  return number === null ? null : (nationalToE164(number, country) ?? number)
+  if (number === null) return null
+  const ton = number.startsWith("+") ? TON_INTERNATIONAL : TON_UNKNOWN
+  return receivedNumber(number, ton, country) ?? number
 }
