@@ -1,10 +1,10 @@
 /**
  * Numbers as the modem reports them → what InboundMessage carries, by the rule SMPP senders
  * follow too (codec/received-number.ts). With the connector's `country` (ISO 3166-1 alpha-2), a
- * national-format number becomes E.164, so a sender matches opt-outs and conversations kept in E.164, and the SIM's
- * own number matches one assigned with POST /v1/numbers. Without a country, or when the digits
- * are not a valid number of that country, the number is kept as reported: an MO message is
- * never dropped for its address.
+ * national-format number becomes E.164, so a sender matches opt-outs and conversations kept in
+ * E.164, and the SIM's own number matches one assigned with POST /v1/numbers. Without a
+ * country, or when the digits are not a valid number of that country, the number is kept as
+ * reported: an MO message is never dropped for its address.
  */
 import { receivedNumber, TON_INTERNATIONAL, TON_UNKNOWN } from "../codec/received-number.ts"
 import type { PduAddress } from "../codec/tpdu-fields.ts"
