@@ -34,13 +34,18 @@ export function startPhoneNormalizer(
   >()
   let nextId = 1
   let worker: Worker | null = null
+  /** No worker from now on: the lists it holds are normalised here. */
+  const shutDown = () => {
+    const w = worker
+    worker = null
+    w?.terminate()
+    for (const { numbers, resolve } of pending.values()) resolve(normalizePhones(numbers))
+    pending.clear()
+  }
   const failed = (reason: string) => {
     if (!worker) return
     logger.warn({ err: reason }, "phone worker failed; normalising numbers on the event loop")
-    worker.terminate()
-    worker = null
-    for (const { numbers, resolve } of pending.values()) resolve(normalizePhones(numbers))
-    pending.clear()
+    shutDown()
   }
   try {
     worker = new Worker(options.workerUrl ?? PHONE_WORKER_URL)
@@ -88,12 +93,6 @@ export function startPhoneNormalizer(
         w.postMessage({ id, numbers })
       })
     },
-    stop() {
-      const w = worker
-      worker = null
-      w?.terminate()
-      for (const { numbers, resolve } of pending.values()) resolve(normalizePhones(numbers))
-      pending.clear()
-    },
+    stop: shutDown,
   }
 }
