@@ -128,30 +128,6 @@ const TLV_MESSAGE_STATE = 0x0427
  * end (the library throws for some of those and reads others short).
  */
 export function readReceiptDeliverSm(frame: Buffer): ReceiptDeliverSm | null {
-  const body = deliverSmBody(frame)
-  // A receipt with a UDH (UDHI, §5.2.12) is left to the library, which splits the header off.
-  if (!body || !isReceipt(body.esmClass) || (body.esmClass & ESM_CLASS_UDHI) !== 0) return null
-  const pdu: ReceiptDeliverSm = {
-    command: "deliver_sm",
-    command_id: DELIVER_SM,
-    sequence_number: frame.readUInt32BE(12),
-    esm_class: body.esmClass,
-    data_coding: body.dataCoding,
-    short_message: frame.subarray(body.smStart, body.tlvStart),
-  }
-  const ok = eachTlv(frame, body.tlvStart, (tag, value) => {
-    if (tag === TLV_RECEIPTED_MESSAGE_ID) pdu.receipted_message_id = value.toString("ascii")
-    else if (tag === TLV_MESSAGE_STATE && value.length >= 1) pdu.message_state = value[0]
-    else if (tag === TLV_NETWORK_ERROR_CODE) pdu.network_error_code = value
-    else if (tag === TLV_MESSAGE_PAYLOAD) pdu.message_payload = value
-  })
-  return ok ? pdu : null
-}
-
-/** Where a deliver_sm's fields are (§4.6.1), or null when one runs past the frame. */
-function deliverSmBody(
-  frame: Buffer,
-): { esmClass: number; dataCoding: number; smStart: number; tlvStart: number } | null {
   const end = frame.length
   let o = afterCString(frame, HEADER) // service_type
   if (o < 0) return null
@@ -160,32 +136,39 @@ function deliverSmBody(
   o = afterCString(frame, o + 2) // dest_addr_ton, dest_addr_npi, destination_addr
   if (o < 0 || o >= end) return null
   const esmClass = frame[o]!
+  // A receipt with a UDH (UDHI, §5.2.12) is left to the library, which splits the header off.
+  if (!isReceipt(esmClass) || (esmClass & ESM_CLASS_UDHI) !== 0) return null
   o = afterCString(frame, o + 3) // esm_class, protocol_id, priority_flag, schedule_delivery_time
   if (o < 0) return null
   o = afterCString(frame, o) // validity_period
   if (o < 0 || o + 5 > end) return null
-  // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length
   const dataCoding = frame[o + 2]!
   const smLength = frame[o + 4]!
   o += 5
   if (o + smLength > end) return null
-  return { esmClass, dataCoding, smStart: o, tlvStart: o + smLength }
-}
-
-/** Calls `each` for every TLV from `at` to the frame's end; false when one runs past it. */
-function eachTlv(frame: Buffer, at: number, each: (tag: number, value: Buffer) => void): boolean {
-  const end = frame.length
-  let o = at
+  const pdu: ReceiptDeliverSm = {
+    command: "deliver_sm",
+    command_id: DELIVER_SM,
+    sequence_number: frame.readUInt32BE(12),
+    esm_class: esmClass,
+    data_coding: dataCoding,
+    short_message: frame.subarray(o, o + smLength),
+  }
+  o += smLength
   while (o < end) {
-    if (o + 4 > end) return false
+    if (o + 4 > end) return null
     const tag = frame.readUInt16BE(o)
     const length = frame.readUInt16BE(o + 2)
     o += 4
-    if (o + length > end) return false
-    each(tag, frame.subarray(o, o + length))
+    if (o + length > end) return null
+    const value = frame.subarray(o, o + length)
+    if (tag === TLV_RECEIPTED_MESSAGE_ID) pdu.receipted_message_id = value.toString("ascii")
+    else if (tag === TLV_MESSAGE_STATE && length >= 1) pdu.message_state = value[0]
+    else if (tag === TLV_NETWORK_ERROR_CODE) pdu.network_error_code = value
+    else if (tag === TLV_MESSAGE_PAYLOAD) pdu.message_payload = value
     o += length
   }
-  return true
+  return pdu
 }
 
 /** The offset after the C-Octet String at `at` (its NUL included); -1 when it has no NUL. */
