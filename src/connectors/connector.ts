@@ -78,11 +78,9 @@ export interface DeliveryReceipt {
 
 export type ConnectorState = "bound" | "connecting" | "down" | "throttled" | "saturated" | "stopped"
 
-/** What the router and the dispatcher ask of a connector per message: health()'s first facts. */
-export interface ConnectorStatus {
-  state: ConnectorState
-  /** Whether the router may hand this connector new messages now. */
-  usable: boolean
+/** Whether the router may hand a connector in `state` new messages now (health().usable). */
+export function isUsable(state: ConnectorState): boolean {
+  return state === "bound" || state === "throttled" || state === "saturated"
 }
 
 export interface ConnectorHealth {
@@ -232,7 +230,7 @@ export interface Connector {
   submit(message: OutboundMessage): Promise<SubmitOutcome>
   /** How many more messages submit() should be given now without piling up in memory. */
   capacity(): number
-  /** health().state and .usable alone: cheap enough to ask for every message routed. */
-  status(): ConnectorStatus
+  /** health().state alone, cheap enough to ask for every message routed (isUsable says the rest). */
+  status(): ConnectorState
   health(): ConnectorHealth
 }

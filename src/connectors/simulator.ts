@@ -121,7 +121,7 @@ export function createSimulatorConnector(
     },
     submit,
     capacity: () => (running ? Math.max(0, SIMULATOR_QUEUE - pending) : 0),
-    status: () => ({ state: running ? "bound" : "stopped", usable: running }),
+    status: () => (running ? "bound" : "stopped"),
     health(): ConnectorHealth {
       return {
         id: options.id,

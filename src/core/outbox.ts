@@ -1,10 +1,11 @@
 import { normalizeCarrierId } from "../codec/carrier-id.ts"
 import { segmentText } from "../codec/segment.ts"
-import type {
-  Connector,
-  ConnectorError,
-  OutboundMessage,
-  SubmitOutcome,
+import {
+  type Connector,
+  type ConnectorError,
+  isUsable,
+  type OutboundMessage,
+  type SubmitOutcome,
 } from "../connectors/connector.ts"
 import { backoffDelay } from "../lib/backoff.ts"
 import type { Clock } from "../lib/clock.ts"
@@ -143,7 +144,7 @@ export class Outbox {
   private budget(): { budget: Map<string, number>; live: number; test: number } {
     const budget = new Map<string, number>()
     for (const c of this.deps.connectors)
-      if (c.status().usable) budget.set(c.id, Math.max(0, c.capacity()))
+      if (isUsable(c.status())) budget.set(c.id, Math.max(0, c.capacity()))
     let live = 0
     for (const c of this.deps.router.activeConnectors()) live += budget.get(c.id) ?? 0
     const sandbox = this.deps.sandbox

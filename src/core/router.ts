@@ -1,5 +1,5 @@
 import { countryCallingCode, countryOfNumber } from "../codec/phone.ts"
-import type { Connector, ConnectorState } from "../connectors/connector.ts"
+import { type Connector, type ConnectorState, isUsable } from "../connectors/connector.ts"
 
 /** One `[[routes]]` entry (docs/routing.md). */
 export interface RouteRule {
@@ -114,13 +114,9 @@ export class Router {
     const candidates: RouteCandidate[] = rule.connectors.map((id) => {
       const connector = this.connectors.get(id)
       if (!connector) return { id, state: "unknown", usable: false, skipped: "not configured" }
-      const health = connector.status()
-      return {
-        id,
-        state: health.state,
-        usable: health.usable,
-        skipped: health.usable ? null : health.state,
-      }
+      const state = connector.status()
+      const usable = isUsable(state)
+      return { id, state, usable, skipped: usable ? null : state }
     })
     let pool = candidates.map((_, i) => i).filter((i) => candidates[i]!.usable)
     if (options.avoid && pool.length > 1) {
@@ -192,7 +188,7 @@ export class Router {
     for (const { rule } of this.routes) {
       for (const id of rule.connectors) {
         const connector = this.connectors.get(id)
-        if (!connector?.status().usable) continue
+        if (!connector || !isUsable(connector.status())) continue
         active.add(connector)
         if (!rule.weights) break
       }
@@ -251,20 +247,14 @@ export function fixedConnectorDecision(
   route: string | null,
   reason: { usable: string; unusable: (state: ConnectorState) => string },
 ): RouteDecision {
-  const health = connector.status()
+  const state = connector.status()
+  const usable = isUsable(state)
   return {
-    connector: health.usable ? connector : null,
+    connector: usable ? connector : null,
     route,
-    reason: health.usable ? reason.usable : reason.unusable(health.state),
+    reason: usable ? reason.usable : reason.unusable(state),
     failover: false,
-    candidates: [
-      {
-        id: connector.id,
-        state: health.state,
-        usable: health.usable,
-        skipped: health.usable ? null : health.state,
-      },
-    ],
+    candidates: [{ id: connector.id, state, usable, skipped: usable ? null : state }],
   }
 }
 

@@ -350,7 +350,7 @@ export function createModemConnector(
       })
     },
     capacity: () => (usable() ? Math.max(0, MODEM_QUEUE - pending) : 0),
-    status: () => ({ state: state(), usable: usable() }),
+    status: state,
     health(): ConnectorHealth {
       const facts = session.facts
       const framer = session.framerStats

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { BindTracker, connectorState, isUsable, type StateFacts } from "./connector-state.ts"
+import { isUsable } from "../connectors/connector.ts"
+import { BindTracker, connectorState, type StateFacts } from "./connector-state.ts"
 
 const BOUND: StateFacts = {
   stopped: false,

@@ -55,10 +55,6 @@ export function connectorState(facts: StateFacts): ConnectorState {
   return "bound"
 }
 
-export function isUsable(state: ConnectorState): boolean {
-  return state === "bound" || state === "throttled" || state === "saturated"
-}
-
 /**
  * The bind facts behind the state, kept from the sessions' transitions: how many are bound,
  * failed attempts in a row, and since when nothing is bound.

@@ -10,16 +10,16 @@
  * messages, so a started message finishes first.
  */
 
-import type {
-  Connector,
-  ConnectorDeps,
-  ConnectorError,
-  ConnectorHealth,
-  ConnectorState,
-  ConnectorStatus,
-  OutboundMessage,
-  SubmitOutcome,
-  SubmitPartResult,
+import {
+  type Connector,
+  type ConnectorDeps,
+  type ConnectorError,
+  type ConnectorHealth,
+  type ConnectorState,
+  isUsable,
+  type OutboundMessage,
+  type SubmitOutcome,
+  type SubmitPartResult,
 } from "../connectors/connector.ts"
 import {
   commandStatusName,
@@ -28,7 +28,7 @@ import {
   ESME_RX_T_APPN,
   submitStatusError,
 } from "./command-status.ts"
-import { BindTracker, connectorState, isUsable } from "./connector-state.ts"
+import { BindTracker, connectorState } from "./connector-state.ts"
 import { JobQueue } from "./job-queue.ts"
 import { type MoCounters, MoReceiver } from "./mo-receiver.ts"
 import { type SmppConnectorOptions, type SmppTimings, smppTimings } from "./options.ts"
@@ -185,9 +185,8 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
     return Math.max(0, this.maxPending - this.pending)
   }
 
-  status(): ConnectorStatus {
-    const state = this.state(this.deps.clock.now())
-    return { state, usable: isUsable(state) }
+  status(): ConnectorState {
+    return this.state(this.deps.clock.now())
   }
 
   private state(now: number): ConnectorState {
