@@ -92,6 +92,9 @@ test("stop() right after start waits for the claim under way and what it submitt
   expect(statuses).toEqual(["sent", "sent"])
 })
 
+// Tested here, not through the server: no real connector throws or rejects (they report failures
+// as outcomes), so the fault is injected by a wrapper over the real simulator, and the outbox,
+// store and retry rules it meets are the real ones.
 test("a connector that throws or rejects: the message is retried, not left sending", async () => {
   using dir = tempDir()
   const { store, sim, outbox, queue } = rig(dir.path, 1000, 2)
