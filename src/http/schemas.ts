@@ -88,6 +88,9 @@ export const SendResponse = t.Object({
   ),
 })
 
+/** `/{id}` of a route whose resource has a plain id. */
+export const IdParams = t.Object({ id: t.String() })
+
 /** `s` or null, with an optional description (one definition for every route). */
 export const Nullable = <T extends TSchema>(s: T, options: { description?: string } = {}) =>
   t.Union([s, t.Null()], options)

@@ -4,7 +4,7 @@ import { requireScope } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, pageQuery, problems } from "../schemas.ts"
+import { IdParams, Nullable, pageQuery, problems } from "../schemas.ts"
 
 const ConversationView = t.Object({
   id: t.String({ examples: ["cnv_01kbc5n2xq8r0m3v5c9d2e4f6g"] }),
@@ -61,7 +61,6 @@ const ReplyResponse = t.Object({
   encoding: t.Union([t.Literal("gsm7"), t.Literal("ucs2")]),
 })
 
-const IdParams = t.Object({ id: t.String() })
 const tags = ["Conversations"]
 
 export function conversationRoutes(deps: HttpDeps) {

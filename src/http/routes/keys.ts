@@ -4,7 +4,7 @@ import { SCOPES } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, pageLimit, problems } from "../schemas.ts"
+import { IdParams, Nullable, pageLimit, problems } from "../schemas.ts"
 import { CreatedKeyView, KeyView } from "./tenancy-schemas.ts"
 
 const CreateBody = t.Object(
@@ -48,7 +48,6 @@ const ListQuery = t.Object({
   cursor: t.Optional(t.String()),
 })
 
-const IdParams = t.Object({ id: t.String() })
 const tags = ["API keys"]
 
 /** Own keys need `admin`; a customer's keys need `connect.customers`. */

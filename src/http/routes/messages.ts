@@ -5,6 +5,7 @@ import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
 import {
   DeliveryView,
+  IdParams,
   ListQuery,
   MessageDetail,
   MessageList,
@@ -60,7 +61,7 @@ export function messageRoutes(deps: HttpDeps) {
         return deps.getMessage(principal, params.id)
       },
       {
-        params: t.Object({ id: t.String() }),
+        params: IdParams,
         response: { 200: MessageDetail, ...problems(401, 404) },
         detail: { summary: "A message with its parts and full timeline", tags: ["Messages"] },
       },
@@ -72,7 +73,7 @@ export function messageRoutes(deps: HttpDeps) {
         return deps.messageCallbacks(principal, params.id)
       },
       {
-        params: t.Object({ id: t.String() }),
+        params: IdParams,
         response: {
           200: t.Object({
             data: t.Array(t.Object({ url: t.String(), ...DeliveryView.properties })),
@@ -94,7 +95,7 @@ export function messageRoutes(deps: HttpDeps) {
         return deps.cancelMessage(principal, params.id)
       },
       {
-        params: t.Object({ id: t.String() }),
+        params: IdParams,
         response: { 200: MessageDetail, ...problems(401, 404, 409) },
         detail: {
           summary: "Cancel a queued or scheduled message",

@@ -3,7 +3,7 @@ import { isOperator, requireLive, requireOperator } from "../../core/scopes.ts"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, pageLimit, problems } from "../schemas.ts"
+import { IdParams, Nullable, pageLimit, problems } from "../schemas.ts"
 
 const AssignBody = t.Object(
   {
@@ -106,7 +106,7 @@ export function numberRoutes(deps: HttpDeps) {
         set.status = 204
       },
       {
-        params: t.Object({ id: t.String() }),
+        params: IdParams,
         response: { 204: t.Void(), ...problems(401, 403, 404) },
         detail: { summary: "Remove a number or keyword assignment", tags },
       },

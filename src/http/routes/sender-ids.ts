@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia"
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { Nullable, pageLimit, problems } from "../schemas.ts"
+import { IdParams, Nullable, pageLimit, problems } from "../schemas.ts"
 
 const Status = t.Union([t.Literal("pending"), t.Literal("approved"), t.Literal("rejected")])
 
@@ -47,7 +47,6 @@ const RegisterBody = t.Object(
 )
 const REGISTER_FIELDS = ["value", "country_code", "purpose", "customer_id", "set_default"] as const
 
-const IdParams = t.Object({ id: t.String() })
 const tags = ["Sender IDs"]
 
 /** Register (`sender_ids.write`), read (`sender_ids.read`), review (operator). */

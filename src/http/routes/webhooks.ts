@@ -6,7 +6,7 @@ import { ALL_EVENTS, WEBHOOK_EVENTS } from "../../core/webhooks/webhook-service.
 import type { HttpDeps } from "../deps.ts"
 import { jsonBody } from "../json-body.ts"
 import { authPlugin } from "../plugins/auth.ts"
-import { DeliveryView, Nullable, pageLimit, pageQuery, problems } from "../schemas.ts"
+import { DeliveryView, IdParams, Nullable, pageLimit, pageQuery, problems } from "../schemas.ts"
 
 const EVENTS_DESCRIPTION = `Event types to receive: ${WEBHOOK_EVENTS.join(", ")}; or "${ALL_EVENTS}" for every event, including ones added later.`
 
@@ -73,8 +73,6 @@ const DeliveryQuery = t.Object({
     ),
   ),
 })
-
-const IdParams = t.Object({ id: t.String() })
 
 /**
  * Managing webhooks needs `webhooks.write` (design.md §7); the admin key has every scope. The
