@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { carrierIdOnceSent } from "../support/messages.ts"
 import { createKey } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 
@@ -282,13 +283,7 @@ describe("status reports stored on the SIM", () => {
     })
     expect(res.status).toBe(202)
     const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
-    const mr = await waitFor(
-      async () => {
-        const d = (await (await srGw.api(`/v1/messages/${id}`)).json()) as Detail
-        return d.status === "sent" ? d.carrier_message_id : null
-      },
-      { what: "sent through the modem" },
-    )
+    const mr = await carrierIdOnceSent(srGw, id)
     srModem.statusReport(Number(mr), 0x00)
     await waitFor(
       async () =>

@@ -4,6 +4,7 @@ import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { malformedFrame, receiptWithoutNul } from "../fakes/smsc-pdus.ts"
 import { smppCarrier } from "../support/connector-config.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { carrierIdOnceSent, messageWhen } from "../support/messages.ts"
 import { waitFor } from "../support/wait-for.ts"
 
 let smsc: FakeSmsc
@@ -139,17 +140,7 @@ describe("sending over a real SMPP bind", () => {
         await send({ to: "+233201234581", message: "receipt with a UDH" }),
         await send({ to: "+233201234582", message: "receipt as data_sm" }),
       ]
-      const carrierIds = await Promise.all(
-        ids.map((id) =>
-          waitFor(
-            async () => {
-              const d = (await (await gw.api(`/v1/messages/${id}`)).json()) as Detail
-              return d.status === "sent" ? d.carrier_message_id : null
-            },
-            { what: `${id} sent` },
-          ),
-        ),
-      )
+      const carrierIds = await Promise.all(ids.map((id) => carrierIdOnceSent(gw, id)))
       expect(smsc.sendFrame(receiptWithoutNul("deliver_sm", carrierIds[0]!))).toBe(true)
       expect(smsc.sendFrame(receiptWithoutNul("data_sm", carrierIds[1]!))).toBe(true)
       for (const id of ids) expect((await final(id)).status).toBe("delivered")
@@ -233,15 +224,7 @@ retry_cap_ms = 200
       const sentWith = async (to: string) => {
         const res = await own.api("/v1/messages", { method: "POST", json: { to, message: to } })
         const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
-        return waitFor(
-          async () => {
-            const m = (await (await own.api(`/v1/messages/${id}`)).json()) as Detail & {
-              id: string
-            }
-            return m.status === "sent" ? m : null
-          },
-          { what: `${to} sent` },
-        )
+        return { id, carrier_message_id: await carrierIdOnceSent(own, id) }
       }
       const older = await sentWith("+233241000061")
       await first.close()
@@ -249,13 +232,8 @@ retry_cap_ms = 200
       const newer = await sentWith("+233241000062")
       expect(newer.carrier_message_id).toBe(older.carrier_message_id)
 
-      expect(second.sendReceipt(newer.carrier_message_id!)).toBe(true)
-      await waitFor(
-        async () =>
-          ((await (await own.api(`/v1/messages/${newer.id}`)).json()) as Detail).status ===
-          "delivered",
-        { what: "the newer message delivered" },
-      )
+      expect(second.sendReceipt(newer.carrier_message_id)).toBe(true)
+      await messageWhen(own, newer.id, (m) => m.status === "delivered")
       const old = (await (await own.api(`/v1/messages/${older.id}`)).json()) as Detail
       expect(old.status).toBe("sent")
       expect(old.parts[0]!.status).toBe("sent")
