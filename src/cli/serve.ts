@@ -1,6 +1,7 @@
 import { defineCommand } from "citty"
 import { createGateway } from "../app.ts"
 import { ConfigError, loadConfig } from "../config/load.ts"
+import { HEAP_GROWTH_VAR, heapGrowth } from "./heap-growth.ts"
 
 export const serveCommand = defineCommand({
   meta: {
@@ -39,6 +40,13 @@ export const serveCommand = defineCommand({
         ].join("\n"),
       )
     }
+    const heap = heapGrowth()
+    gateway.logger.info(
+      { growth: heap.growth, reason: heap.reason, pid: process.pid },
+      heap.growth === "proportional"
+        ? "JS heap grows in proportion to its live size"
+        : `JS heap grows by JavaScriptCore's big-machine rule (set ${HEAP_GROWTH_VAR} to choose)`,
+    )
     await gateway.start()
     if (!config.source) {
       process.stderr.write(

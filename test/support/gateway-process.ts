@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Subprocess } from "bun"
 import { writeTestConfig } from "./gateway.ts"
@@ -15,12 +16,14 @@ export const FROM_SOURCE = [process.execPath, join(ROOT, "src", "main.ts")]
 
 /**
  * Writes a config into `dataDir` and starts `<command> serve` as a separate process: from source
- * unless `command` names another (the compiled binary).
+ * unless `command` names another (the compiled binary). Its environment is PATH and HOME, and
+ * `env`.
  */
 export async function spawnGateway(
   dataDir: string,
   toml = "",
   command: string[] = FROM_SOURCE,
+  env: Record<string, string> = {},
 ): Promise<GatewayProcess> {
   const file = join(dataDir, "signalbox.toml")
   // info level: the "signalbox listening" line carries the URL this helper waits for.
@@ -30,7 +33,7 @@ export async function spawnGateway(
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
   })
   let text = ""
   const reader = proc.stdout.getReader()
@@ -68,4 +71,10 @@ export async function spawnGateway(
     })()
   })
   return { proc, url, output: () => text }
+}
+
+/** The environment a running process has now (after any exec), from /proc. */
+export function environOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean)
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]))
 }
