@@ -172,7 +172,7 @@ describe("has_open", () => {
         const seen: string[] = []
         let after = ""
         for (;;) {
-          const e = repo.nextClaimableEndpoint(after, now, [])
+          const [e] = repo.claimableEndpoints(after, now, 1)
           if (!e) return seen
           seen.push(e.id)
           after = e.id

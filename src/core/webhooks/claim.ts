@@ -6,6 +6,7 @@
  */
 import type {
   CallbackCandidate,
+  ClaimableEndpoint,
   WebhookDeliveryRow,
   WebhookRepo,
 } from "../../store/webhook-repo.ts"
@@ -20,6 +21,8 @@ const CALLBACK_HEAD = 64
  * is no index by callback host (migration 0005), so this bounds what one claim reads.
  */
 const CALLBACK_SWEEP = 256
+/** Most claimable endpoints one query reads. */
+const ENDPOINT_PAGE = 64
 /** Bound on remembered per-endpoint probe positions and parsed callback origins. */
 const MEMO_LIMIT = 10_000
 
@@ -67,6 +70,8 @@ export class DeliveryClaimer {
   /** A failing endpoint's last probe taken in turn (seq), so probes go round its backlog. */
   private readonly probeTurn = new Map<string, number>()
   private readonly origins = new Map<string, string>()
+  /** The last claim read every claimable endpoint at once: the next one starts that way. */
+  private fewClaimable = true
 
   constructor(
     private readonly repo: WebhookRepo,
@@ -90,7 +95,7 @@ export class DeliveryClaimer {
     const busy = (target: string) =>
       (inFlight.perTarget.get(target) ?? 0) + (taken.get(target) ?? 0)
     const turns: (Generator<Candidate> | null)[] = [
-      this.endpointTurns(now, busy, inFlight),
+      this.endpointTurns(now, room, busy, inFlight),
       this.callbackTurns(now, busy),
     ]
     let live = turns.length
@@ -139,6 +144,7 @@ export class DeliveryClaimer {
    */
   private *endpointTurns(
     now: number,
+    room: number,
     busy: (target: string) => number,
     inFlight: { perTarget: ReadonlyMap<string, number>; probing: ReadonlySet<string> },
   ): Generator<Candidate> {
@@ -148,15 +154,62 @@ export class DeliveryClaimer {
     const skip = new Set<string>(inFlight.probing)
     for (const [target, n] of inFlight.perTarget) if (n >= cap) skip.add(target)
     const queues = new Map<string, WebhookDeliveryRow[]>()
-    let after = this.endpointTurn
-    for (;;) {
-      const e = repo.nextClaimableEndpoint(after, now, skip)
-      if (!e) {
-        if (after === "") return
-        after = ""
-        continue
+    // The claimable endpoints in visiting order: by id after the last one served, then from the
+    // first up to it. A read asks for about as many as there are free slots (each offers at
+    // least one delivery unless skipped), so it stops early in an index that also holds
+    // endpoints waiting for a retry. When the last claim's read held them all, one read from
+    // the first is turned round instead; else they are read from the last one served, a page
+    // at a time as the visits reach the end of what was read.
+    const start = this.endpointTurn
+    const want = Math.min(ENDPOINT_PAGE, room + skip.size)
+    let ring: ClaimableEndpoint[] = []
+    let complete = false
+    if (this.fewClaimable) {
+      ring = repo.claimableEndpoints("", now, want + 1)
+      complete = ring.length <= want
+      if (complete) {
+        const after = ring.findIndex((e) => e.id > start)
+        if (after > 0) ring.push(...ring.splice(0, after))
+      } else {
+        ring = []
+        this.fewClaimable = false
       }
-      after = e.id
+    }
+    let pageAfter = start
+    let wrapped = start === ""
+    const readMore = (): boolean => {
+      while (!complete) {
+        const page = repo.claimableEndpoints(pageAfter, now, want)
+        const before = ring.length
+        for (const e of page) {
+          if (wrapped && start !== "" && e.id > start) {
+            complete = true
+            break
+          }
+          ring.push(e)
+        }
+        if (!complete) {
+          if (page.length === want) pageAfter = page[page.length - 1]!.id
+          else if (wrapped) complete = true
+          else {
+            wrapped = true
+            pageAfter = ""
+          }
+        }
+        if (complete) this.fewClaimable = ring.length <= want
+        if (ring.length > before) return true
+      }
+      return false
+    }
+    let i = 0
+    for (;;) {
+      if (i === ring.length && !readMore()) {
+        // The end of a pass over every claimable endpoint: another, if any has more to offer.
+        if (ring.every((e) => skip.has(e.id))) return
+        i = 0
+      }
+      const e = ring[i++]!
+      if (skip.has(e.id)) continue
       const failing = e.consecutive_failures > 0
       if (!failing) this.probeTurn.delete(e.id)
       let queue = queues.get(e.id)

@@ -105,8 +105,8 @@ describe("recordOutcome with a long backlog", () => {
     expect(probe.status).toBe("pending")
     expect(probe.attempts).toBe(1)
     // The worker reads the gate from the endpoint: nothing of it may be claimed before retry_at.
-    expect(store.webhooks.nextClaimableEndpoint("", T0 + 1_001, [])).toBeNull()
-    expect(store.webhooks.nextClaimableEndpoint("", e.retry_at!, [])?.id).toBe("whk_backlog")
+    expect(store.webhooks.claimableEndpoints("", T0 + 1_001, 1)).toEqual([])
+    expect(store.webhooks.claimableEndpoints("", e.retry_at!, 1)[0]?.id).toBe("whk_backlog")
     expect(store.webhooks.nextDueAfter(T0 + 1_001)).toBe(e.retry_at)
   })
 
@@ -150,7 +150,7 @@ describe("recordOutcome with a long backlog", () => {
     expect(shown.every((d) => d.status === "paused")).toBe(true)
     expect(store.webhooks.deliveriesOf("whk_backlog", null, 100, "paused")).toHaveLength(100)
     expect(store.webhooks.deliveriesOf("whk_backlog", null, 100, "pending")).toHaveLength(0)
-    expect(store.webhooks.nextClaimableEndpoint("", at + 10 * 60 * 60 * 1000, [])).toBeNull()
+    expect(store.webhooks.claimableEndpoints("", at + 10 * 60 * 60 * 1000, 1)).toEqual([])
 
     // Re-enabling (as PATCH {"status": "active"} does) touches the endpoint row only.
     store.transaction(() => {
@@ -166,7 +166,7 @@ describe("recordOutcome with a long backlog", () => {
       })
     })
     expect(backlogExcept(1)).toEqual(stored)
-    expect(store.webhooks.nextClaimableEndpoint("", at + 1, [])?.id).toBe("whk_backlog")
+    expect(store.webhooks.claimableEndpoints("", at + 1, 1)[0]?.id).toBe("whk_backlog")
     expect(
       store.webhooks.deliveriesOf("whk_backlog", null, 100).every((d) => d.status === "pending"),
     ).toBe(true)

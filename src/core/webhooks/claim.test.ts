@@ -1,0 +1,139 @@
+// The claim's turns over endpoints, over a real SQLite file: one delivery per endpoint per pass,
+// in id order from after the last one served, across more endpoints than one read returns.
+import { describe, expect, test } from "bun:test"
+import { join } from "node:path"
+import { tempDir } from "../../../test/support/temp-dir.ts"
+import { openStore, type Store } from "../../store/index.ts"
+import { DeliveryClaimer } from "./claim.ts"
+
+const NOW = 1_000_000
+const id = (i: number) => `whe_${String(i).padStart(3, "0")}`
+
+function seed(store: Store, endpoints: number): void {
+  store.transaction(() => {
+    let n = 0
+    for (let i = 0; i < endpoints; i++) {
+      store.webhooks.insertEndpoint({
+        id: id(i),
+        account_id: "acc_a",
+        url: `https://hooks.example.com/${id(i)}`,
+        events: '["*"]',
+        description: null,
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        status: "active",
+        created_at: NOW,
+      })
+    }
+    // Two deliveries each, the second ones after all the first ones.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < endpoints; i++) {
+        n++
+        store.webhooks.insertDelivery({
+          id: `whd_${n}`,
+          endpoint_id: id(i),
+          callback_url: null,
+          account_id: "acc_a",
+          event_type: "message.sent",
+          message_id: null,
+          order_key: null,
+          payload: "{}",
+          status: "pending",
+          next_attempt_at: NOW,
+          created_at: NOW,
+        })
+      }
+    }
+  })
+}
+
+describe("DeliveryClaimer over endpoints", () => {
+  // 40 fit in one read of the claimable endpoints; 150 take pages (ENDPOINT_PAGE is 64).
+  test.each([40, 150])(
+    "%i endpoints: each once per pass, then on from the last one served",
+    (endpoints) => {
+      using dir = tempDir()
+      const store = openStore(join(dir.path, "claim.db"))
+      try {
+        seed(store, endpoints)
+        const claimer = new DeliveryClaimer(store.webhooks, {
+          perEndpointConcurrency: 8,
+          timeoutMs: 10_000,
+        })
+        const idle = { perTarget: new Map<string, number>(), probing: new Set<string>() }
+        const claim = (room: number, inFlight = idle) =>
+          store.transaction(() => claimer.claim(NOW, room, inFlight)).map((c) => c.target)
+        const ids = (from: number, to: number) =>
+          Array.from({ length: to - from }, (_, i) => id(from + i))
+
+        // A first pass over all of them, then the first ten again.
+        expect(claim(endpoints + 10)).toEqual([...ids(0, endpoints), ...ids(0, 10)])
+        // The next claim goes on after whe_009, skipping an endpoint at its cap.
+        const busy = { perTarget: new Map([[id(12), 8]]), probing: new Set<string>() }
+        expect(claim(3, busy)).toEqual([id(10), id(11), id(13)])
+        // Then round to the end, back to the start (whe_012, now free), and nothing more: every
+        // delivery claimed once.
+        expect(claim(500)).toEqual([...ids(14, endpoints), id(12)])
+        expect(claim(10)).toEqual([])
+      } finally {
+        store.close()
+      }
+    },
+  )
+})
+
+describe("DeliveryClaimer and callback deliveries", () => {
+  const callback = (store: Store, n: number) =>
+    store.transaction(() =>
+      store.webhooks.insertDelivery({
+        id: `whd_cb${n}`,
+        endpoint_id: null,
+        callback_url: "https://app.example.com/sms/status",
+        account_id: "acc_a",
+        event_type: "message.sent",
+        message_id: null,
+        order_key: null,
+        payload: "{}",
+        status: "pending",
+        next_attempt_at: NOW,
+        created_at: NOW,
+      }),
+    )
+
+  test("a callback is claimed whenever one is open, though claims with none skip the read", () => {
+    using dir = tempDir()
+    const store = openStore(join(dir.path, "callbacks.db"))
+    try {
+      const claimer = new DeliveryClaimer(store.webhooks, {
+        perEndpointConcurrency: 8,
+        timeoutMs: 10_000,
+      })
+      const idle = { perTarget: new Map<string, number>(), probing: new Set<string>() }
+      const claim = () => store.transaction(() => claimer.claim(NOW, 10, idle))
+      store.transaction(() =>
+        store.webhooks.ensureAccountSecret("acc_a", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", NOW),
+      )
+      expect(claim()).toEqual([])
+
+      // Inserted after a claim found none.
+      callback(store, 1)
+      const [first] = claim()
+      expect(first?.id).toBe("whd_cb1")
+      // In flight: nothing pending, but one open, so claims keep reading the window ...
+      expect(claim()).toEqual([])
+      // ... and see it once its attempt failed and it waits for a retry that is due.
+      store.transaction(() =>
+        store.webhooks.settle(store.webhooks.deliveryBySeq(first!.seq)!, {
+          status: "pending",
+          attempts: 1,
+          nextAttemptAt: NOW,
+          statusCode: 503,
+          error: "HTTP 503",
+          at: NOW,
+        }),
+      )
+      expect(claim().map((c) => c.id)).toEqual(["whd_cb1"])
+    } finally {
+      store.close()
+    }
+  })
+})
