@@ -4,6 +4,7 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { pendingDelivery } from "../../test/support/store.ts"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import { openStore, type Store } from "./index.ts"
 import { MIGRATIONS } from "./migrations/index.ts"
@@ -26,19 +27,17 @@ function endpoint(store: Store, id: string, status: "active" | "suspended" = "ac
 let n = 0
 function delivery(store: Store, to: { endpoint: string } | { callback: string }): number {
   n++
-  store.webhooks.insertDelivery({
-    id: `whd_${n}`,
-    endpoint_id: "endpoint" in to ? to.endpoint : null,
-    callback_url: "callback" in to ? to.callback : null,
-    account_id: "acc_a",
-    event_type: "message.sent",
-    message_id: null,
-    order_key: null,
-    payload: "{}",
-    status: "pending",
-    next_attempt_at: NOW,
-    created_at: NOW,
-  })
+  store.webhooks.insertDelivery(
+    pendingDelivery(
+      {
+        id: `whd_${n}`,
+        endpoint_id: "endpoint" in to ? to.endpoint : null,
+        callback_url: "callback" in to ? to.callback : null,
+        account_id: "acc_a",
+      },
+      NOW,
+    ),
+  )
   return store.webhooks.delivery(`whd_${n}`)!.seq
 }
 

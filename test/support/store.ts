@@ -1,6 +1,7 @@
 import { join } from "node:path"
 import { openStore, type Store } from "../../src/store/index.ts"
 import type { NewMessage, PartRow } from "../../src/store/message-repo.ts"
+import type { NewDelivery } from "../../src/store/webhook-repo.ts"
 import { tempDir } from "./temp-dir.ts"
 
 /** Runs `fn` on a store over a fresh SQLite file, closed and removed afterwards. */
@@ -53,5 +54,27 @@ export function sentPart(
     status: "sent",
     error: null,
     submitted_at: 3,
+  }
+}
+
+/**
+ * A pending `message.sent` webhook delivery due at `at`, to an endpoint unless the caller gives a
+ * `callback_url`; no message, no order key, payload `{}` unless given.
+ */
+export function pendingDelivery(
+  over: Partial<NewDelivery> & Pick<NewDelivery, "id" | "account_id">,
+  at: number,
+): NewDelivery {
+  return {
+    endpoint_id: null,
+    callback_url: null,
+    event_type: "message.sent",
+    message_id: null,
+    order_key: null,
+    payload: "{}",
+    status: "pending",
+    next_attempt_at: at,
+    created_at: at,
+    ...over,
   }
 }

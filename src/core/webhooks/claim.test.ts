@@ -2,6 +2,7 @@
 // in id order from after the last one served, across more endpoints than one read returns.
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { DeliveryClaimer } from "./claim.ts"
@@ -28,19 +29,9 @@ function seed(store: Store, endpoints: number): void {
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < endpoints; i++) {
         n++
-        store.webhooks.insertDelivery({
-          id: `whd_${n}`,
-          endpoint_id: id(i),
-          callback_url: null,
-          account_id: "acc_a",
-          event_type: "message.sent",
-          message_id: null,
-          order_key: null,
-          payload: "{}",
-          status: "pending",
-          next_attempt_at: NOW,
-          created_at: NOW,
-        })
+        store.webhooks.insertDelivery(
+          pendingDelivery({ id: `whd_${n}`, endpoint_id: id(i), account_id: "acc_a" }, NOW),
+        )
       }
     }
   })
@@ -84,19 +75,16 @@ describe("DeliveryClaimer over endpoints", () => {
 describe("DeliveryClaimer and callback deliveries", () => {
   const callback = (store: Store, n: number) =>
     store.transaction(() =>
-      store.webhooks.insertDelivery({
-        id: `whd_cb${n}`,
-        endpoint_id: null,
-        callback_url: "https://app.example.com/sms/status",
-        account_id: "acc_a",
-        event_type: "message.sent",
-        message_id: null,
-        order_key: null,
-        payload: "{}",
-        status: "pending",
-        next_attempt_at: NOW,
-        created_at: NOW,
-      }),
+      store.webhooks.insertDelivery(
+        pendingDelivery(
+          {
+            id: `whd_cb${n}`,
+            callback_url: "https://app.example.com/sms/status",
+            account_id: "acc_a",
+          },
+          NOW,
+        ),
+      ),
     )
 
   test("a callback is claimed whenever one is open, though claims with none skip the read", () => {

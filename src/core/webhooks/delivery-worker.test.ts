@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite"
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { waitFor } from "../../../test/support/wait-for.ts"
 import { type Receiver, startReceiver } from "../../../test/support/webhook-receiver.ts"
@@ -57,19 +58,17 @@ afterEach(async () => {
 
 function enqueue(id: string): void {
   store.transaction(() =>
-    store.webhooks.insertDelivery({
-      id,
-      endpoint_id: ENDPOINT,
-      callback_url: null,
-      account_id: "acc_root",
-      event_type: "message.sent",
-      message_id: null,
-      order_key: null,
-      payload: JSON.stringify({ type: "message.sent", data: { id } }),
-      status: "pending",
-      next_attempt_at: clock.now(),
-      created_at: clock.now(),
-    }),
+    store.webhooks.insertDelivery(
+      pendingDelivery(
+        {
+          id,
+          endpoint_id: ENDPOINT,
+          account_id: "acc_root",
+          payload: JSON.stringify({ type: "message.sent", data: { id } }),
+        },
+        clock.now(),
+      ),
+    ),
   )
 }
 

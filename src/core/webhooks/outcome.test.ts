@@ -1,6 +1,7 @@
 import { Database } from "bun:sqlite"
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { MIGRATIONS } from "../../store/migrations/index.ts"
@@ -50,19 +51,18 @@ beforeEach(() => {
       created_at: T0,
     })
     for (let i = 0; i < BACKLOG; i++) {
-      store.webhooks.insertDelivery({
-        id: `whd_${String(i).padStart(6, "0")}`,
-        endpoint_id: "whk_backlog",
-        callback_url: null,
-        account_id: "acc_root",
-        event_type: "message.sent",
-        message_id: `msg_${i}`,
-        order_key: `msg_${i} whk_backlog`,
-        payload: "{}",
-        status: "pending",
-        next_attempt_at: T0,
-        created_at: T0,
-      })
+      store.webhooks.insertDelivery(
+        pendingDelivery(
+          {
+            id: `whd_${String(i).padStart(6, "0")}`,
+            endpoint_id: "whk_backlog",
+            account_id: "acc_root",
+            message_id: `msg_${i}`,
+            order_key: `msg_${i} whk_backlog`,
+          },
+          T0,
+        ),
+      )
     }
   })
 })

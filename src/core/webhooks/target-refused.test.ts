@@ -3,6 +3,7 @@
 // gets no request, and the attempt says why; the operator's endpoint on 127.0.0.1 is delivered.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { waitFor } from "../../../test/support/wait-for.ts"
 import { type Receiver, startReceiver } from "../../../test/support/webhook-receiver.ts"
@@ -43,19 +44,17 @@ function endpointWithDelivery(id: string, account: string, url: string): void {
       status: "active",
       created_at: now,
     })
-    store.webhooks.insertDelivery({
-      id: `whd_${id}`,
-      endpoint_id: id,
-      callback_url: null,
-      account_id: account,
-      event_type: "message.sent",
-      message_id: null,
-      order_key: null,
-      payload: JSON.stringify({ type: "message.sent", data: { id } }),
-      status: "pending",
-      next_attempt_at: now,
-      created_at: now,
-    })
+    store.webhooks.insertDelivery(
+      pendingDelivery(
+        {
+          id: `whd_${id}`,
+          endpoint_id: id,
+          account_id: account,
+          payload: JSON.stringify({ type: "message.sent", data: { id } }),
+        },
+        now,
+      ),
+    )
   })
 }
 
