@@ -178,7 +178,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     onReleased: () => outbox.wake(),
   })
   const webhookLogger = logger.child({ component: "webhooks" })
-  const targets = targetPolicy(config.webhooks.private_targets, undefined, webhookLogger)
+  const targets = targetPolicy(config.webhooks.private_targets, { log: webhookLogger })
   const webhooks = new WebhookService({
     store,
     clock,

@@ -55,6 +55,16 @@ async function readSnippet(res: Response): Promise<string> {
     .slice(0, ERROR_BODY_CHARS)
 }
 
+/** `work`'s result, or the signal's reason as soon as it aborts (without cancelling `work`). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener("abort", onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort))
+  })
+}
+
 const STOPPING = new Error("the gateway is stopping")
 const TIMED_OUT = new Error("timed out")
 /** The account may not send to this URL's address (target-policy.ts): a failed attempt. */
@@ -243,7 +253,12 @@ export class WebhookDeliveryWorker {
     const timer = setTimeout(() => controller.abort(TIMED_OUT), this.options.timeoutMs)
     let outcome: AttemptOutcome
     try {
-      const refused = await this.deps.targets.sendProblem(d.accountId, d.url)
+      // The DNS check is part of the attempt: its time counts against the timeout, and a lookup
+      // that hangs (it cannot be cancelled) does not hold the slot past it.
+      const refused = await untilAborted(
+        this.deps.targets.sendProblem(d.accountId, d.url),
+        controller.signal,
+      )
       if (refused) throw new RefusedTarget(refused)
       const res = await fetch(d.url, {
         method: "POST",

@@ -18,7 +18,7 @@ function table(answers: Record<string, string[]>): Resolve & { calls: number } {
 
 describe("targetPolicy", () => {
   test('"operator": a customer may not name a loopback, private or link-local address or localhost', () => {
-    const policy = targetPolicy("operator", table({}))
+    const policy = targetPolicy("operator", { resolve: table({}) })
     for (const url of [
       "http://127.0.0.1:8080/v1/messages",
       "http://10.1.2.3/hook",
@@ -39,8 +39,8 @@ describe("targetPolicy", () => {
   test('the operator, and everyone with "all", may name any address', async () => {
     const resolve = table({})
     for (const [policy, account] of [
-      [targetPolicy("operator", resolve), ROOT_ACCOUNT],
-      [targetPolicy("all", resolve), CUSTOMER],
+      [targetPolicy("operator", { resolve }), ROOT_ACCOUNT],
+      [targetPolicy("all", { resolve }), CUSTOMER],
     ] as const) {
       expect(policy.urlProblem(account, "http://127.0.0.1:8080/")).toBeNull()
       expect(await policy.sendProblem(account, "http://intranet.corp/")).toBeNull()
@@ -53,7 +53,7 @@ describe("targetPolicy", () => {
       "hooks.example.com": ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
       "rebind.example.net": ["93.184.215.14", "10.0.0.7"],
     })
-    const policy = targetPolicy("operator", resolve)
+    const policy = targetPolicy("operator", { resolve })
     expect(await policy.sendProblem(CUSTOMER, "https://hooks.example.com/a")).toBeNull()
     // The same words whether the name leads inside or nowhere: nothing of the operator's names.
     const inside = await policy.sendProblem(CUSTOMER, "https://rebind.example.net/a")
@@ -67,5 +67,23 @@ describe("targetPolicy", () => {
     const calls = resolve.calls
     expect(await policy.sendProblem(CUSTOMER, "https://hooks.example.com/b")).toBeNull()
     expect(resolve.calls).toBe(calls)
+  })
+
+  test("an answer is kept for 30 s of the monotonic clock, then asked again", async () => {
+    const answers: Record<string, string[]> = { "hooks.example.com": ["93.184.215.14"] }
+    const resolve = table(answers)
+    let now = 1_000
+    const policy = targetPolicy("operator", { resolve, now: () => now })
+    expect(await policy.sendProblem(CUSTOMER, "https://hooks.example.com/a")).toBeNull()
+    // The name now leads inside; the kept answer still says public until it expires.
+    answers["hooks.example.com"] = ["10.0.0.7"]
+    now += 29_999
+    expect(await policy.sendProblem(CUSTOMER, "https://hooks.example.com/a")).toBeNull()
+    expect(resolve.calls).toBe(1)
+    now += 1
+    expect(await policy.sendProblem(CUSTOMER, "https://hooks.example.com/a")).toContain(
+      "did not resolve to public addresses only",
+    )
+    expect(resolve.calls).toBe(2)
   })
 })

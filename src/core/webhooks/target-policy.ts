@@ -77,10 +77,17 @@ function hostOf(url: string): string | null {
   }
 }
 
+export interface TargetPolicyOptions {
+  /** How host names are resolved (default: the system resolver, every address). */
+  resolve?: Resolve
+  log?: Pick<Logger, "warn">
+  /** Milliseconds for the DNS cache's lifetime: a monotonic clock, immune to clock steps. */
+  now?: () => number
+}
+
 export function targetPolicy(
   privateTargets: PrivateTargets,
-  resolve = resolveAll,
-  log?: Pick<Logger, "warn">,
+  { resolve = resolveAll, log, now: clock = () => performance.now() }: TargetPolicyOptions = {},
 ): TargetPolicy {
   const cache = new Map<string, { problem: string | null; until: number }>()
   const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
@@ -106,7 +113,7 @@ export function targetPolicy(
       if (problem || unrestricted(accountId)) return problem
       const host = hostOf(url)!
       if (isIpLiteral(host)) return null
-      const now = Date.now()
+      const now = clock()
       const cached = cache.get(host)
       if (cached && cached.until > now) return cached.problem
       // What the account is told says no more than that: the name's addresses, or why it did not

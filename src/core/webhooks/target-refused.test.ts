@@ -70,7 +70,7 @@ describe("webhook targets", () => {
       clock: { now: () => Date.now() },
       logger: createLogger("silent"),
       options: { pollMs: 60_000 },
-      targets: targetPolicy("operator", resolve),
+      targets: targetPolicy("operator", { resolve }),
     })
     await worker.start()
     const refused = await waitFor(
@@ -89,5 +89,28 @@ describe("webhook targets", () => {
     })
     expect(receiver.at("/in")).toEqual([])
     expect(receiver.at("/op")).toHaveLength(1)
+  })
+
+  test("a DNS lookup that hangs ends the attempt at its timeout and frees the slot", async () => {
+    const resolve = () => new Promise<string[]>(() => {})
+    endpointWithDelivery("whk_slowdns", "acc_shop", "https://hooks.example.com/in")
+    worker = new WebhookDeliveryWorker({
+      store,
+      clock: { now: () => Date.now() },
+      logger: createLogger("silent"),
+      options: { pollMs: 60_000, timeoutMs: 300 },
+      targets: targetPolicy("operator", { resolve }),
+    })
+    await worker.start()
+    const timedOut = await waitFor(
+      () => {
+        const d = store.webhooks.delivery("whd_whk_slowdns")
+        return d?.last_error ? d : null
+      },
+      { what: "the attempt recorded" },
+    )
+    expect(timedOut.last_error).toBe("timed out after 300 ms")
+    expect(timedOut.status).toBe("pending")
+    await waitFor(() => worker.inFlight === 0, { what: "the slot freed" })
   })
 })
