@@ -12,7 +12,7 @@ import { openStore, type Store } from "../../store/index.ts"
 import { ROOT_ACCOUNT } from "../auth.ts"
 import { WebhookDeliveryWorker } from "./delivery-worker.ts"
 import { generateSecret } from "./signature.ts"
-import { targetPolicy } from "./target-policy.ts"
+import { type Resolve, targetPolicy } from "./target-policy.ts"
 
 let dir: ReturnType<typeof tempDir>
 let store: Store
@@ -58,6 +58,29 @@ function endpointWithDelivery(id: string, account: string, url: string): void {
   })
 }
 
+/** Starts the worker with the default policy over `resolve`. */
+async function startWorker(resolve: Resolve, timeoutMs?: number): Promise<void> {
+  worker = new WebhookDeliveryWorker({
+    store,
+    clock: { now: () => Date.now() },
+    logger: createLogger("silent"),
+    options: { pollMs: 60_000, ...(timeoutMs ? { timeoutMs } : {}) },
+    targets: targetPolicy("operator", { resolve }),
+  })
+  await worker.start()
+}
+
+/** The delivery once an attempt on it is recorded. */
+function attemptRecorded(deliveryId: string) {
+  return waitFor(
+    () => {
+      const d = store.webhooks.delivery(deliveryId)
+      return d?.last_error ? d : null
+    },
+    { what: `an attempt on ${deliveryId} recorded` },
+  )
+}
+
 describe("webhook targets", () => {
   test("a customer's host name that resolves to loopback is not requested; the operator's is", async () => {
     const port = new URL(receiver.url("/in")).port
@@ -65,21 +88,8 @@ describe("webhook targets", () => {
     const resolve = async (host: string) => (host === "hooks.test" ? ["127.0.0.1"] : [])
     endpointWithDelivery("whk_customer", "acc_shop", `http://hooks.test:${port}/in`)
     endpointWithDelivery("whk_operator", ROOT_ACCOUNT, receiver.url("/op"))
-    worker = new WebhookDeliveryWorker({
-      store,
-      clock: { now: () => Date.now() },
-      logger: createLogger("silent"),
-      options: { pollMs: 60_000 },
-      targets: targetPolicy("operator", { resolve }),
-    })
-    await worker.start()
-    const refused = await waitFor(
-      () => {
-        const d = store.webhooks.delivery("whd_whk_customer")
-        return d?.last_error ? d : null
-      },
-      { what: "the customer's attempt recorded" },
-    )
+    await startWorker(resolve)
+    const refused = await attemptRecorded("whd_whk_customer")
     expect(refused.last_error).toBe(
       "not sent: the URL did not resolve to public addresses only; only the operator's webhooks may reach others",
     )
@@ -94,21 +104,8 @@ describe("webhook targets", () => {
   test("a DNS lookup that hangs ends the attempt at its timeout and frees the slot", async () => {
     const resolve = () => new Promise<string[]>(() => {})
     endpointWithDelivery("whk_slowdns", "acc_shop", "https://hooks.example.com/in")
-    worker = new WebhookDeliveryWorker({
-      store,
-      clock: { now: () => Date.now() },
-      logger: createLogger("silent"),
-      options: { pollMs: 60_000, timeoutMs: 300 },
-      targets: targetPolicy("operator", { resolve }),
-    })
-    await worker.start()
-    const timedOut = await waitFor(
-      () => {
-        const d = store.webhooks.delivery("whd_whk_slowdns")
-        return d?.last_error ? d : null
-      },
-      { what: "the attempt recorded" },
-    )
+    await startWorker(resolve, 300)
+    const timedOut = await attemptRecorded("whd_whk_slowdns")
     expect(timedOut.last_error).toBe("timed out after 300 ms")
     expect(timedOut.status).toBe("pending")
     await waitFor(() => worker.inFlight === 0, { what: "the slot freed" })
