@@ -33,13 +33,20 @@ afterAll(async () => {
   await gw.stop()
 })
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+type CliResult = { code: number; out: string; err: string }
+
+function cli(...args: string[]): Promise<CliResult> {
+  return cliWithEnv({}, ...args)
+}
+
+/** The CLI with the config file, PATH and HOME, and `env`. */
+async function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
   const proc = Bun.spawn(
     [process.execPath, join(ROOT, "src", "main.ts"), ...args, "--config", configFile],
     {
       stdout: "pipe",
       stderr: "pipe",
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     },
   )
   const [out, err, code] = await Promise.all([
@@ -231,5 +238,63 @@ describe("signalbox CLI", () => {
       ["+233201234568", "delivered"],
     ])
     expect(printed.messages.every((m) => m.id.startsWith("msg_") && m.error === null)).toBe(true)
+  })
+
+  test("the key: --key, else $SIGNALBOX_API_KEY, else the config's admin key", async () => {
+    const wrong = { SIGNALBOX_API_KEY: "sk_live_not_a_key_of_this_gateway_0000000000" }
+    // The environment's key is used although the config file has a good one ...
+    const refused = await cliWithEnv(wrong, "customers", "list")
+    expect(refused.code).not.toBe(0)
+    expect(refused.err).toContain("401")
+    // ... and --key is used although the environment has a (bad) one.
+    const flagged = await cliWithEnv(wrong, "customers", "list", "--key", TEST_ADMIN_KEY)
+    expect(flagged.code, flagged.err).toBe(0)
+    // Neither: the config's admin key.
+    expect((await cli("customers", "list")).code).toBe(0)
+  })
+
+  test("send --wait polls the whole batch in one request a round, not one per message", async () => {
+    const seen: string[] = []
+    // A proxy in front of the gateway that records each request's method and path.
+    const proxy = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const url = new URL(req.url)
+        seen.push(`${req.method} ${url.pathname}${url.search}`)
+        const res = await fetch(`${gw.url}${url.pathname}${url.search}`, {
+          method: req.method,
+          headers: req.headers,
+          body: req.method === "GET" ? undefined : await req.arrayBuffer(),
+        })
+        return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers })
+      },
+    })
+    try {
+      const to = ["+233201234561", "+233201234562", "+233201234563", "+233201234564"]
+      const res = await cli(
+        "send",
+        "--to",
+        to.join(","),
+        "--message",
+        "polled",
+        "--wait",
+        "--url",
+        `http://127.0.0.1:${proxy.port}`,
+      )
+      expect(res.code, res.err).toBe(0)
+      expect(
+        res.out
+          .trim()
+          .split("\n")
+          .filter((l) => l.endsWith("delivered")),
+      ).toHaveLength(4)
+      expect(seen[0]).toBe("POST /v1/messages")
+      const polls = seen.slice(1)
+      expect(polls.length).toBeGreaterThan(0)
+      for (const p of polls) expect(p).toMatch(/^GET \/v1\/messages\?batch_id=bat_\w+&limit=1000$/)
+    } finally {
+      proxy.stop(true)
+    }
   })
 })
