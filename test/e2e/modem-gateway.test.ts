@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
+import { connectorView } from "../support/connector-view.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { carrierIdOnceSent } from "../support/messages.ts"
 import { createKey } from "../support/tenants.ts"
@@ -35,15 +36,8 @@ retry_cap_ms = 200
   await waitFor(async () => (await modemHealth()).usable, { what: "modem ready" })
 })
 
-async function modemHealth(): Promise<{
-  state: string
-  usable: boolean
-  details: Record<string, unknown>
-}> {
-  const body = (await (await gw.api("/v1/connectors")).json()) as {
-    data: { id: string; state: string; usable: boolean; details: Record<string, unknown> }[]
-  }
-  return body.data.find((c) => c.id === "modem-1")!
+function modemHealth() {
+  return connectorView(gw, "modem-1")
 }
 
 async function send(json: Record<string, unknown>): Promise<string> {

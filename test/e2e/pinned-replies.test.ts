@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { modemConnector, smppCarrier } from "../support/connector-config.ts"
+import { carrierOutage, connectorView } from "../support/connector-view.ts"
 import { conversationWith } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body } from "../support/tenants.ts"
@@ -17,11 +18,8 @@ let modem: FakeModem
 let smsc: FakeSmsc
 let gw: TestGateway
 
-async function usable(id: string): Promise<boolean | undefined> {
-  const page = (await (await gw.api("/v1/connectors")).json()) as {
-    data: { id: string; usable: boolean }[]
-  }
-  return page.data.find((c) => c.id === id)?.usable
+async function usable(id: string): Promise<boolean> {
+  return (await connectorView(gw, id)).usable
 }
 
 async function status(id: string): Promise<{ status: string; connector: string | null }> {
@@ -53,9 +51,7 @@ describe("replies pinned to their conversation's connector", () => {
     modem.receive({ from: CUSTOMER, text: "Where is my parcel?" })
     const conversation = await customerConversation()
 
-    smsc.setBehaviour({ rejectBind: true })
-    smsc.dropAll()
-    await waitFor(async () => (await usable("carrier")) === false, { what: "carrier down" })
+    await carrierOutage(gw, smsc, "carrier")
     try {
       const routed = await body<{ messages: { id: string }[] }>(
         await gw.api("/v1/messages", {

@@ -2,6 +2,7 @@
 // SMPP binds to fake SMSCs over TCP, a real SQLite file.
 import { afterEach, describe, expect, test } from "bun:test"
 import { type FakeSmsc, type FakeSmscOptions, startFakeSmsc } from "../fakes/smsc.ts"
+import { connectorView } from "../support/connector-view.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { waitFor } from "../support/wait-for.ts"
 
@@ -68,7 +69,7 @@ async function oneCarrier(a: FakeSmsc): Promise<TestGateway> {
 prefix = "*"
 connectors = ["carrier-a"]
 `)
-  await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+  await waitFor(async () => (await connectorView(gw, "carrier-a")).usable, {
     what: "carrier-a bound",
   })
   return gw
@@ -94,16 +95,6 @@ async function final(gw: TestGateway, id: string): Promise<Detail> {
   )
 }
 
-async function connectorState(
-  gw: TestGateway,
-  id: string,
-): Promise<{ state: string; usable: boolean }> {
-  const body = (await (await gw.api("/v1/connectors")).json()) as {
-    data: { id: string; state: string; usable: boolean }[]
-  }
-  return body.data.find((c) => c.id === id)!
-}
-
 describe("routes", () => {
   test("GET /v1/routes lists routes most specific first; POST /v1/routes/test explains the choice", async () => {
     const a = await smsc()
@@ -127,7 +118,7 @@ from = "ACME"
 connectors = ["sim", "carrier-a"]
 weights = [1, 1]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+    await waitFor(async () => (await connectorView(gw, "carrier-a")).usable, {
       what: "carrier-a bound",
     })
     const routes = (await (await gw.api("/v1/routes")).json()) as {
@@ -174,8 +165,8 @@ weights = [3, 1]
 `)
     await waitFor(
       async () =>
-        (await connectorState(gw, "carrier-a")).usable &&
-        (await connectorState(gw, "carrier-b")).usable,
+        (await connectorView(gw, "carrier-a")).usable &&
+        (await connectorView(gw, "carrier-b")).usable,
       { what: "both bound" },
     )
     const ids = await send(gw, {
@@ -198,10 +189,10 @@ describe("health and failover", () => {
 prefix = "*"
 connectors = ["carrier-a", "carrier-b"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-b")).usable, {
+    await waitFor(async () => (await connectorView(gw, "carrier-b")).usable, {
       what: "carrier-b bound",
     })
-    expect((await connectorState(gw, "carrier-a")).usable).toBe(false)
+    expect((await connectorView(gw, "carrier-a")).usable).toBe(false)
     const [id] = await send(gw, { to: "+233241234567", message: "failover" })
     const m = await final(gw, id!)
     expect(m.status).toBe("delivered")
@@ -224,8 +215,8 @@ connectors = ["carrier-a", "carrier-b"]
 `)
     await waitFor(
       async () =>
-        (await connectorState(gw, "carrier-a")).usable &&
-        (await connectorState(gw, "carrier-b")).usable,
+        (await connectorView(gw, "carrier-a")).usable &&
+        (await connectorView(gw, "carrier-b")).usable,
       { what: "both bound" },
     )
     const [id] = await send(gw, { to: "+233241234567", message: "retry elsewhere" })
@@ -253,15 +244,15 @@ connectors = ["carrier-a", "carrier-b"]
 `)
     await waitFor(
       async () =>
-        (await connectorState(gw, "carrier-a")).usable &&
-        (await connectorState(gw, "carrier-b")).usable,
+        (await connectorView(gw, "carrier-a")).usable &&
+        (await connectorView(gw, "carrier-b")).usable,
       { what: "both bound" },
     )
     const [first] = await send(gw, { to: "+233241234567", message: "one" })
     expect((await final(gw, first!)).connector).toBe("carrier-a")
 
     await a.close()
-    await waitFor(async () => !(await connectorState(gw, "carrier-a")).usable, {
+    await waitFor(async () => !(await connectorView(gw, "carrier-a")).usable, {
       what: "carrier-a unusable",
     })
     const [second] = await send(gw, { to: "+233241234567", message: "two" })
@@ -270,7 +261,7 @@ connectors = ["carrier-a", "carrier-b"]
     expect(m2.events.find((e) => e.status === "sending")!.detail).toMatch(/failover: carrier-a/)
 
     a = await smsc({ port })
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+    await waitFor(async () => (await connectorView(gw, "carrier-a")).usable, {
       what: "carrier-a bound again",
     })
     const [third] = await send(gw, { to: "+233241234567", message: "three" })
@@ -285,7 +276,7 @@ connectors = ["carrier-a", "carrier-b"]
 prefix = "*"
 connectors = ["carrier-a"]
 `)
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, {
+    await waitFor(async () => (await connectorView(gw, "carrier-a")).usable, {
       what: "carrier-a bound",
     })
     const to = Array.from({ length: 20 }, (_, i) => `+23324${String(2000000 + i)}`)
@@ -354,7 +345,7 @@ describe("priority, expiry and cancel", () => {
     const gw = await gateway(
       smppConnector("carrier-a", a.port, "tps = 50").replace("tps = 1000\n", ""),
     )
-    await waitFor(async () => (await connectorState(gw, "carrier-a")).usable, { what: "bound" })
+    await waitFor(async () => (await connectorView(gw, "carrier-a")).usable, { what: "bound" })
     const bulk = await send(gw, {
       to: Array.from({ length: 100 }, (_, i) => `+23324${String(4000000 + i)}`),
       message: "bulk",

@@ -9,9 +9,9 @@ import {
   type TestGateway,
   writeTestConfig,
 } from "../support/gateway.ts"
+import { FROM_SOURCE } from "../support/gateway-process.ts"
 import { balanceOf, body, createCustomer, problem } from "../support/tenants.ts"
 
-const ROOT = join(import.meta.dir, "..", "..")
 let gw: TestGateway
 let configFile: string
 
@@ -41,14 +41,11 @@ function cli(...args: string[]): Promise<CliResult> {
 
 /** The CLI with the config file, PATH and HOME, and `env`. */
 async function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliResult> {
-  const proc = Bun.spawn(
-    [process.execPath, join(ROOT, "src", "main.ts"), ...args, "--config", configFile],
-    {
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    },
-  )
+  const proc = Bun.spawn([...FROM_SOURCE, ...args, "--config", configFile], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+  })
   const [out, err, code] = await Promise.all([
     new Response(proc.stdout).text(),
     new Response(proc.stderr).text(),

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
+import { connectorView } from "../support/connector-view.ts"
 import { conversationWith } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body, problem } from "../support/tenants.ts"
@@ -31,15 +32,7 @@ delivery_delay_ms = 5
 prefix = "*"
 connectors = ["sim"]
 `)
-  await waitFor(
-    async () => {
-      const body = (await (await gw.api("/v1/connectors")).json()) as {
-        data: { id: string; usable: boolean }[]
-      }
-      return body.data.find((c) => c.id === "modem-1")?.usable
-    },
-    { what: "modem ready" },
-  )
+  await waitFor(async () => (await connectorView(gw, "modem-1")).usable, { what: "modem ready" })
   receiver = startReceiver()
   await receiver.subscribe(gw, HOOKS, ["message.received", "optout.created", "optout.removed"])
 })

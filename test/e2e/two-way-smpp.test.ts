@@ -7,6 +7,7 @@ import { ROOT_ACCOUNT } from "../../src/core/auth.ts"
 import { listInbound } from "../../src/core/inbound.ts"
 import { OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION } from "../../src/core/optout.ts"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
+import { carrierOutage } from "../support/connector-view.ts"
 import { conversationWith as conversationOf } from "../support/conversations.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { body, problem } from "../support/tenants.ts"
@@ -203,18 +204,7 @@ describe("conversations", () => {
 
   test("a reply waits while its connector is down and leaves on it when it is back, never elsewhere", async () => {
     const c = await conversationWith("+233241000001")
-    smscA.setBehaviour({ rejectBind: true })
-    smscA.dropAll()
-    await waitFor(
-      async () => {
-        const list = await body<{ data: { id: string; usable: boolean }[] }>(
-          await gw.api("/v1/connectors"),
-          200,
-        )
-        return list.data.find((x) => x.id === "carrier-a")?.usable === false
-      },
-      { what: "carrier-a down" },
-    )
+    await carrierOutage(gw, smscA, "carrier-a")
     const reply = await body<{ id: string }>(
       await gw.api(`/v1/conversations/${c.id}/messages`, {
         method: "POST",
