@@ -6,7 +6,8 @@
  * "> " prompt, +CMGR, +CMGL, +CMGD. It keeps a SIM store, decodes every SMS-SUBMIT with its own
  * code (modem-pdus.ts), and can inject MO messages, status reports, errors, garbage, URCs inside
  * responses, silence, and unplug/replug. Replug is a power cycle: echo on, PIN locked, +CNMI and
- * registration reset; the SIM store survives.
+ * registration reset; the SIM store survives. Status reports stored by +CNMI <ds>=2 go to a
+ * separate "SR" storage (TS 27.005 §3.2.2), readable once `AT+CPMS="SR"` selects it for <mem1>.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -37,6 +38,11 @@ export interface FakeModemOptions {
   ownNumberType: number | null
   /** +CNMI <ds> values accepted (1 = +CDS, 2 = +CDSI); others answer +CMS ERROR: 303. */
   cnmiDs: number[]
+  /**
+   * The <mem1> storages of `AT+CPMS=?`; selecting another answers +CMS ERROR: 302. Without "SR",
+   * stored status reports are not possible: use +CNMI <ds>=1 (`cnmiDs: [1]`).
+   */
+  readStorages: ("SM" | "SR")[]
   /** SIM message slots. */
   capacity: number
   /** First SIM index (Huawei counts from 0, SIMCom from 1). */
@@ -88,6 +94,7 @@ const DEFAULTS: FakeModemOptions = {
   ownNumber: null,
   ownNumberType: null,
   cnmiDs: [1, 2],
+  readStorages: ["SM", "SR"],
   capacity: 30,
   firstIndex: 0,
   profile: "generic",
@@ -195,16 +202,33 @@ export class FakeModem {
 
   /** A status report for TP-MR `mr`, as +CDS or stored with +CDSI, per the driver's +CNMI. */
   statusReport(mr: number, status: number, recipient?: string): void {
-    const to =
-      recipient ?? this.submits.findLast((s) => s.mr === mr)?.decoded.to ?? "+4915112345678"
-    const built = buildStatusReport({ mr, recipient: to, status })
     if (this.cnmi.ds === 2) {
-      const index = this.freeIndex(this.reports)
-      this.reports.set(index, { stat: 0, pdu: built })
+      const index = this.storeReport(mr, status, recipient)
       this.emit(`\r\n+CDSI: "SR",${index}\r\n`)
     } else if (this.cnmi.ds === 1) {
+      const built = this.buildReport(mr, status, recipient)
       this.emit(`\r\n+CDS: ${built.tpduLength}\r\n${built.hex}\r\n`)
     }
+  }
+
+  /**
+   * A status report put in "SR" without a +CDSI, as one that arrived while nobody listened (the
+   * gateway was down, or its +CDSI was lost). Returns its index. A raw PDU stores that instead.
+   */
+  storeReport(mr: number, status: number, recipient?: string): number
+  storeReport(pdu: BuiltPdu): number
+  storeReport(mrOrPdu: number | BuiltPdu, status = 0, recipient?: string): number {
+    const built =
+      typeof mrOrPdu === "number" ? this.buildReport(mrOrPdu, status, recipient) : mrOrPdu
+    const index = this.freeIndex(this.reports)
+    this.reports.set(index, { stat: 0, pdu: built })
+    return index
+  }
+
+  private buildReport(mr: number, status: number, recipient?: string): BuiltPdu {
+    const to =
+      recipient ?? this.submits.findLast((s) => s.mr === mr)?.decoded.to ?? "+4915112345678"
+    return buildStatusReport({ mr, recipient: to, status })
   }
 
   /**
@@ -427,13 +451,23 @@ export class FakeModem {
 
   private cpms(rest: string): Answer {
     const count = (m: Map<number, Stored>) => `${m.size},${this.options.capacity}`
+    if (rest.startsWith("=?")) {
+      // TS 27.005 §3.2.2: (list of <mem1>s),(list of <mem2>s),(list of <mem3>s).
+      const mem1 = this.options.readStorages.map((m) => `"${m}"`).join(",")
+      return ok(`+CPMS: (${mem1}),("SM"),("SM")`)
+    }
     if (rest.startsWith("?")) {
       return ok(
         `+CPMS: "${this.mem1}",${count(this.store())},"SM",${count(this.sim)},"SM",${count(this.sim)}`,
       )
     }
     const mems = [...rest.matchAll(/"([A-Z]+)"/gu)].map((m) => m[1]!)
-    if (mems.length === 0 || mems.some((m) => m !== "SM" && m !== "SR"))
+    const [mem1, ...others] = mems
+    if (
+      mem1 === undefined ||
+      !this.options.readStorages.includes(mem1 as "SM" | "SR") ||
+      others.some((m) => m !== "SM")
+    )
       return error("+CMS ERROR: 302")
     this.mem1 = mems[0] as "SM" | "SR"
     return ok(`+CPMS: ${count(this.store())},${count(this.sim)},${count(this.sim)}`)

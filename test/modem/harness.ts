@@ -41,6 +41,7 @@ export function modemOptions(
 
 export interface Rig {
   modem: FakeModem
+  /** Replaced by `restartConnector()`. */
   connector: ModemConnector
   receipts: DeliveryReceipt[]
   /** MO messages the connector handed over and that were "stored". */
@@ -52,6 +53,12 @@ export interface Rig {
     accept: (message: InboundMessage) => Promise<void>
     acceptReceipt: (receipt: DeliveryReceipt) => Promise<void>
   }
+  /**
+   * Stops the connector and starts a new one on the same modem and store (a gateway restart:
+   * nothing in the old connector's memory survives), then waits until it is usable.
+   * `whileStopped` runs in between.
+   */
+  restartConnector(whileStopped?: () => void): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
 
@@ -74,37 +81,46 @@ export async function startRig(
     acceptReceipt: async (_: DeliveryReceipt) => {},
   }
   const level = process.env.TEST_LOG_LEVEL as LogLevel | undefined
-  const connector = createModemConnector(modemOptions(modem.devicePath, connectorOverrides), {
-    logger: logger ?? (level && level !== "silent" ? createLogger(level) : silentLogger),
-    clock: { now: () => Date.now() },
-    events: {
-      receipt: async (receipt) => {
-        await store.acceptReceipt(receipt)
-        receipts.push(receipt)
+  const createConnector = () =>
+    createModemConnector(modemOptions(modem.devicePath, connectorOverrides), {
+      logger: logger ?? (level && level !== "silent" ? createLogger(level) : silentLogger),
+      clock: { now: () => Date.now() },
+      events: {
+        receipt: async (receipt) => {
+          await store.acceptReceipt(receipt)
+          receipts.push(receipt)
+        },
+        inbound: async (message) => {
+          inboundCalls.push(message)
+          await store.accept(message)
+          inbound.push(message)
+        },
       },
-      inbound: async (message) => {
-        inboundCalls.push(message)
-        await store.accept(message)
-        inbound.push(message)
-      },
-    },
-  })
+    })
+  const ready = () =>
+    waitFor(() => rig.connector.health().usable, { timeoutMs: 5_000, what: "modem ready" })
   const rig: Rig = {
     modem,
-    connector,
+    connector: createConnector(),
     receipts,
     inbound,
     inboundCalls,
     store,
+    async restartConnector(whileStopped) {
+      await rig.connector.stop()
+      whileStopped?.()
+      rig.connector = createConnector()
+      await rig.connector.start()
+      await ready()
+    },
     async [Symbol.asyncDispose]() {
-      await connector.stop()
+      await rig.connector.stop()
       await modem.stop()
     },
   }
   try {
-    await connector.start()
-    if (waitReady)
-      await waitFor(() => connector.health().usable, { timeoutMs: 5_000, what: "modem ready" })
+    await rig.connector.start()
+    if (waitReady) await ready()
   } catch (error) {
     await rig[Symbol.asyncDispose]()
     throw error
