@@ -8,6 +8,7 @@ import {
   parseCops,
   parseCpin,
   parseCpms,
+  parseCpmsSupported,
   parseCregQuery,
   parseCsq,
   registrationOf,
@@ -72,6 +73,18 @@ describe("other responses", () => {
   test("parseCpms reads the set and the read form", () => {
     expect(parseCpms(["+CPMS: 3,30,3,30,3,30"])).toEqual({ used: 3, total: 30 })
     expect(parseCpms(['+CPMS: "SM",14,50,"SM",14,50,"SM",14,50'])).toEqual({ used: 14, total: 50 })
+  })
+
+  test.each([
+    // Telit HE863 (status reports in "SR"), TS 27.005 §3.2.2 test command form.
+    [['+CPMS: ("BM","ME","SM","SR"),("ME","SM"),("ME","SM")'], ["BM", "ME", "SM", "SR"]],
+    // BenQ M32, smslib mailing list 2010: no "SR".
+    [['+CPMS: ("ME","SM"),("ME","SM"),("ME","SM")'], ["ME", "SM"]],
+    [['+CPMS: ("sm", "sr"),("sm"),("sm")'], ["SM", "SR"]],
+    [['+CPMS: "SM","SM","SM"'], []],
+    [[], []],
+  ])("parseCpmsSupported(%j) = %j", (lines, mems) => {
+    expect(parseCpmsSupported(lines)).toEqual(mems)
   })
 
   test.each([

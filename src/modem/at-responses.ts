@@ -112,6 +112,19 @@ export function parseCpms(lines: readonly string[]): { used: number; total: numb
   return used === null || total === null ? null : { used, total }
 }
 
+/**
+ * +CPMS: (<mem1>s),(<mem2>s),(<mem3>s), the test command's answer (TS 27.005 §3.2.2) → the
+ * <mem1> storages (read and delete), upper-cased: `("SM","ME","SR"),…` → ["SM", "ME", "SR"].
+ */
+export function parseCpmsSupported(lines: readonly string[]): string[] {
+  const line = lines.find((l) => l.toUpperCase().startsWith("+CPMS:"))
+  const first = line === undefined ? undefined : /\(([^)]*)\)/u.exec(line)?.[1]
+  if (first === undefined) return []
+  return splitArgs(first)
+    .map((mem) => unquote(mem).toUpperCase())
+    .filter((mem) => mem !== "")
+}
+
 /** +CMGS: <mr>[,<scts>] (TS 27.005 §3.5.1); some modems add a trailing comma. */
 export function parseCmgs(lines: readonly string[]): number | null {
   const mr = toInt(argsOf(lines, "+CMGS")?.[0])

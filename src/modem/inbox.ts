@@ -8,6 +8,11 @@
  * indexes are deleted. A set still incomplete `reassemblyTimeoutMs` after its first part arrived
  * is delivered with the missing parts marked, so the SIM cannot fill up forever.
  *
+ * Status reports stored elsewhere (+CDSI: "SR",<index>) are read from their storage and deleted
+ * only once their receipt is stored. Every listing also lists the report storages (see
+ * `reportStorages`), so a report left there by a failed store, or by a +CDSI that came while the
+ * gateway was down, is found again without anything kept in memory.
+ *
  * All work runs one task at a time, so reads, deliveries and deletes never interleave.
  */
 import { createHash } from "node:crypto"
@@ -30,11 +35,12 @@ const PID_TYPE_0 = 0x40
 const CMS_INVALID_INDEX = 321
 /** A full +CMGL listing every this many ticks, to catch a +CMTI the modem never sent. */
 const RESCAN_EVERY_TICKS = 30
-/**
- * Reports in another storage remembered to be stored again. Beyond this many, a report whose
- * store failed stays on the SIM unread (nothing lists that storage).
- */
-const MAX_UNSTORED_REPORTS = 1000
+/** TS 27.005 §3.2.2 <mem1> "SR": status report storage. */
+const STATUS_REPORT_STORAGE = "SR"
+/** Storages named by +CDSI remembered for listing; a few at most on real modems. */
+const MAX_ANNOUNCED_STORAGES = 4
+/** Entries of other types in a report storage, logged once each. */
+const MAX_LEFT_IN_REPORT_STORAGE = 100
 /** +CMT messages (not on the SIM) held in memory until stored; beyond this the oldest is dropped. */
 const MAX_UNSTORED = 100
 
@@ -51,6 +57,8 @@ export interface InboxDeps {
   country?: string
   /** The message storage the driver selected with +CPMS ("SM"). */
   storage: string
+  /** The <mem1> storages +CPMS=? listed at the last initialisation; empty when unknown. */
+  readStorages(): readonly string[]
 }
 
 export interface InboxStats {
@@ -87,11 +95,10 @@ export class Inbox {
   /** Undecodable or not ours (stored SMS-SUBMIT): left on the SIM, logged once. */
   private readonly skipped = new Map<number, string>()
   private unstored: { sms: SmsDeliver; pdu: string }[] = []
-  /**
-   * Status reports in another storage (+CDSI "SR") whose receipt could not be stored: kept on the
-   * SIM and read again by housekeeping, since the scan lists only our own storage.
-   */
-  private readonly unstoredReports = new Map<string, { storage: string; index: number }>()
+  /** Storages a +CDSI named during this run: listed with the others (`reportStorages`). */
+  private readonly announcedStorages = new Set<string>()
+  /** `storage:index:pdu` of SMS-DELIVERs/SUBMITs found in a report storage, already logged. */
+  private readonly leftInReportStorage = new Set<string>()
 
   constructor(private readonly deps: InboxDeps) {}
 
@@ -119,16 +126,7 @@ export class Inbox {
       await this.retryComplete()
       await this.expire()
       await this.retryUnstored()
-      await this.retryUnstoredReports()
     })
-  }
-
-  private async retryUnstoredReports(): Promise<void> {
-    for (const { storage, index } of [...this.unstoredReports.values()]) {
-      // While storing fails, the rest would fail too: three AT commands each, on the queue that
-      // sends use. The next tick tries again.
-      if (this.stopped || !(await this.readReport(storage, index))) return
-    }
   }
 
   onUrc(urc: Urc): void {
@@ -141,9 +139,13 @@ export class Inbox {
         )
         return
       case "cdsi":
-        this.enqueue("read report", async () => {
-          await this.readReport(urc.storage, urc.index)
-        })
+        if (
+          urc.storage !== "" &&
+          urc.storage !== this.deps.storage &&
+          this.announcedStorages.size < MAX_ANNOUNCED_STORAGES
+        )
+          this.announcedStorages.add(urc.storage.toUpperCase())
+        this.enqueue("read report", () => this.readReport(urc.storage, urc.index))
         return
       case "cds":
         if (urc.pdu === null) {
@@ -151,7 +153,10 @@ export class Inbox {
           return
         }
         // Not on the SIM: nothing to keep if storing fails (onReport logs it).
-        void this.onReport(urc.pdu, urc.length)
+        void this.onReport(urc.pdu, urc.length).then((outcome) => {
+          if (outcome === "other type")
+            this.deps.log.warn({ pdu: urc.pdu }, "+CDS PDU of another type ignored")
+        })
         return
       case "cmt":
         if (urc.pdu === null) {
@@ -189,6 +194,34 @@ export class Inbox {
     for (const index of [...this.skipped.keys()])
       if (present.get(index) !== this.skipped.get(index)) this.skipped.delete(index)
     for (const entry of listing) await this.processStored(entry)
+    for (const storage of this.reportStorages()) {
+      // While storing fails, the rest would fail too; the next tick lists them again.
+      if (this.stopped || !(await this.scanReports(storage))) return
+    }
+  }
+
+  /**
+   * Where status reports may wait besides our own storage: "SR" when +CPMS=? lists it, and any
+   * storage a +CDSI named during this run. A modem without "SR" gets no extra commands.
+   */
+  private reportStorages(): string[] {
+    const storages = new Set(this.announcedStorages)
+    if (this.deps.readStorages().includes(STATUS_REPORT_STORAGE))
+      storages.add(STATUS_REPORT_STORAGE)
+    storages.delete(this.deps.storage)
+    return [...storages]
+  }
+
+  /** Lists a report storage and settles each entry; false when storing a receipt failed. */
+  private scanReports(storage: string): Promise<boolean> {
+    return this.inStorage(storage, async () => {
+      const listing = parseCmgl((await this.deps.run({ command: "AT+CMGL=4" })).lines)
+      const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
+      for (const key of this.leftInReportStorage)
+        if (key.startsWith(`${storage}:`) && !present.has(key)) this.leftInReportStorage.delete(key)
+      for (const entry of listing) if (!(await this.settleReport(storage, entry))) return false
+      return true
+    })
   }
 
   private async readIndex(index: number): Promise<void> {
@@ -204,57 +237,75 @@ export class Inbox {
     if (entry) await this.processStored(entry)
   }
 
-  /**
-   * +CDSI: the report sits in its own storage (often "SR"); select it for the read only. false
-   * when its receipt could not be stored (it stays there, and is read again later).
-   */
-  private async readReport(storage: string, index: number): Promise<boolean> {
+  /** +CDSI: the report sits in its own storage (often "SR"); select it for the read only. */
+  private async readReport(storage: string, index: number): Promise<void> {
     if (storage === "" || storage === this.deps.storage) {
       await this.readIndex(index)
-      return true
+      return
     }
-    await this.deps.run({ command: `AT+CPMS="${storage}"` })
-    const key = `${storage}:${index}`
-    try {
+    await this.inStorage(storage, async () => {
       let lines: string[]
       try {
         lines = (await this.deps.run({ command: `AT+CMGR=${index}` })).lines
       } catch (error) {
-        // Gone (deleted by hand, or by the modem): nothing left to read again.
-        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX) {
-          this.unstoredReports.delete(key)
-          return true
-        }
+        // Gone (deleted by hand, by the modem, or by a listing that got there first).
+        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
+          return
         throw error
       }
       const entry = parseCmgr(index, lines)
-      // Deleted from the SIM only once stored; otherwise housekeeping reads it again.
-      if (!entry || (await this.onReport(entry.pdu, entry.length))) {
-        this.unstoredReports.delete(key)
-        if (entry) await this.deps.run({ command: `AT+CMGD=${index}` })
-        return true
-      }
-      if (this.unstoredReports.size < MAX_UNSTORED_REPORTS) {
-        this.unstoredReports.set(key, { storage, index })
-      }
-      return false
+      if (entry) await this.settleReport(storage, entry)
+    })
+  }
+
+  /** Runs `work` with <mem1> set to `storage`, and always selects our own storage again. */
+  private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T> {
+    await this.deps.run({ command: `AT+CPMS="${storage}"` })
+    try {
+      return await work()
     } finally {
       await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
     }
   }
 
   /**
-   * A status report → a receipt, stored. true once stored, or when there is nothing to store
-   * (undecodable, another PDU type); false when storing failed, so a copy on the SIM is kept.
+   * The one path of an entry of a report storage (selected by the caller): its receipt stored,
+   * then +CMGD. false when storing failed: the entry stays, and the next listing (next tick)
+   * reads it again. Undecodable entries are deleted (nothing can ever read them); SMS-DELIVERs
+   * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone.
    */
-  private async onReport(pdu: string, length: number): Promise<boolean> {
+  private async settleReport(storage: string, entry: StoredPdu): Promise<boolean> {
+    const outcome = await this.onReport(entry.pdu, entry.length)
+    if (outcome === "failed") return false
+    if (outcome === "other type") {
+      const key = `${storage}:${entry.index}:${entry.pdu}`
+      if (!this.leftInReportStorage.has(key)) {
+        if (this.leftInReportStorage.size >= MAX_LEFT_IN_REPORT_STORAGE)
+          this.leftInReportStorage.clear()
+        this.leftInReportStorage.add(key)
+        this.deps.log.warn(
+          { storage, index: entry.index, pdu: entry.pdu },
+          "SMS in a status report storage is not a status report; left there",
+        )
+      }
+      return true
+    }
+    await this.deps.run({ command: `AT+CMGD=${entry.index}` })
+    return true
+  }
+
+  /**
+   * A status report → a receipt, stored. "failed" when storing failed (a copy on the SIM is
+   * kept, and the next tick lists the SIM again); "undecodable" and "other type" store nothing.
+   */
+  private async onReport(
+    pdu: string,
+    length: number,
+  ): Promise<"stored" | "failed" | "undecodable" | "other type"> {
     let report: SmsStatusReport
     try {
       const decoded = decodeSmsPdu(pdu, { tpduLength: length })
-      if (decoded.type !== "status-report") {
-        this.deps.log.warn({ type: decoded.type, pdu }, "status report PDU of another type ignored")
-        return true
-      }
+      if (decoded.type !== "status-report") return "other type"
       report = decoded
     } catch (error) {
       this.stats.undecodable++
@@ -262,16 +313,17 @@ export class Inbox {
         { pdu, err: (error as Error).message },
         "undecodable status report ignored",
       )
-      return true
+      return "undecodable"
     }
     try {
       await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
       // Counted once stored: a report read again after a failed store is one receipt.
       this.stats.receipts++
-      return true
+      return "stored"
     } catch (error) {
+      this.rescanNeeded = true
       this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
-      return false
+      return "failed"
     }
   }
 
@@ -298,7 +350,7 @@ export class Inbox {
       return
     }
     if (decoded.type === "status-report") {
-      if (await this.onReport(pdu, entry.length)) await this.remove(index, pdu)
+      if ((await this.onReport(pdu, entry.length)) !== "failed") await this.remove(index, pdu)
       return
     }
     await this.onDeliver(decoded, index, pdu)

@@ -144,6 +144,7 @@ export function createModemConnector(
     ownNumber: () => session.facts.ownNumber,
     country: options.country,
     storage: STORAGE,
+    readStorages: () => session.facts.readStorages,
   })
 
   function usable(): boolean {

@@ -2,7 +2,7 @@
  * The AT initialisation sequence of a freshly opened modem (TS 27.007, TS 27.005), up to network
  * registration:
  *
- *   ATE0 · +CMEE=1 · +CPIN? [+CPIN="…"] · +CMGF=0 · +CSMS=0 · +CPMS="SM","SM","SM" · +CNMI=…
+ *   ATE0 · +CMEE=1 · +CPIN? [+CPIN="…"] · +CMGF=0 · +CSMS=0 · +CPMS=? · +CPMS="SM","SM","SM" · +CNMI=…
  *   · [+CSCA="…"] · +CREG=1 · +CNUM · +CREG? until registered
  *
  * Commands marked optional in the code may be refused (ERROR, +CME/+CMS ERROR) without failing
@@ -21,7 +21,13 @@ import {
   CME_SIM_PIN_REQUIRED,
   CME_SIM_PUK_REQUIRED,
 } from "./at-errors.ts"
-import { parseCnum, parseCpin, parseCpms, parseCregQuery } from "./at-responses.ts"
+import {
+  parseCnum,
+  parseCpin,
+  parseCpms,
+  parseCpmsSupported,
+  parseCregQuery,
+} from "./at-responses.ts"
 import type { SessionConfig, SessionFacts } from "./modem-session.ts"
 
 /** The message storage read, written and received into (TS 27.005 §3.2.2). */
@@ -65,6 +71,9 @@ export async function initialiseModem(ctx: InitContext): Promise<void> {
   await unlockSim(ctx)
   await ctx.run({ command: "AT+CMGF=0" })
   await optional(ctx, "AT+CSMS=0")
+  // Which storages exist: the inbox also lists "SR", where status reports wait (TS 27.005 §3.2.2).
+  const supported = await optional(ctx, "AT+CPMS=?")
+  ctx.facts.readStorages = supported ? parseCpmsSupported(supported.lines) : []
   const storage =
     (await optional(ctx, `AT+CPMS="${STORAGE}","${STORAGE}","${STORAGE}"`)) ??
     (await ctx.run({ command: `AT+CPMS="${STORAGE}"` }))

@@ -42,6 +42,8 @@ export interface SessionFacts {
   simTotal: number | null
   /** How status reports arrive, as +CNMI could be set: +CDS, +CDSI, or not at all. */
   statusReports: "cds" | "cdsi" | "none"
+  /** The <mem1> storages +CPMS=? lists ("SM", "SR", …); empty when the modem refused to say. */
+  readStorages: string[]
 }
 
 export interface SessionConfig {
@@ -81,6 +83,7 @@ export class ModemSession {
     simUsed: null,
     simTotal: null,
     statusReports: "none",
+    readStorages: [],
   }
   private transport: SerialTransport | null = null
   private engine: AtEngine | null = null

@@ -1,6 +1,10 @@
 import { describe, expect, test } from "bun:test"
+import { buildDeliver } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { outbound, startRig } from "./harness.ts"
+
+/** The +CPMS commands of the init sequence and the health poll: the only ones without "SR". */
+const USUAL_CPMS = new Set(["AT+CPMS=?", 'AT+CPMS="SM","SM","SM"', "AT+CPMS?"])
 
 describe("modem connector status reports", () => {
   test("turns a +CDS status report into a receipt for the part's TP-MR", async () => {
@@ -74,8 +78,7 @@ describe("modem connector status reports", () => {
     expect(rig.modem.reports.size).toBe(1)
     expect(rig.modem.commands.some((c) => c.startsWith("AT+CMGD"))).toBe(false)
 
-    // Once storing works again, housekeeping reads the report from its storage again, stores it
-    // and deletes it: the scan lists only SM, so nothing else would.
+    // Once storing works again, the next tick lists "SR" again, stores the receipt and deletes it.
     rig.store.acceptReceipt = async () => {}
     await waitFor(() => rig.receipts.length === 1, { what: "the report stored on a later read" })
     expect(rig.receipts[0]).toMatchObject({ carrierId: "11", state: "delivered" })
@@ -83,5 +86,88 @@ describe("modem connector status reports", () => {
     await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
     // One receipt, however many reads it took to store it.
     expect(rig.connector.health().counters.receipts).toBe(1)
+  })
+
+  test("reads a report already in SR when it starts (no +CDSI during this run), stores it and deletes it", async () => {
+    await using rig = await startRig({}, {}, { before: (modem) => modem.storeReport(42, 0x00) })
+    await waitFor(() => rig.receipts.length === 1, { what: "receipt of the stored report" })
+    expect(rig.receipts[0]).toMatchObject({ carrierId: "42", state: "delivered", stat: "DELIVRD" })
+    await waitFor(() => rig.modem.reports.size === 0, { what: "report deleted" })
+    const { commands } = rig.modem
+    const sr = commands.indexOf('AT+CPMS="SR"')
+    expect(commands.slice(sr, sr + 4)).toEqual([
+      'AT+CPMS="SR"',
+      "AT+CMGL=4",
+      `AT+CMGD=${rig.modem.options.firstIndex}`,
+      'AT+CPMS="SM"',
+    ])
+  })
+
+  test("reads, stores and deletes a report whose receipt failed to store, after the connector restarts", async () => {
+    await using rig = await startRig({ cnmiDs: [2], firstMr: 21 })
+    let attempts = 0
+    rig.store.acceptReceipt = async () => {
+      attempts++
+      throw new Error("database is locked")
+    }
+    await rig.connector.submit(outbound(["stored after a restart"]))
+    rig.modem.statusReport(21, 0x00)
+    await waitFor(() => attempts >= 1, { what: "the failed attempt to store" })
+    expect(rig.receipts).toEqual([])
+
+    // A new connector (a new inbox, nothing remembered); the database works again meanwhile.
+    await rig.restartConnector(() => {
+      expect(rig.modem.reports.size).toBe(1)
+      rig.store.acceptReceipt = async () => {}
+    })
+    await waitFor(() => rig.receipts.length === 1, { what: "receipt after the restart" })
+    expect(rig.receipts[0]).toMatchObject({ carrierId: "21", state: "delivered" })
+    await waitFor(() => rig.modem.reports.size === 0, { what: "report deleted" })
+    expect(rig.connector.health().counters.receipts).toBe(1)
+  })
+
+  test("sends no +CPMS beyond init and the health poll when +CPMS=? lists no SR", async () => {
+    await using rig = await startRig({ readStorages: ["SM"], cnmiDs: [1], firstMr: 30 })
+    // A failed MO store makes the next tick list the SIM again: a full scan, after the first.
+    let failures = 1
+    rig.store.accept = async () => {
+      if (failures-- > 0) throw new Error("database is locked")
+    }
+    rig.modem.receive({ from: "+4917600000031", text: "scan twice" })
+    await waitFor(() => rig.inbound.length === 1, { what: "MO stored on a rescan" })
+    await rig.connector.submit(outbound(["via +CDS"]))
+    rig.modem.statusReport(30, 0x00)
+    await waitFor(() => rig.receipts.length === 1, { what: "+CDS receipt" })
+    await rig.connector.inbox.idle()
+
+    const { commands } = rig.modem
+    expect(commands.filter((c) => c === "AT+CMGL=4").length).toBeGreaterThanOrEqual(2)
+    expect(commands.filter((c) => c.startsWith("AT+CPMS") && !USUAL_CPMS.has(c))).toEqual([])
+  })
+
+  test("in SR, deletes an undecodable report, leaves an SMS-DELIVER alone, and stores the rest", async () => {
+    await using rig = await startRig(
+      {},
+      {},
+      {
+        before: (modem) => {
+          // A truncated SMS-STATUS-REPORT: first octet only.
+          modem.storeReport({ hex: "0006", tpduLength: 1 })
+          modem.storeReport(buildDeliver({ from: "+4917600000040", text: "not a report" }))
+          modem.storeReport(43, 0x46)
+        },
+      },
+    )
+    await waitFor(() => rig.receipts.length === 1, { what: "receipt of the valid report" })
+    expect(rig.receipts[0]).toMatchObject({ carrierId: "43", state: "expired" })
+    await waitFor(() => rig.modem.reports.size === 1, { what: "report and garbage deleted" })
+    const first = rig.modem.options.firstIndex
+    expect([...rig.modem.reports.keys()]).toEqual([first + 1])
+    expect(rig.connector.health().details.undecodable).toBe(1)
+
+    // Still healthy: an MO message is read and the storage is SM again.
+    rig.modem.receive({ from: "+4917600000041", text: "after the garbage" })
+    await waitFor(() => rig.inbound.length === 1, { what: "inbound" })
+    expect(rig.modem.reports.size).toBe(1)
   })
 })
