@@ -8,39 +8,29 @@
  * indexes are deleted. A set still incomplete `reassemblyTimeoutMs` after its first part arrived
  * is delivered with the missing parts marked, so the SIM cannot fill up forever.
  *
- * Status reports stored elsewhere (+CDSI: "SR",<index>) are read from their storage and deleted
- * only once their receipt is stored. Every listing also lists the report storages (see
- * `reportStorages`), so a report left there by a failed store, or by a +CDSI that came while the
- * gateway was down, is found again without anything kept in memory.
+ * Status reports are receipts (status-reports.ts); those in another storage ("SR") are listed
+ * with every listing of the SIM.
  *
  * All work runs one task at a time, so reads, deliveries and deletes never interleave.
  */
 import { createHash } from "node:crypto"
 import { CodecError } from "../codec/codec-error.ts"
-import { decodeSmsPdu, type SmsDeliver, type SmsStatusReport } from "../codec/sms-pdu.ts"
+import { decodeSmsPdu, type SmsDeliver } from "../codec/sms-pdu.ts"
 import type { ConnectorEvents, InboundMessage } from "../connectors/connector.ts"
 import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import { senderOf } from "./addresses.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
-import { AtError } from "./at-errors.ts"
+import { AtError, CMS_INVALID_INDEX } from "./at-errors.ts"
 import type { Urc } from "./at-framer.ts"
 import { parseCmgl, parseCmgr, type StoredPdu } from "./at-responses.ts"
 import { type JoinedMessage, Reassembly } from "./reassembly.ts"
-import { receiptFromReport } from "./receipt.ts"
+import { StatusReports } from "./status-reports.ts"
 
 /** TP-PID 0x40: "Short Message Type 0", acknowledged and discarded by the MS (TS 23.040 §9.2.3.9). */
 const PID_TYPE_0 = 0x40
-/** +CMS ERROR 321, invalid memory index: the slot is empty (already read and deleted). */
-const CMS_INVALID_INDEX = 321
 /** A full +CMGL listing every this many ticks, to catch a +CMTI the modem never sent. */
 const RESCAN_EVERY_TICKS = 30
-/** TS 27.005 §3.2.2 <mem1> "SR": status report storage. */
-const STATUS_REPORT_STORAGE = "SR"
-/** Storages named by +CDSI remembered for listing; a few at most on real modems. */
-const MAX_ANNOUNCED_STORAGES = 4
-/** Entries of other types in a report storage, logged once each. */
-const MAX_LEFT_IN_REPORT_STORAGE = 100
 /** +CMT messages (not on the SIM) held in memory until stored; beyond this the oldest is dropped. */
 const MAX_UNSTORED = 100
 
@@ -95,12 +85,17 @@ export class Inbox {
   /** Undecodable or not ours (stored SMS-SUBMIT): left on the SIM, logged once. */
   private readonly skipped = new Map<number, string>()
   private unstored: { sms: SmsDeliver; pdu: string }[] = []
-  /** Storages a +CDSI named during this run: listed with the others (`reportStorages`). */
-  private readonly announcedStorages = new Set<string>()
-  /** `storage:index:pdu` of SMS-DELIVERs/SUBMITs found in a report storage, already logged. */
-  private readonly leftInReportStorage = new Set<string>()
+  private readonly reports: StatusReports
 
-  constructor(private readonly deps: InboxDeps) {}
+  constructor(private readonly deps: InboxDeps) {
+    this.reports = new StatusReports({
+      ...deps,
+      onStoreFailed: () => {
+        this.rescanNeeded = true
+      },
+      stats: this.stats,
+    })
+  }
 
   stop(): void {
     this.stopped = true
@@ -139,21 +134,19 @@ export class Inbox {
         )
         return
       case "cdsi":
-        if (
-          urc.storage !== "" &&
-          urc.storage !== this.deps.storage &&
-          this.announcedStorages.size < MAX_ANNOUNCED_STORAGES
+        this.enqueue("read report", () =>
+          urc.storage === "" || urc.storage === this.deps.storage
+            ? this.readIndex(urc.index)
+            : this.reports.read(urc.storage, urc.index),
         )
-          this.announcedStorages.add(urc.storage.toUpperCase())
-        this.enqueue("read report", () => this.readReport(urc.storage, urc.index))
         return
       case "cds":
         if (urc.pdu === null) {
           this.deps.log.warn({ length: urc.length }, "+CDS without a PDU line ignored")
           return
         }
-        // Not on the SIM: nothing to keep if storing fails (onReport logs it).
-        void this.onReport(urc.pdu, urc.length).then((outcome) => {
+        // Not on the SIM: nothing to keep if storing fails (StatusReports.store logs it).
+        void this.reports.store(urc.pdu, urc.length).then((outcome) => {
           if (outcome === "other type")
             this.deps.log.warn({ pdu: urc.pdu }, "+CDS PDU of another type ignored")
         })
@@ -194,34 +187,10 @@ export class Inbox {
     for (const index of [...this.skipped.keys()])
       if (present.get(index) !== this.skipped.get(index)) this.skipped.delete(index)
     for (const entry of listing) await this.processStored(entry)
-    for (const storage of this.reportStorages()) {
+    for (const storage of this.reports.storages()) {
       // While storing fails, the rest would fail too; the next tick lists them again.
-      if (this.stopped || !(await this.scanReports(storage))) return
+      if (this.stopped || !(await this.reports.scan(storage))) return
     }
-  }
-
-  /**
-   * Where status reports may wait besides our own storage: "SR" when +CPMS=? lists it, and any
-   * storage a +CDSI named during this run. A modem without "SR" gets no extra commands.
-   */
-  private reportStorages(): string[] {
-    const storages = new Set(this.announcedStorages)
-    if (this.deps.readStorages().includes(STATUS_REPORT_STORAGE))
-      storages.add(STATUS_REPORT_STORAGE)
-    storages.delete(this.deps.storage)
-    return [...storages]
-  }
-
-  /** Lists a report storage and settles each entry; false when storing a receipt failed. */
-  private scanReports(storage: string): Promise<boolean> {
-    return this.inStorage(storage, async () => {
-      const listing = parseCmgl((await this.deps.run({ command: "AT+CMGL=4" })).lines)
-      const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
-      for (const key of this.leftInReportStorage)
-        if (key.startsWith(`${storage}:`) && !present.has(key)) this.leftInReportStorage.delete(key)
-      for (const entry of listing) if (!(await this.settleReport(storage, entry))) return false
-      return true
-    })
   }
 
   private async readIndex(index: number): Promise<void> {
@@ -235,96 +204,6 @@ export class Inbox {
     }
     const entry = parseCmgr(index, result.lines)
     if (entry) await this.processStored(entry)
-  }
-
-  /** +CDSI: the report sits in its own storage (often "SR"); select it for the read only. */
-  private async readReport(storage: string, index: number): Promise<void> {
-    if (storage === "" || storage === this.deps.storage) {
-      await this.readIndex(index)
-      return
-    }
-    await this.inStorage(storage, async () => {
-      let lines: string[]
-      try {
-        lines = (await this.deps.run({ command: `AT+CMGR=${index}` })).lines
-      } catch (error) {
-        // Gone (deleted by hand, by the modem, or by a listing that got there first).
-        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
-          return
-        throw error
-      }
-      const entry = parseCmgr(index, lines)
-      if (entry) await this.settleReport(storage, entry)
-    })
-  }
-
-  /** Runs `work` with <mem1> set to `storage`, and always selects our own storage again. */
-  private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T> {
-    await this.deps.run({ command: `AT+CPMS="${storage}"` })
-    try {
-      return await work()
-    } finally {
-      await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
-    }
-  }
-
-  /**
-   * The one path of an entry of a report storage (selected by the caller): its receipt stored,
-   * then +CMGD. false when storing failed: the entry stays, and the next listing (next tick)
-   * reads it again. Undecodable entries are deleted (nothing can ever read them); SMS-DELIVERs
-   * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone.
-   */
-  private async settleReport(storage: string, entry: StoredPdu): Promise<boolean> {
-    const outcome = await this.onReport(entry.pdu, entry.length)
-    if (outcome === "failed") return false
-    if (outcome === "other type") {
-      const key = `${storage}:${entry.index}:${entry.pdu}`
-      if (!this.leftInReportStorage.has(key)) {
-        if (this.leftInReportStorage.size >= MAX_LEFT_IN_REPORT_STORAGE)
-          this.leftInReportStorage.clear()
-        this.leftInReportStorage.add(key)
-        this.deps.log.warn(
-          { storage, index: entry.index, pdu: entry.pdu },
-          "SMS in a status report storage is not a status report; left there",
-        )
-      }
-      return true
-    }
-    await this.deps.run({ command: `AT+CMGD=${entry.index}` })
-    return true
-  }
-
-  /**
-   * A status report → a receipt, stored. "failed" when storing failed (a copy on the SIM is
-   * kept, and the next tick lists the SIM again); "undecodable" and "other type" store nothing.
-   */
-  private async onReport(
-    pdu: string,
-    length: number,
-  ): Promise<"stored" | "failed" | "undecodable" | "other type"> {
-    let report: SmsStatusReport
-    try {
-      const decoded = decodeSmsPdu(pdu, { tpduLength: length })
-      if (decoded.type !== "status-report") return "other type"
-      report = decoded
-    } catch (error) {
-      this.stats.undecodable++
-      this.deps.log.warn(
-        { pdu, err: (error as Error).message },
-        "undecodable status report ignored",
-      )
-      return "undecodable"
-    }
-    try {
-      await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
-      // Counted once stored: a report read again after a failed store is one receipt.
-      this.stats.receipts++
-      return "stored"
-    } catch (error) {
-      this.rescanNeeded = true
-      this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
-      return "failed"
-    }
   }
 
   private async processStored(entry: StoredPdu): Promise<void> {
@@ -350,7 +229,7 @@ export class Inbox {
       return
     }
     if (decoded.type === "status-report") {
-      if ((await this.onReport(pdu, entry.length)) !== "failed") await this.remove(index, pdu)
+      if ((await this.reports.store(pdu, entry.length)) !== "failed") await this.remove(index, pdu)
       return
     }
     await this.onDeliver(decoded, index, pdu)
@@ -365,7 +244,7 @@ export class Inbox {
       this.deps.log.warn({ pdu, err: (error as Error).message }, "undecodable +CMT ignored")
       return
     }
-    if (decoded.type === "status-report") await this.onReport(pdu, length)
+    if (decoded.type === "status-report") await this.reports.store(pdu, length)
     else if (decoded.type === "deliver") await this.onDeliver(decoded, null, pdu)
   }
 

@@ -1,0 +1,161 @@
+/**
+ * Status reports (SMS-STATUS-REPORT, TS 23.040 §9.2.2.3) turned into receipts, and the storages
+ * they wait in besides the inbox's own.
+ *
+ * A report announced with +CDSI: "SR",<index> is read from its storage and deleted only once its
+ * receipt is stored. Every listing of the SIM also lists the report storages (`storages`), so a
+ * report left there by a failed store, or by a +CDSI that came while the gateway was down, is
+ * found again without anything kept in memory. The inbox (inbox.ts) runs all of this on its one
+ * task queue.
+ */
+import { decodeSmsPdu, type SmsStatusReport } from "../codec/sms-pdu.ts"
+import type { ConnectorEvents } from "../connectors/connector.ts"
+import type { Logger } from "../lib/logger.ts"
+import type { AtCommand, AtResult } from "./at-engine.ts"
+import { AtError, CMS_INVALID_INDEX } from "./at-errors.ts"
+import { parseCmgl, parseCmgr, type StoredPdu } from "./at-responses.ts"
+import { receiptFromReport } from "./receipt.ts"
+
+/** TS 27.005 §3.2.2 <mem1> "SR": status report storage. */
+const STATUS_REPORT_STORAGE = "SR"
+/** Storages named by +CDSI remembered for listing; a few at most on real modems. */
+const MAX_ANNOUNCED_STORAGES = 4
+/** Entries of other types in a report storage, logged once each. */
+const MAX_LEFT_IN_REPORT_STORAGE = 100
+
+export interface StatusReportDeps {
+  connectorId: string
+  run(command: AtCommand): Promise<AtResult>
+  events: Pick<ConnectorEvents, "receipt">
+  log: Logger
+  /** The inbox's own storage ("SM"): selected again after each visit elsewhere. */
+  storage: string
+  /** The <mem1> storages +CPMS=? listed at the last initialisation; empty when unknown. */
+  readStorages(): readonly string[]
+  /** A receipt failed to store: the inbox lists everything again at its next tick. */
+  onStoreFailed(): void
+  /** The inbox's counters this adds to. */
+  stats: { receipts: number; undecodable: number }
+}
+
+export type ReportOutcome = "stored" | "failed" | "undecodable" | "other type"
+
+export class StatusReports {
+  /** Storages a +CDSI named during this run: listed with "SR" (`storages`). */
+  private readonly announced = new Set<string>()
+  /** `storage:index:pdu` of SMS-DELIVERs/SUBMITs found in a report storage, already logged. */
+  private readonly leftAlone = new Set<string>()
+
+  constructor(private readonly deps: StatusReportDeps) {}
+
+  private announce(storage: string): void {
+    if (this.announced.size < MAX_ANNOUNCED_STORAGES) this.announced.add(storage.toUpperCase())
+  }
+
+  /**
+   * Where status reports may wait besides our own storage: "SR" when +CPMS=? lists it, and any
+   * storage a +CDSI named during this run. A modem without "SR" gets no extra commands.
+   */
+  storages(): string[] {
+    const storages = new Set(this.announced)
+    if (this.deps.readStorages().includes(STATUS_REPORT_STORAGE))
+      storages.add(STATUS_REPORT_STORAGE)
+    storages.delete(this.deps.storage)
+    return [...storages]
+  }
+
+  /** Lists a report storage and settles each entry; false when storing a receipt failed. */
+  scan(storage: string): Promise<boolean> {
+    return this.inStorage(storage, async () => {
+      const listing = parseCmgl((await this.deps.run({ command: "AT+CMGL=4" })).lines)
+      const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
+      for (const key of this.leftAlone)
+        if (key.startsWith(`${storage}:`) && !present.has(key)) this.leftAlone.delete(key)
+      for (const entry of listing) if (!(await this.settle(storage, entry))) return false
+      return true
+    })
+  }
+
+  /** +CDSI for a report in `storage` (not ours, often "SR"): selected for the read only. */
+  async read(storage: string, index: number): Promise<void> {
+    this.announce(storage)
+    await this.inStorage(storage, async () => {
+      let lines: string[]
+      try {
+        lines = (await this.deps.run({ command: `AT+CMGR=${index}` })).lines
+      } catch (error) {
+        // Gone (deleted by hand, by the modem, or by a listing that got there first).
+        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
+          return
+        throw error
+      }
+      const entry = parseCmgr(index, lines)
+      if (entry) await this.settle(storage, entry)
+    })
+  }
+
+  /** Runs `work` with <mem1> set to `storage`, and always selects our own storage again. */
+  private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T> {
+    await this.deps.run({ command: `AT+CPMS="${storage}"` })
+    try {
+      return await work()
+    } finally {
+      await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
+    }
+  }
+
+  /**
+   * The one path of an entry of a report storage (selected by the caller): its receipt stored,
+   * then +CMGD. false when storing failed: the entry stays, and the next listing (next tick)
+   * reads it again. Undecodable entries are deleted (nothing can ever read them); SMS-DELIVERs
+   * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone.
+   */
+  private async settle(storage: string, entry: StoredPdu): Promise<boolean> {
+    const outcome = await this.store(entry.pdu, entry.length)
+    if (outcome === "failed") return false
+    if (outcome === "other type") {
+      const key = `${storage}:${entry.index}:${entry.pdu}`
+      if (!this.leftAlone.has(key)) {
+        if (this.leftAlone.size >= MAX_LEFT_IN_REPORT_STORAGE) this.leftAlone.clear()
+        this.leftAlone.add(key)
+        this.deps.log.warn(
+          { storage, index: entry.index, pdu: entry.pdu },
+          "SMS in a status report storage is not a status report; left there",
+        )
+      }
+      return true
+    }
+    await this.deps.run({ command: `AT+CMGD=${entry.index}` })
+    return true
+  }
+
+  /**
+   * A status report → a receipt, stored. "failed" when storing failed (a copy on the SIM is
+   * kept, and the next tick lists the SIM again); "undecodable" and "other type" store nothing.
+   */
+  async store(pdu: string, length: number): Promise<ReportOutcome> {
+    let report: SmsStatusReport
+    try {
+      const decoded = decodeSmsPdu(pdu, { tpduLength: length })
+      if (decoded.type !== "status-report") return "other type"
+      report = decoded
+    } catch (error) {
+      this.deps.stats.undecodable++
+      this.deps.log.warn(
+        { pdu, err: (error as Error).message },
+        "undecodable status report ignored",
+      )
+      return "undecodable"
+    }
+    try {
+      await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
+      // Counted once stored: a report read again after a failed store is one receipt.
+      this.deps.stats.receipts++
+      return "stored"
+    } catch (error) {
+      this.deps.onStoreFailed()
+      this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
+      return "failed"
+    }
+  }
+}
