@@ -20,13 +20,14 @@ import { Router } from "./router.ts"
  */
 function rig(dir: string, tps: number, faults = 0) {
   const store = openStore(join(dir, "s.db"))
+  const simulatorDeps = {
+    logger: silentLogger,
+    clock: systemClock,
+    events: { receipt: async () => {}, inbound: async () => {} },
+  }
   const sim = createSimulatorConnector(
     { id: "sim", type: "simulator", delivery_delay_ms: 60_000, failure_rate: 0, tps },
-    {
-      logger: silentLogger,
-      clock: systemClock,
-      events: { receipt: async () => {}, inbound: async () => {} },
-    },
+    simulatorDeps,
   )
   let faulty = faults
   const connector: Connector = {
@@ -37,12 +38,17 @@ function rig(dir: string, tps: number, faults = 0) {
       return Promise.reject(new Error("connector bug (rejected)"))
     },
   }
+  const sandbox = createSimulatorConnector(
+    { id: "sandbox", type: "simulator", delivery_delay_ms: 0, failure_rate: 0, tps: 1000 },
+    simulatorDeps,
+  )
   const outbox = new Outbox({
     store,
     clock: systemClock,
     logger: silentLogger,
     router: new Router([{ prefix: "*", connectors: ["sim"] }], new Map([["sim", connector]])),
-    connectors: [connector],
+    connectors: [connector, sandbox],
+    sandbox,
     retry: { max_attempts: 5, retry_base_ms: 10, retry_cap_ms: 10 },
   })
   const queue = (ids: string[]) =>

@@ -36,7 +36,7 @@ export interface OutboxDeps {
   metrics?: GatewayMetrics
   notifier?: MessageNotifier
   /** Where sandbox (sk_test_) messages go instead of a route (core/sandbox.ts). */
-  sandbox?: Connector
+  sandbox: Connector
 }
 
 /** Most messages claimed per transaction: bounds memory and keeps each commit short. */
@@ -138,8 +138,8 @@ export class Outbox {
 
   /**
    * Room per connector, and how many messages of each mode may be claimed now: live ones up to
-   * what the routes' connectors can take, sandbox ones up to what the sandbox can (without a
-   * sandbox, they are routed like live ones). Claiming more would only hand messages back.
+   * what the routes' connectors can take, sandbox ones up to what the sandbox can. Claiming
+   * more would only hand messages back.
    */
   private budget(): { budget: Map<string, number>; live: number; test: number } {
     const budget = new Map<string, number>()
@@ -147,8 +147,7 @@ export class Outbox {
       if (isUsable(c.status())) budget.set(c.id, Math.max(0, c.capacity()))
     let live = 0
     for (const c of this.deps.router.activeConnectors()) live += budget.get(c.id) ?? 0
-    const sandbox = this.deps.sandbox
-    const test = sandbox ? (budget.get(sandbox.id) ?? 0) : live
+    const test = budget.get(this.deps.sandbox.id) ?? 0
     return { budget, live, test }
   }
 
@@ -194,7 +193,7 @@ export class Outbox {
    * in the budget) a batch, to put them back with the reason; none for the sandbox.
    */
   private pinnedLimit(c: Connector, budget: Map<string, number>): number {
-    if (c.id === this.deps.sandbox?.id) return 0
+    if (c.id === this.deps.sandbox.id) return 0
     return Math.min(budget.get(c.id) ?? CLAIM_BATCH, CLAIM_BATCH)
   }
 
@@ -232,7 +231,7 @@ export class Outbox {
       const avoid = row.error_code !== null ? row.connector_id : null
       // A reply in a conversation leaves through the connector it came in on (docs/two-way.md).
       const decision =
-        row.mode === "test" && this.deps.sandbox
+        row.mode === "test"
           ? sandboxDecision(this.deps.sandbox)
           : row.pinned_connector_id !== null
             ? router.pinned(row.pinned_connector_id)
