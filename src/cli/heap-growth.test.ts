@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { HEAP_GROWTH_VAR, planHeapGrowth } from "./heap-growth.ts"
+import { HEAP_GROWTH_VAR, planHeapGrowth, REEXEC_MARKER } from "./heap-growth.ts"
 
 const GB = 1024 ** 3
 
@@ -41,5 +41,33 @@ describe("planHeapGrowth", () => {
     }
     // An option before the subcommand does not hide it.
     expect(planHeapGrowth({}, 24 * GB, ["--verbose", "serve"])).toEqual({ reexec: true })
+  })
+
+  test("a value JSC would not read, a forced RAM size, the marker and --inspect", () => {
+    // Not a whole number of MB: JSC ignores it, so the growth follows the RAM.
+    expect(planHeapGrowth({ [HEAP_GROWTH_VAR]: "1e6" }, 8 * GB, ["serve"])).toEqual({
+      reexec: false,
+      outcome: {
+        growth: "proportional",
+        reason: `${HEAP_GROWTH_VAR}=1e6 is not a whole number of MB; JSC ignores it`,
+      },
+    })
+    // JSC sizes the heap from BUN_JSC_forceRAMSize when it is set.
+    expect(planHeapGrowth({ BUN_JSC_forceRAMSize: String(4 * GB) }, 24 * GB, ["serve"])).toEqual({
+      reexec: false,
+      outcome: { growth: "proportional", reason: "RAM under 16 GB" },
+    })
+    expect(planHeapGrowth({ BUN_JSC_forceRAMSize: String(32 * GB) }, 8 * GB, ["serve"])).toEqual({
+      reexec: true,
+    })
+    // Re-executed once already: never again, even if the variable got lost on the way.
+    expect(planHeapGrowth({ [REEXEC_MARKER]: "1" }, 24 * GB, ["serve"])).toMatchObject({
+      reexec: false,
+      outcome: { growth: "jsc-default" },
+    })
+    expect(planHeapGrowth({}, 24 * GB, ["serve"], ["--inspect-brk"])).toMatchObject({
+      reexec: false,
+      outcome: { growth: "jsc-default", reason: "not re-executed under --inspect" },
+    })
   })
 })

@@ -32,7 +32,7 @@ describe("compiled binary", () => {
     expect(build.stderr.toString()).not.toContain("error")
     expect(build.exitCode).toBe(0)
 
-    const gateway = await spawnGateway(dir.path, "", [binary])
+    const gateway = await spawnGateway(dir.path, "", { command: [binary] })
     try {
       // The binary replaces itself with the heap growth set, as `bun src/main.ts` does: the
       // dynamic import of the commands, bun:ffi and /proc/self/exe all work from the binary.

@@ -14,27 +14,36 @@ export interface GatewayProcess {
 /** The command that runs the gateway from source: `bun src/main.ts`. */
 export const FROM_SOURCE = [process.execPath, join(ROOT, "src", "main.ts")]
 
-/**
- * Writes a config into `dataDir` and starts `<command> serve` as a separate process: from source
- * unless `command` names another (the compiled binary). Its environment is PATH and HOME, and
- * `env`.
- */
+export interface SpawnOptions {
+  /** What runs `serve`: from source unless it names another (the compiled binary). */
+  command?: string[]
+  /** Added to the environment, which is otherwise PATH and HOME. */
+  env?: Record<string, string>
+  /** Where the config is written (default `dataDir/signalbox.toml`). */
+  configPath?: string
+  /** What `--config` says (default `configPath`), e.g. `/dev/fd/3` with `fds`. */
+  configArg?: string
+  /** Descriptors the process inherits as 3, 4, … ("ignore": none at that number) */
+  fds?: (number | "ignore")[]
+}
+
+/** Writes a config into `dataDir` and starts `<command> serve --config …` as a separate process. */
 export async function spawnGateway(
   dataDir: string,
   toml = "",
-  command: string[] = FROM_SOURCE,
-  env: Record<string, string> = {},
+  options: SpawnOptions = {},
 ): Promise<GatewayProcess> {
-  const file = join(dataDir, "signalbox.toml")
+  const file = options.configPath ?? join(dataDir, "signalbox.toml")
   // info level: the "signalbox listening" line carries the URL this helper waits for.
   writeTestConfig(file, join(dataDir, "signalbox.db"), toml, "info")
-  const proc = Bun.spawn([...command, "serve", "--config", file], {
-    cwd: dataDir,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-  })
+  const proc = Bun.spawn(
+    [...(options.command ?? FROM_SOURCE), "serve", "--config", options.configArg ?? file],
+    {
+      cwd: dataDir,
+      stdio: ["ignore", "pipe", "pipe", ...(options.fds ?? [])],
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...options.env },
+    },
+  ) as Subprocess<"ignore", "pipe", "pipe">
   let text = ""
   const reader = proc.stdout.getReader()
   const decoder = new TextDecoder()
