@@ -67,7 +67,11 @@ export class Outbox {
   /** When the last claim looked for pinned replies (performance.now(): immune to clock steps). */
   private pinnedLookedAt = Number.NEGATIVE_INFINITY
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    // Its room is read from `connectors` like any other's: missing there, it would never send.
+    if (!deps.connectors.includes(deps.sandbox))
+      throw new Error("the sandbox connector must be one of the outbox's connectors")
+  }
 
   /** Re-queues what a crash left in `sending`, then starts dispatching. */
   async start(): Promise<void> {

@@ -31,8 +31,7 @@ function delivery(store: Store, to: { endpoint: string } | { callback: string })
     pendingDelivery(
       {
         id: `whd_${n}`,
-        endpoint_id: "endpoint" in to ? to.endpoint : null,
-        callback_url: "callback" in to ? to.callback : null,
+        ...("endpoint" in to ? { endpoint_id: to.endpoint } : { callback_url: to.callback }),
         account_id: "acc_a",
       },
       NOW,

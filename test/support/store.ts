@@ -58,11 +58,14 @@ export function sentPart(
 }
 
 /**
- * A pending `message.sent` webhook delivery due at `at`, to an endpoint unless the caller gives a
- * `callback_url`; no message, no order key, payload `{}` unless given.
+ * A pending `message.sent` webhook delivery due at `at`, to the endpoint or the callback URL
+ * given (exactly one, as the table requires); no message, no order key, payload `{}` unless
+ * given.
  */
 export function pendingDelivery(
-  over: Partial<NewDelivery> & Pick<NewDelivery, "id" | "account_id">,
+  over: Partial<NewDelivery> &
+    Pick<NewDelivery, "id" | "account_id"> &
+    ({ endpoint_id: string } | { callback_url: string }),
   at: number,
 ): NewDelivery {
   return {

@@ -86,4 +86,22 @@ describe("targetPolicy", () => {
     )
     expect(resolve.calls).toBe(2)
   })
+
+  test("attempts to the same name while its lookup is under way share that lookup", async () => {
+    let answer: (addresses: string[]) => void = () => {}
+    let calls = 0
+    const resolve: Resolve = () => {
+      calls++
+      return new Promise((r) => {
+        answer = r
+      })
+    }
+    const policy = targetPolicy("operator", { resolve })
+    const first = policy.sendProblem(CUSTOMER, "https://hooks.example.com/a")
+    const second = policy.sendProblem(CUSTOMER, "https://hooks.example.com/b")
+    answer(["10.0.0.7"])
+    expect(await first).toContain("did not resolve to public addresses only")
+    expect(await second).toBe(await first)
+    expect(calls).toBe(1)
+  })
 })

@@ -81,7 +81,10 @@ export interface TargetPolicyOptions {
   /** How host names are resolved (default: the system resolver, every address). */
   resolve?: Resolve
   log?: Pick<Logger, "warn">
-  /** Milliseconds for the DNS cache's lifetime: a monotonic clock, immune to clock steps. */
+  /**
+   * Milliseconds for the DNS cache's lifetime: a monotonic clock, immune to clock steps (the
+   * injected `Clock` is wall time, which tests and operators may move).
+   */
   now?: () => number
 }
 
@@ -90,6 +93,35 @@ export function targetPolicy(
   { resolve = resolveAll, log, now: clock = () => performance.now() }: TargetPolicyOptions = {},
 ): TargetPolicy {
   const cache = new Map<string, { problem: string | null; until: number }>()
+  const lookups = new Map<string, Promise<string | null>>()
+
+  /** Resolves `host`: why it may not be sent to (NOT_PUBLIC), or null; kept CACHE_MS. */
+  const check = async (accountId: string, host: string): Promise<string | null> => {
+    // What the account is told says no more than that: the name's addresses, or why it did not
+    // resolve, would map the operator's network for it. The operator reads them in the log.
+    let answer: string | null
+    try {
+      const addresses = await resolve(host)
+      const inside = addresses.find((a) => !isPublicAddress(a))
+      if (addresses.length === 0 || inside !== undefined) {
+        log?.warn(
+          { account_id: accountId, host, addresses },
+          "webhook host resolves to a non-public address; not sent",
+        )
+        answer = NOT_PUBLIC
+      } else answer = null
+    } catch (error) {
+      log?.warn(
+        { account_id: accountId, host, err: (error as Error).message },
+        "webhook host did not resolve",
+      )
+      // Not cached: the next attempt asks DNS again.
+      return NOT_PUBLIC
+    }
+    if (cache.size > 10_000) cache.clear()
+    cache.set(host, { problem: answer, until: clock() + CACHE_MS })
+    return answer
+  }
   const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
 
   const urlProblem = (accountId: string, url: string): string | null => {
@@ -113,33 +145,16 @@ export function targetPolicy(
       if (problem || unrestricted(accountId)) return problem
       const host = hostOf(url)!
       if (isIpLiteral(host)) return null
-      const now = clock()
       const cached = cache.get(host)
-      if (cached && cached.until > now) return cached.problem
-      // What the account is told says no more than that: the name's addresses, or why it did not
-      // resolve, would map the operator's network for it. The operator reads them in the log.
-      let answer: string | null
-      try {
-        const addresses = await resolve(host)
-        const inside = addresses.find((a) => !isPublicAddress(a))
-        if (addresses.length === 0 || inside !== undefined) {
-          log?.warn(
-            { account_id: accountId, host, addresses },
-            "webhook host resolves to a non-public address; not sent",
-          )
-          answer = NOT_PUBLIC
-        } else answer = null
-      } catch (error) {
-        log?.warn(
-          { account_id: accountId, host, err: (error as Error).message },
-          "webhook host did not resolve",
-        )
-        // Not cached: the next attempt asks DNS again.
-        return NOT_PUBLIC
+      if (cached && cached.until > clock()) return cached.problem
+      // One lookup per name at a time: attempts that would start another share it (a lookup
+      // that hangs is abandoned at the attempt's timeout, never cancelled).
+      let pending = lookups.get(host)
+      if (!pending) {
+        pending = check(accountId, host).finally(() => lookups.delete(host))
+        lookups.set(host, pending)
       }
-      if (cache.size > 10_000) cache.clear()
-      cache.set(host, { problem: answer, until: now + CACHE_MS })
-      return answer
+      return pending
     },
   }
 }
