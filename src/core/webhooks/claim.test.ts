@@ -10,7 +10,8 @@ import { DeliveryClaimer } from "./claim.ts"
 const NOW = 1_000_000
 const id = (i: number) => `whe_${String(i).padStart(3, "0")}`
 
-function seed(store: Store, endpoints: number): void {
+/** `endpoints` active endpoints with `each` deliveries each, the k-th of every one before any k+1-th. */
+function seed(store: Store, endpoints: number, each = 2): void {
   store.transaction(() => {
     let n = 0
     for (let i = 0; i < endpoints; i++) {
@@ -25,8 +26,7 @@ function seed(store: Store, endpoints: number): void {
         created_at: NOW,
       })
     }
-    // Two deliveries each, the second ones after all the first ones.
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < each; round++) {
       for (let i = 0; i < endpoints; i++) {
         n++
         store.webhooks.insertDelivery(
@@ -70,6 +70,44 @@ describe("DeliveryClaimer over endpoints", () => {
       }
     },
   )
+})
+
+describe("DeliveryClaimer past endpoints waiting for a retry", () => {
+  test("read in pages among waiting ones, the last one served comes last after the wrap", () => {
+    using dir = tempDir()
+    const store = openStore(join(dir.path, "claim.db"))
+    try {
+      seed(store, 100, 3)
+      // Every even endpoint is failing and waits for its retry a minute away: in the index of
+      // claimable endpoints, but not offered.
+      store.transaction(() => {
+        for (let i = 0; i < 100; i += 2)
+          store.webhooks.saveEndpoint({
+            ...store.webhooks.endpoint(id(i))!,
+            consecutive_failures: 2,
+            retry_at: NOW + 60_000,
+          })
+      })
+      const claimer = new DeliveryClaimer(store.webhooks, {
+        perEndpointConcurrency: 8,
+        timeoutMs: 10_000,
+      })
+      const idle = { perTarget: new Map<string, number>(), probing: new Set<string>() }
+      const claim = (room: number) =>
+        store.transaction(() => claimer.claim(NOW, room, idle)).map((c) => c.target)
+      const odd = (from: number, to: number) =>
+        Array.from({ length: (to - from) / 2 + 1 }, (_, k) => id(from + 2 * k))
+
+      // The 50 active ones once, then ten of them again: the turn is whe_019.
+      expect(claim(60)).toEqual([...odd(1, 99), ...odd(1, 19)])
+      // On after whe_019, round to whe_019 itself (which still has a delivery), then again.
+      expect(claim(60)).toEqual([...odd(21, 99), ...odd(1, 19), ...odd(21, 39)])
+      // Fewer free slots than read: it stops where the slots end.
+      expect(claim(3)).toEqual([id(41), id(43), id(45)])
+    } finally {
+      store.close()
+    }
+  })
 })
 
 describe("DeliveryClaimer and callback deliveries", () => {
