@@ -8,6 +8,8 @@
  * responses, silence, and unplug/replug. Replug is a power cycle: echo on, PIN locked, +CNMI and
  * registration reset; the SIM store survives. Status reports stored by +CNMI <ds>=2 go to a
  * separate "SR" storage (TS 27.005 §3.2.2), readable once `AT+CPMS="SR"` selects it for <mem1>.
+ * A command can be refused (`failNext`: a final result code, nothing carried out) or carried out
+ * and answered late (`answerLateNext`: after the driver gave up and sent its next line).
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -140,6 +142,10 @@ export class FakeModem {
   // Test controls.
   private sendErrors: (number | null)[] = []
   private swallow: { count: number; prefix: string } = { count: 0, prefix: "" }
+  private failures: { prefix: string; final: string; count: number; storage: string | null }[] = []
+  private lateNext: string | null = null
+  /** The answer of a command carried out but not answered yet (`answerLateNext`). */
+  private late: string | null = null
   private silent = false
   private injections: { prefix: string; raw: string }[] = []
 
@@ -245,6 +251,29 @@ export class FakeModem {
     this.swallow = { count, prefix: prefix.toUpperCase() }
   }
 
+  /**
+   * The next `count` commands starting with `prefix` (while `storage` is <mem1>, if given) are
+   * not carried out and answer `final` ("ERROR", "+CMS ERROR: 302" …). `count` may be Infinity:
+   * a modem that lists "SR" in +CPMS=? yet always refuses `AT+CPMS="SR"`.
+   */
+  failNext(prefix: string, final: string, count = 1, storage: "SM" | "SR" | null = null): void {
+    this.failures.push({ prefix: prefix.toUpperCase(), final, count, storage })
+  }
+
+  /**
+   * The next command starting with `prefix` is carried out at once, but its answer is written
+   * only when the next command line arrives (the driver timed out and went on), just before
+   * that line is handled: a modem that was slow, not one that skipped anything.
+   */
+  answerLateNext(prefix: string): void {
+    this.lateNext = prefix.toUpperCase()
+  }
+
+  /** The current <mem1>: where +CMGR, +CMGL and +CMGD act. */
+  get storage(): "SM" | "SR" {
+    return this.mem1
+  }
+
   setSilent(silent: boolean): void {
     this.silent = silent
   }
@@ -282,6 +311,7 @@ export class FakeModem {
     this.mem1 = "SM"
     this.line = ""
     this.pdu = null
+    this.late = null
     if (this.options.registerAfterMs !== null)
       this.later(this.options.registerAfterMs, () => this.setRegistration(1))
     if (this.options.profile === "huawei") {
@@ -336,10 +366,11 @@ export class FakeModem {
 
   /** Writes an answer in V.250 verbose form: <CR><LF>line<CR><LF>… <CR><LF>final<CR><LF>. */
   private send(answer: Answer, command: string): void {
-    if (answer === "prompt") {
-      this.emit("\r\n> ")
-      return
-    }
+    this.emit(this.render(answer, command))
+  }
+
+  private render(answer: Answer, command: string): string {
+    if (answer === "prompt") return "\r\n> "
     const upper = command.toUpperCase()
     const injection = this.injections.findIndex((i) => upper.startsWith(i.prefix))
     const raw = injection >= 0 ? this.injections.splice(injection, 1)[0]!.raw : null
@@ -349,7 +380,7 @@ export class FakeModem {
       if (i === 0 && raw !== null) out += raw
     })
     if (answer.lines.length === 0 && raw !== null) out += raw
-    this.emit(`${out}\r\n${answer.final}\r\n`)
+    return `${out}\r\n${answer.final}\r\n`
   }
 
   // --- the AT interpreter ---
@@ -358,11 +389,29 @@ export class FakeModem {
     this.commands.push(line)
     this.onEvent?.({ type: "command", line })
     if (this.silent) return
-    if (this.swallow.count > 0 && line.toUpperCase().startsWith(this.swallow.prefix)) {
+    const upper = line.toUpperCase()
+    if (this.swallow.count > 0 && upper.startsWith(this.swallow.prefix)) {
       this.swallow.count--
       return
     }
+    if (this.late !== null) {
+      this.emit(this.late)
+      this.late = null
+    }
     if (this.echo) this.emit(`${line}\r`)
+    const failure = this.failures.find(
+      (f) => upper.startsWith(f.prefix) && (f.storage === null || f.storage === this.mem1),
+    )
+    if (failure) {
+      if (--failure.count <= 0) this.failures.splice(this.failures.indexOf(failure), 1)
+      this.send(error(failure.final), line)
+      return
+    }
+    if (this.lateNext !== null && upper.startsWith(this.lateNext)) {
+      this.lateNext = null
+      this.late = this.render(this.answer(line), line)
+      return
+    }
     this.send(this.answer(line), line)
   }
 
