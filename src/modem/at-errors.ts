@@ -38,6 +38,17 @@ export class AtError extends Error {
   }
 }
 
+/**
+ * The modem answered, and said no: +CMS ERROR, +CME ERROR or ERROR. Not a timeout (it may have
+ * carried the command out) nor a lost device.
+ */
+export function isRefusal(error: unknown): error is AtError {
+  return (
+    error instanceof AtError &&
+    (error.kind === "cms" || error.kind === "cme" || error.kind === "error")
+  )
+}
+
 function describeKind(kind: AtErrorKind, code: number | null): string {
   if (kind === "cms")
     return `+CMS ERROR: ${code ?? "?"}${code === null ? "" : ` ${cmsErrorClass(code).name}`}`

@@ -107,6 +107,7 @@ export class Inbox {
   }
 
   onReady(): void {
+    this.reports.onReady()
     this.rescanNeeded = true
     this.enqueue("scan", () => this.scan())
   }
@@ -179,7 +180,7 @@ export class Inbox {
 
   private async scan(): Promise<void> {
     this.rescanNeeded = false
-    const listing = parseCmgl((await this.deps.run({ command: "AT+CMGL=4" })).lines)
+    const listing = parseCmgl((await this.onOwnStorage("AT+CMGL=4")).lines)
     const present = new Map(listing.map((entry) => [entry.index, entry.pdu]))
     this.reassembly.retain(present)
     for (const index of [...this.delivered.keys()])
@@ -193,10 +194,20 @@ export class Inbox {
     }
   }
 
+  /**
+   * Every +CMGL, +CMGR and +CMGD on our own storage goes through here: if a visit to a report
+   * storage could not switch back, our storage is selected first, so an index never reaches
+   * another storage's entry.
+   */
+  private async onOwnStorage(command: string): Promise<AtResult> {
+    await this.reports.ensureOwnStorage()
+    return this.deps.run({ command })
+  }
+
   private async readIndex(index: number): Promise<void> {
     let result: AtResult
     try {
-      result = await this.deps.run({ command: `AT+CMGR=${index}` })
+      result = await this.onOwnStorage(`AT+CMGR=${index}`)
     } catch (error) {
       if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
         return
@@ -342,7 +353,7 @@ export class Inbox {
 
   private async remove(index: number, pdu: string): Promise<void> {
     try {
-      await this.deps.run({ command: `AT+CMGD=${index}` })
+      await this.onOwnStorage(`AT+CMGD=${index}`)
     } catch (error) {
       if (!(error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)) {
         this.stats.deleteFailures++

@@ -7,12 +7,17 @@
  * report left there by a failed store, or by a +CDSI that came while the gateway was down, is
  * found again without anything kept in memory. The inbox (inbox.ts) runs all of this on its one
  * task queue.
+ *
+ * Some modems list "SR" in +CPMS=? and then refuse to select or list it: a refusal takes that
+ * storage out of use until the modem initialises again (`onReady`). A visit always ends with an
+ * attempt to select our own storage; when that attempt fails the selection is unknown, and
+ * `ensureOwnStorage()` selects our storage before the inbox's next command on it.
  */
 import { decodeSmsPdu, type SmsStatusReport } from "../codec/sms-pdu.ts"
 import type { ConnectorEvents } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
-import { AtError, CMS_INVALID_INDEX } from "./at-errors.ts"
+import { AtError, CMS_INVALID_INDEX, isRefusal } from "./at-errors.ts"
 import { parseCmgl, parseCmgr, type StoredPdu } from "./at-responses.ts"
 import { receiptFromReport } from "./receipt.ts"
 
@@ -45,8 +50,28 @@ export class StatusReports {
   private readonly announced = new Set<string>()
   /** `storage:index:pdu` of SMS-DELIVERs/SUBMITs found in a report storage, already logged. */
   private readonly leftAlone = new Set<string>()
+  /** Storages the modem refused to select or list since it last initialised: not tried again. */
+  private readonly refused = new Set<string>()
+  /** false while another storage may be <mem1>: a switch back failed, or a visit is under way. */
+  private ownSelected = true
 
   constructor(private readonly deps: StatusReportDeps) {}
+
+  /** The modem initialised: it selected our storage, and may accept a storage it refused. */
+  onReady(): void {
+    this.refused.clear()
+    this.ownSelected = true
+  }
+
+  /**
+   * Before a command on our own storage: selects it again if a visit elsewhere could not switch
+   * back. Throws (and nothing touches the SIM) if that fails too.
+   */
+  async ensureOwnStorage(): Promise<void> {
+    if (this.ownSelected) return
+    await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
+    this.ownSelected = true
+  }
 
   private announce(storage: string): void {
     if (this.announced.size < MAX_ANNOUNCED_STORAGES) this.announced.add(storage.toUpperCase())
@@ -61,24 +86,32 @@ export class StatusReports {
     if (this.deps.readStorages().includes(STATUS_REPORT_STORAGE))
       storages.add(STATUS_REPORT_STORAGE)
     storages.delete(this.deps.storage)
+    for (const storage of this.refused) storages.delete(storage)
     return [...storages]
   }
 
   /** Lists a report storage and settles each entry; false when storing a receipt failed. */
-  scan(storage: string): Promise<boolean> {
-    return this.inStorage(storage, async () => {
-      const listing = parseCmgl((await this.deps.run({ command: "AT+CMGL=4" })).lines)
+  async scan(storage: string): Promise<boolean> {
+    const settled = await this.inStorage(storage, async () => {
+      const result = await this.unlessRefused(storage, "AT+CMGL=4")
+      if (result === null) return true
+      const listing = parseCmgl(result.lines)
       const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
       for (const key of this.leftAlone)
         if (key.startsWith(`${storage}:`) && !present.has(key)) this.leftAlone.delete(key)
       for (const entry of listing) if (!(await this.settle(storage, entry))) return false
       return true
     })
+    return settled ?? true
   }
 
   /** +CDSI for a report in `storage` (not ours, often "SR"): selected for the read only. */
   async read(storage: string, index: number): Promise<void> {
     this.announce(storage)
+    if (this.refused.has(storage)) {
+      this.deps.log.debug({ storage, index }, "status report in a refused storage not read")
+      return
+    }
     await this.inStorage(storage, async () => {
       let lines: string[]
       try {
@@ -94,13 +127,39 @@ export class StatusReports {
     })
   }
 
-  /** Runs `work` with <mem1> set to `storage`, and always selects our own storage again. */
-  private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T> {
-    await this.deps.run({ command: `AT+CPMS="${storage}"` })
+  /**
+   * Runs `work` with <mem1> set to `storage` (undefined, without running it, if the modem refused
+   * that), and always tries to select our own storage again: also after a select that timed out,
+   * as the modem may have carried it out and answered late.
+   */
+  private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T | undefined> {
+    this.ownSelected = false
     try {
+      if ((await this.unlessRefused(storage, `AT+CPMS="${storage}"`)) === null) return undefined
       return await work()
     } finally {
+      // A failure here leaves `ownSelected` false: ensureOwnStorage() selects it before SM work.
       await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
+      this.ownSelected = true
+    }
+  }
+
+  /**
+   * The select or the listing of a report storage; null if the modem refused it, and then the
+   * storage is not used again until the modem initialises again (logged once). Timeouts and a
+   * lost device are not refusals: they throw, as any other failure.
+   */
+  private async unlessRefused(storage: string, command: string): Promise<AtResult | null> {
+    try {
+      return await this.deps.run({ command })
+    } catch (error) {
+      if (!isRefusal(error)) throw error
+      this.refused.add(storage)
+      this.deps.log.warn(
+        { storage, command, err: error.message },
+        "modem refuses a status report storage it lists; not used until it initialises again",
+      )
+      return null
     }
   }
 

@@ -1,0 +1,135 @@
+import { describe, expect, test } from "bun:test"
+import pino from "pino"
+import type { FakeModem } from "../fakes/modem.ts"
+import { buildDeliver, buildStatusReport } from "../fakes/modem-pdus.ts"
+import { waitFor } from "../support/wait-for.ts"
+import { outbound, startRig } from "./harness.ts"
+
+/** Selects, listings, reads and deletes: the commands that depend on the selected <mem1>. */
+const STORAGE_COMMAND = /^AT\+(CPMS=["]|CMG[LRD])/u
+
+function count(modem: FakeModem, command: string): number {
+  return modem.commands.filter((c) => c === command).length
+}
+
+describe("modem connector report storages the modem will not use", () => {
+  test.each([
+    ["select", (modem: FakeModem) => modem.failNext('AT+CPMS="SR"', "+CMS ERROR: 302", Infinity)],
+    ["listing", (modem: FakeModem) => modem.failNext("AT+CMGL", "ERROR", Infinity, "SR")],
+  ])(
+    "stops using SR after the modem refuses its %s, with no listing of the SIM on every tick",
+    async (what, refuse) => {
+      const logs: { msg: string }[] = []
+      const logger = pino(
+        { level: "warn" },
+        { write: (line: string) => logs.push(JSON.parse(line)) },
+      )
+      await using rig = await startRig({ firstMr: 60 }, {}, { before: refuse, logger })
+      const polls = () => count(rig.modem, "AT+CPMS?")
+      const start = polls()
+      await waitFor(() => polls() >= start + 6, { what: "six more health polls and ticks" })
+
+      // MO messages and receipts still work: +CMTI in SM, +CDS, and a report stored in SM. The
+      // first MO fails to store once, so a later tick lists the SIM again, without SR.
+      let failures = 1
+      rig.store.accept = async () => {
+        if (failures-- > 0) throw new Error("database is locked")
+      }
+      rig.modem.receive({ from: "+4917600000060", text: "still received" })
+      await waitFor(() => rig.inbound.length === 1, { what: "MO from SM, on a listing" })
+      await rig.connector.submit(outbound(["via +CDS"]))
+      rig.modem.statusReport(60, 0x00)
+      await waitFor(() => rig.receipts.length === 1, { what: "+CDS receipt" })
+      rig.modem.receive(buildStatusReport({ mr: 61, recipient: "+4915112345678", status: 0x00 }))
+      await waitFor(() => rig.receipts.length === 2, { what: "receipt of a report in SM" })
+      await rig.connector.inbox.idle()
+
+      expect(count(rig.modem, 'AT+CPMS="SR"')).toBe(1)
+      // Listings of SM: when ready, after the failed MO store, and every 30 ticks; none because
+      // of the refusal. Plus the refused listing of SR.
+      const srListings = what === "listing" ? 1 : 0
+      expect(count(rig.modem, "AT+CMGL=4")).toBeLessThanOrEqual(
+        2 + srListings + Math.floor(polls() / 30),
+      )
+      expect(rig.modem.storage).toBe("SM")
+      const warnings = logs.map((l) => l.msg)
+      expect(warnings.filter((m) => m.includes("refuses a status report storage"))).toHaveLength(1)
+      expect(warnings).not.toContain("inbox task failed")
+      expect(rig.modem.sim.size).toBe(0)
+
+      // A new initialisation may find the storage usable: it is tried once more.
+      await rig.modem.replug()
+      await waitFor(() => count(rig.modem, 'AT+CPMS="SR"') === 2, { what: "SR tried again" })
+    },
+  )
+
+  test("selects SM again when the select of SR is answered after the deadline, and deletes nothing unstored", async () => {
+    await using rig = await startRig(
+      { cnmiDs: [2], firstMr: 70 },
+      // No ticks: nothing but the failed read itself can select SM again.
+      { poll_interval_ms: 600_000 },
+      {
+        before: (modem) =>
+          modem.storeReport(buildDeliver({ from: "+4917600000070", text: "in SR, not ours" })),
+      },
+    )
+    await rig.connector.inbox.idle()
+    const notOurs = rig.modem.options.firstIndex
+    await rig.connector.submit(outbound(["late select"]))
+    const from = rig.modem.commands.length
+    // The modem selects SR but answers only when the driver, having timed out, sends its next line.
+    rig.modem.answerLateNext('AT+CPMS="SR"')
+    rig.modem.statusReport(70, 0x00)
+    await waitFor(() => count(rig.modem, 'AT+CPMS="SR"') === 2, { what: "the select of SR" })
+    await rig.connector.inbox.idle()
+    const storageCommands = rig.modem.commands.slice(from).filter((c) => STORAGE_COMMAND.test(c))
+    expect(storageCommands).toEqual(['AT+CPMS="SR"', 'AT+CPMS="SM"'])
+    expect(rig.modem.storage).toBe("SM")
+    expect(rig.receipts).toEqual([])
+    expect([...rig.modem.reports.keys()]).toEqual([notOurs, notOurs + 1])
+
+    // The next listing (here: after a restart) finds the report, stores it and deletes it.
+    await rig.restartConnector()
+    await waitFor(() => rig.receipts.length === 1, { what: "receipt from the listing" })
+    await waitFor(() => !rig.modem.reports.has(notOurs + 1), { what: "report deleted" })
+    await rig.connector.inbox.idle()
+    expect(rig.receipts[0]).toMatchObject({ carrierId: "70", state: "delivered" })
+    // The SMS-DELIVER in SR was never taken for an SM message, delivered, or deleted.
+    expect(rig.inboundCalls).toEqual([])
+    expect([...rig.modem.reports.keys()]).toEqual([notOurs])
+    expect(rig.modem.storage).toBe("SM")
+  })
+
+  test("selects SM before reading a +CMTI index when the switch back from SR failed", async () => {
+    await using rig = await startRig(
+      { cnmiDs: [2], firstMr: 80 },
+      // No ticks: the +CMTI read is the first task on SM after the failed switch back.
+      { poll_interval_ms: 600_000 },
+      {
+        before: (modem) =>
+          modem.storeReport(buildDeliver({ from: "+4917600000080", text: "in SR, not ours" })),
+      },
+    )
+    await rig.connector.inbox.idle()
+    const first = rig.modem.options.firstIndex
+    await rig.connector.submit(outbound(["switch back fails"]))
+    // (U)SIM busy: the modem stays on SR.
+    rig.modem.failNext('AT+CPMS="SM"', "+CMS ERROR: 314")
+    rig.modem.statusReport(80, 0x00)
+    await waitFor(() => rig.receipts.length === 1, { what: "receipt of the +CDSI report" })
+    await waitFor(() => count(rig.modem, 'AT+CPMS="SM"') >= 1, { what: "the switch back" })
+    await rig.connector.inbox.idle()
+    expect(rig.modem.storage).toBe("SR")
+
+    const from = rig.modem.commands.length
+    // The same index as the SMS-DELIVER waiting in SR.
+    expect(rig.modem.receive({ from: "+4917600000081", text: "in SM" })).toBe(first)
+    await waitFor(() => rig.inbound.length === 1, { what: "MO from SM" })
+    await rig.connector.inbox.idle()
+    expect(rig.modem.commands.slice(from, from + 2)).toEqual(['AT+CPMS="SM"', `AT+CMGR=${first}`])
+    expect(rig.inboundCalls.map((m) => m.text)).toEqual(["in SM"])
+    expect(rig.modem.storage).toBe("SM")
+    expect([...rig.modem.reports.keys()]).toEqual([first])
+    expect(rig.modem.sim.size).toBe(0)
+  })
+})
