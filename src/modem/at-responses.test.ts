@@ -71,8 +71,17 @@ describe("other responses", () => {
   })
 
   test("parseCpms reads the set and the read form", () => {
-    expect(parseCpms(["+CPMS: 3,30,3,30,3,30"])).toEqual({ used: 3, total: 30 })
-    expect(parseCpms(['+CPMS: "SM",14,50,"SM",14,50,"SM",14,50'])).toEqual({ used: 14, total: 50 })
+    expect(parseCpms(["+CPMS: 3,30,3,30,3,30"])).toEqual({ mem1: null, used: 3, total: 30 })
+    expect(parseCpms(['+CPMS: "SM",14,50,"SM",14,50,"SM",14,50'])).toEqual({
+      mem1: "SM",
+      used: 14,
+      total: 50,
+    })
+    expect(parseCpms(['+CPMS: "sr",1,20,"SM",14,50,"SM",14,50'])).toEqual({
+      mem1: "SR",
+      used: 1,
+      total: 20,
+    })
   })
 
   test.each([

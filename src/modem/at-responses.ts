@@ -102,14 +102,20 @@ export function parseCpin(lines: readonly string[]): { status: SimStatus; code: 
   return { status, code }
 }
 
-/** +CPMS: <used1>,<total1>,… (set command response) or +CPMS: <mem1>,<used1>,<total1>,… (read). */
-export function parseCpms(lines: readonly string[]): { used: number; total: number } | null {
+/**
+ * +CPMS: <used1>,<total1>,… (set command response) or +CPMS: <mem1>,<used1>,<total1>,… (read),
+ * TS 27.005 §3.2.2; `mem1` is null for the set form.
+ */
+export function parseCpms(
+  lines: readonly string[],
+): { mem1: string | null; used: number; total: number } | null {
   const args = argsOf(lines, "+CPMS")
   if (!args) return null
-  const numbers = args[0]?.startsWith('"') ? args.slice(1) : args
+  const mem1 = args[0]?.startsWith('"') ? unquote(args[0]).toUpperCase() : null
+  const numbers = mem1 === null ? args : args.slice(1)
   const used = toInt(numbers[0])
   const total = toInt(numbers[1])
-  return used === null || total === null ? null : { used, total }
+  return used === null || total === null ? null : { mem1, used, total }
 }
 
 /**

@@ -108,9 +108,13 @@ export async function optional(
   }
 }
 
-export function noteStorage(facts: SessionFacts, lines: readonly string[]): void {
+export function noteStorage(
+  facts: Pick<SessionFacts, "simUsed" | "simTotal">,
+  lines: readonly string[],
+): void {
   const usage = parseCpms(lines)
-  if (usage) {
+  // A health poll between the inbox's select of "SR" and its switch back reads SR's counts.
+  if (usage && (usage.mem1 === null || usage.mem1 === STORAGE)) {
     facts.simUsed = usage.used
     facts.simTotal = usage.total
   }
