@@ -197,9 +197,10 @@ export function cmeErrorClass(code: number): ErrorClass {
   return { name: code >= 512 ? "manufacturer specific" : "unlisted", temporary: true }
 }
 
-/** +CME ERROR codes about the SIM itself (TS 27.007 §9.2.1). */
 /** +CMS ERROR 321, invalid memory index: the slot is empty (already read and deleted). */
 export const CMS_INVALID_INDEX = 321
+
+/** +CME ERROR codes about the SIM itself (TS 27.007 §9.2.1). */
 export const CME_SIM_NOT_INSERTED = 10
 export const CME_SIM_PIN_REQUIRED = 11
 export const CME_SIM_PUK_REQUIRED = 12
