@@ -20,6 +20,7 @@ import {
   CME_SIM_NOT_INSERTED,
   CME_SIM_PIN_REQUIRED,
   CME_SIM_PUK_REQUIRED,
+  isRefusal,
 } from "./at-errors.ts"
 import {
   parseCnum,
@@ -97,10 +98,7 @@ export async function optional(
   try {
     return await ctx.run({ command })
   } catch (error) {
-    if (
-      error instanceof AtError &&
-      (error.kind === "cme" || error.kind === "cms" || error.kind === "error")
-    ) {
+    if (isRefusal(error)) {
       ctx.log.debug({ command, err: error.message }, "optional modem command refused")
       return null
     }
@@ -183,10 +181,7 @@ async function unlockSim(ctx: InitContext): Promise<void> {
       // logAs keeps the PIN out of the engine's logs and errors.
       await ctx.run({ command: `AT+CPIN="${config.pin}"`, logAs: 'AT+CPIN="****"' })
     } catch (error) {
-      if (
-        error instanceof AtError &&
-        (error.kind === "cme" || error.kind === "cms" || error.kind === "error")
-      ) {
+      if (isRefusal(error)) {
         facts.sim = "pin_error"
         const wrong = error.kind === "cme" && error.code === CME_INCORRECT_PASSWORD
         throw new Halt(
