@@ -140,7 +140,8 @@ export class DeliveryClaimer {
   /**
    * Endpoints in turn (by id, going on after the last one served), one delivery per visit,
    * oldest first. A failing endpoint past its retry time offers one probe; one waiting for it,
-   * at its cap, suspended or disabled is skipped by the query without reading its backlog.
+   * suspended or disabled is skipped by the query, and one at its cap or probing is skipped
+   * here, neither reading its backlog.
    */
   private *endpointTurns(
     now: number,

@@ -48,33 +48,24 @@ const NOT_PUBLIC =
 
 const MAX_URL_LENGTH = 2048
 
-/** Why `value` is not an absolute http(s) URL of at most 2048 characters, or null if it is. */
-function httpUrlProblem(value: string): string | null {
-  let url: URL | null = null
+/**
+ * `value` parsed once: why it is not an absolute http(s) URL of at most 2048 characters, or its
+ * host in lower case without a trailing dot ("localhost." and "localhost" are the same name to
+ * a resolver).
+ */
+function parseHttpUrl(value: string): { problem: string } | { host: string } {
+  if (value.length > MAX_URL_LENGTH)
+    return { problem: `is longer than ${MAX_URL_LENGTH} characters` }
+  let url: URL
   try {
     url = new URL(value)
   } catch {
-    url = null
+    return { problem: "is not an absolute URL" }
   }
-  return value.length > MAX_URL_LENGTH
-    ? `is longer than ${MAX_URL_LENGTH} characters`
-    : !url
-      ? "is not an absolute URL"
-      : url.protocol !== "http:" && url.protocol !== "https:"
-        ? `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed`
-        : !url.hostname
-          ? "has no host"
-          : null
-}
-
-/** The URL's host in lower case, without a trailing dot; null for a URL that does not parse. */
-function hostOf(url: string): string | null {
-  try {
-    // "localhost." and "localhost" are the same name to a resolver.
-    return new URL(url).hostname.toLowerCase().replace(/\.$/, "")
-  } catch {
-    return null
-  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return { problem: `uses ${url.protocol.replace(/:$/, "")}; only http and https are allowed` }
+  if (!url.hostname) return { problem: "has no host" }
+  return { host: url.hostname.toLowerCase().replace(/\.$/, "") }
 }
 
 export interface TargetPolicyOptions {
@@ -124,27 +115,38 @@ export function targetPolicy(
   }
   const unrestricted = (accountId: string) => privateTargets === "all" || accountId === ROOT_ACCOUNT
 
-  const urlProblem = (accountId: string, url: string): string | null => {
-    const shape = httpUrlProblem(url)
-    if (shape !== null || unrestricted(accountId)) return shape
-    const host = hostOf(url)
-    if (host === null) return "is not an absolute URL"
+  /**
+   * Why `url` may not be one of the account's targets; else, for a restricted account, the host
+   * a request would resolve (null when there is nothing to check before sending).
+   */
+  const judge = (
+    accountId: string,
+    url: string,
+  ): { problem: string | null; host: string | null } => {
+    const parsed = parseHttpUrl(url)
+    if ("problem" in parsed) return { problem: parsed.problem, host: null }
+    if (unrestricted(accountId)) return { problem: null, host: null }
+    const { host } = parsed
     if (host === "localhost" || host.endsWith(".localhost")) {
-      return "points to this machine (localhost); only the operator's webhooks may"
+      return {
+        problem: "points to this machine (localhost); only the operator's webhooks may",
+        host: null,
+      }
     }
-    if (isIpLiteral(host) && !isPublicAddress(host)) {
-      return `points to a non-public address (${host}); only the operator's webhooks may`
+    if (isIpLiteral(host)) {
+      const problem = isPublicAddress(host)
+        ? null
+        : `points to a non-public address (${host}); only the operator's webhooks may`
+      return { problem, host: null }
     }
-    return null
+    return { problem: null, host }
   }
 
   return {
-    urlProblem,
+    urlProblem: (accountId, url) => judge(accountId, url).problem,
     async sendProblem(accountId, url) {
-      const problem = urlProblem(accountId, url)
-      if (problem || unrestricted(accountId)) return problem
-      const host = hostOf(url)!
-      if (isIpLiteral(host)) return null
+      const { problem, host } = judge(accountId, url)
+      if (problem !== null || host === null) return problem
       const cached = cache.get(host)
       if (cached && cached.until > clock()) return cached.problem
       // One lookup per name at a time: attempts that would start another share it (a lookup
