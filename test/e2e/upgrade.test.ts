@@ -17,6 +17,16 @@ import { startReceiver } from "../support/webhook-receiver.ts"
 
 const OLD_VERSION = 8
 
+/** The rows of `sql`, read through a read-only connection of its own (the gateway has the file). */
+function readRows<T>(path: string, sql: string): T[] {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db.query<T, []>(sql).all()
+  } finally {
+    db.close()
+  }
+}
+
 function oldDatabase(path: string): void {
   const db = new Database(path, { create: true, strict: true })
   db.exec("PRAGMA journal_mode = WAL")
@@ -50,13 +60,10 @@ describe("upgrading a database from schema version 8", () => {
     try {
       const statuses = await waitFor(
         () => {
-          const db = new Database(path, { readonly: true })
-          const rows = db
-            .query<{ id: string; status: string; connector_id: string | null }, []>(
-              "SELECT id, status, connector_id FROM messages WHERE id LIKE 'msg_old_%' ORDER BY id",
-            )
-            .all()
-          db.close()
+          const rows = readRows<{ id: string; status: string; connector_id: string | null }>(
+            path,
+            "SELECT id, status, connector_id FROM messages WHERE id LIKE 'msg_old_%' ORDER BY id",
+          )
           return rows.every((r) => r.status === "delivered") ? rows : null
         },
         { what: "the old queue delivered", timeoutMs: 15_000, intervalMs: 100 },
@@ -66,11 +73,9 @@ describe("upgrading a database from schema version 8", () => {
         { id: "msg_old_reply", status: "delivered", connector_id: "simulator" },
         { id: "msg_old_test", status: "delivered", connector_id: "sandbox" },
       ])
-      const db = new Database(path, { readonly: true })
-      expect(
-        db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version,
-      ).toBe(MIGRATIONS.length)
-      db.close()
+      expect(readRows<{ user_version: number }>(path, "PRAGMA user_version")).toEqual([
+        { user_version: MIGRATIONS.length },
+      ])
       expect(existsSync(`${path}.v${OLD_VERSION}.bak`)).toBe(true)
     } finally {
       gateway.proc.kill("SIGTERM")
@@ -126,13 +131,10 @@ describe("upgrading a database from schema version 8", () => {
       expect(smsc.sendReceipt("17")).toBe(true)
       const statuses = await waitFor(
         () => {
-          const read = new Database(path, { readonly: true })
-          const rows = read
-            .query<{ id: string; status: string }, []>(
-              "SELECT id, status FROM messages WHERE id LIKE 'msg_sent_%' ORDER BY id",
-            )
-            .all()
-          read.close()
+          const rows = readRows<{ id: string; status: string }>(
+            path,
+            "SELECT id, status FROM messages WHERE id LIKE 'msg_sent_%' ORDER BY id",
+          )
           return rows.some((r) => r.status === "delivered") ? rows : null
         },
         { what: "the receipt applied", timeoutMs: 15_000, intervalMs: 100 },

@@ -153,3 +153,21 @@ export function outbound(
     ...overrides,
   }
 }
+
+/**
+ * A store hook (`rig.store.accept`, `rig.store.acceptReceipt`) that throws `message` on its
+ * first `times` calls (every call by default); `calls` counts them all.
+ */
+export function failingHook(
+  message: string,
+  times = Number.POSITIVE_INFINITY,
+): (() => Promise<void>) & { calls: number } {
+  const hook = Object.assign(
+    async () => {
+      hook.calls++
+      if (hook.calls <= times) throw new Error(message)
+    },
+    { calls: 0 },
+  )
+  return hook
+}

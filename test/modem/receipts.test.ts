@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { buildDeliver } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { outbound, startRig } from "./harness.ts"
+import { failingHook, outbound, startRig } from "./harness.ts"
 
 /** The +CPMS commands of the init sequence and the health poll: the only ones without "SR". */
 const USUAL_CPMS = new Set(["AT+CPMS=?", 'AT+CPMS="SM","SM","SM"', "AT+CPMS?"])
@@ -65,14 +65,11 @@ describe("modem connector status reports", () => {
 
   test("keeps a stored report (+CDSI) on the SIM when storing its receipt fails, and stores it later", async () => {
     await using rig = await startRig({ cnmiDs: [2], firstMr: 11 })
-    let attempts = 0
-    rig.store.acceptReceipt = async () => {
-      attempts++
-      throw new Error("disk full")
-    }
+    const failing = failingHook("disk full")
+    rig.store.acceptReceipt = failing
     await rig.connector.submit(outbound(["not stored"]))
     rig.modem.statusReport(11, 0x00)
-    await waitFor(() => attempts === 1, { what: "the attempt to store" })
+    await waitFor(() => failing.calls === 1, { what: "the attempt to store" })
     // The read that followed selected SM storage again, and the report was not deleted.
     await waitFor(() => rig.modem.commands.at(-1) === 'AT+CPMS="SM"', { what: "SM again" })
     expect(rig.modem.reports.size).toBe(1)
@@ -105,14 +102,11 @@ describe("modem connector status reports", () => {
 
   test("reads, stores and deletes a report whose receipt failed to store, after the connector restarts", async () => {
     await using rig = await startRig({ cnmiDs: [2], firstMr: 21 })
-    let attempts = 0
-    rig.store.acceptReceipt = async () => {
-      attempts++
-      throw new Error("database is locked")
-    }
+    const failing = failingHook("database is locked")
+    rig.store.acceptReceipt = failing
     await rig.connector.submit(outbound(["stored after a restart"]))
     rig.modem.statusReport(21, 0x00)
-    await waitFor(() => attempts >= 1, { what: "the failed attempt to store" })
+    await waitFor(() => failing.calls >= 1, { what: "the failed attempt to store" })
     expect(rig.receipts).toEqual([])
 
     // A new connector (a new inbox, nothing remembered); the database works again meanwhile.
@@ -129,10 +123,7 @@ describe("modem connector status reports", () => {
   test("sends no +CPMS beyond init and the health poll when +CPMS=? lists no SR", async () => {
     await using rig = await startRig({ readStorages: ["SM"], cnmiDs: [1], firstMr: 30 })
     // A failed MO store makes the next tick list the SIM again: a full scan, after the first.
-    let failures = 1
-    rig.store.accept = async () => {
-      if (failures-- > 0) throw new Error("database is locked")
-    }
+    rig.store.accept = failingHook("database is locked", 1)
     rig.modem.receive({ from: "+4917600000031", text: "scan twice" })
     await waitFor(() => rig.inbound.length === 1, { what: "MO stored on a rescan" })
     await rig.connector.submit(outbound(["via +CDS"]))

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { missingMarker } from "../../src/modem/reassembly.ts"
 import { BEELINE_UCS2_16BIT, PYGSM_MULTIPART, PYGSM_YO } from "../fixtures/modem/published-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { startRig, stored } from "./harness.ts"
+import { failingHook, startRig, stored } from "./harness.ts"
 
 /** A promise the test releases by hand. */
 function gate(): { wait: Promise<void>; open(): void } {
@@ -51,15 +51,10 @@ describe("modem connector receiving", () => {
 
   test("leaves the SMS on the SIM while inbound() rejects and stores it once when it succeeds", async () => {
     await using rig = await startRig()
-    let failures = 0
-    rig.store.accept = async () => {
-      if (failures < 2) {
-        failures++
-        throw new Error("database is locked")
-      }
-    }
+    const failing = failingHook("database is locked", 2)
+    rig.store.accept = failing
     const index = rig.modem.receive({ from: "+4917600000001", text: "retry me" })
-    await waitFor(() => failures === 2, { what: "two rejections" })
+    await waitFor(() => failing.calls >= 2, { what: "two rejections" })
     expect(rig.modem.deleted).not.toContain(index)
     expect(rig.modem.sim.has(index)).toBe(true)
 

@@ -3,7 +3,7 @@ import pino from "pino"
 import type { FakeModem } from "../fakes/modem.ts"
 import { buildDeliver, buildStatusReport } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { outbound, startRig } from "./harness.ts"
+import { failingHook, outbound, startRig } from "./harness.ts"
 
 /** Selects, listings, reads and deletes: the commands that depend on the selected <mem1>. */
 const STORAGE_COMMAND = /^AT\+(CPMS=["]|CMG[LRD])/u
@@ -31,10 +31,7 @@ describe("modem connector report storages the modem will not use", () => {
 
       // MO messages and receipts still work: +CMTI in SM, +CDS, and a report stored in SM. The
       // first MO fails to store once, so a later tick lists the SIM again, without SR.
-      let failures = 1
-      rig.store.accept = async () => {
-        if (failures-- > 0) throw new Error("database is locked")
-      }
+      rig.store.accept = failingHook("database is locked", 1)
       rig.modem.receive({ from: "+4917600000060", text: "still received" })
       await waitFor(() => rig.inbound.length === 1, { what: "MO from SM, on a listing" })
       await rig.connector.submit(outbound(["via +CDS"]))
