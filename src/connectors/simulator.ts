@@ -1,9 +1,11 @@
-import type {
-  Connector,
-  ConnectorDeps,
-  ConnectorHealth,
-  OutboundMessage,
-  SubmitOutcome,
+import {
+  type Connector,
+  type ConnectorDeps,
+  type ConnectorHealth,
+  type ConnectorState,
+  isUsable,
+  type OutboundMessage,
+  type SubmitOutcome,
 } from "./connector.ts"
 
 export interface SimulatorOptions {
@@ -37,6 +39,7 @@ export function createSimulatorConnector(
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const waiters = new Set<() => void>()
   const spacingMs = 1000 / Math.max(1, options.tps)
+  const status = (): ConnectorState => (running ? "bound" : "stopped")
 
   function later(ms: number, fn: () => void): void {
     const t = setTimeout(() => {
@@ -121,13 +124,14 @@ export function createSimulatorConnector(
     },
     submit,
     capacity: () => (running ? Math.max(0, SIMULATOR_QUEUE - pending) : 0),
-    status: () => (running ? "bound" : "stopped"),
+    status,
     health(): ConnectorHealth {
+      const state = status()
       return {
         id: options.id,
         type: "simulator",
-        state: running ? "bound" : "stopped",
-        usable: running,
+        state,
+        usable: isUsable(state),
         sessions: { configured: 1, bound: running ? 1 : 0 },
         window: { size: SIMULATOR_QUEUE, used: pending },
         tps: options.tps,

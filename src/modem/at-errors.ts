@@ -198,7 +198,12 @@ export function cmeErrorClass(code: number): ErrorClass {
 }
 
 /** +CMS ERROR 321, invalid memory index: the slot is empty (already read and deleted). */
-export const CMS_INVALID_INDEX = 321
+const CMS_INVALID_INDEX = 321
+
+/** The slot a +CMGR or +CMGD named is empty (+CMS ERROR 321): nothing there any more. */
+export function isEmptySlot(error: unknown): boolean {
+  return error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX
+}
 
 /** +CME ERROR codes about the SIM itself (TS 27.007 §9.2.1). */
 export const CME_SIM_NOT_INSERTED = 10

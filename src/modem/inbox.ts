@@ -21,7 +21,7 @@ import type { Clock } from "../lib/clock.ts"
 import type { Logger } from "../lib/logger.ts"
 import { senderOf } from "./addresses.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
-import { AtError, CMS_INVALID_INDEX } from "./at-errors.ts"
+import { AtError, isEmptySlot } from "./at-errors.ts"
 import type { Urc } from "./at-framer.ts"
 import { parseCmgl, parseCmgr, type StoredPdu } from "./at-responses.ts"
 import { type JoinedMessage, Reassembly } from "./reassembly.ts"
@@ -209,8 +209,7 @@ export class Inbox {
     try {
       result = await this.onOwnStorage(`AT+CMGR=${index}`)
     } catch (error) {
-      if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
-        return
+      if (isEmptySlot(error)) return
       throw error
     }
     const entry = parseCmgr(index, result.lines)
@@ -355,7 +354,7 @@ export class Inbox {
     try {
       await this.onOwnStorage(`AT+CMGD=${index}`)
     } catch (error) {
-      if (!(error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)) {
+      if (!isEmptySlot(error)) {
         this.stats.deleteFailures++
         this.delivered.set(index, pdu)
         throw error

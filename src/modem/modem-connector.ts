@@ -6,16 +6,17 @@
  */
 import { CodecError } from "../codec/codec-error.ts"
 import { encodeSmsSubmit, type SubmitPdu } from "../codec/sms-pdu.ts"
-import type {
-  Connector,
-  ConnectorDeps,
-  ConnectorError,
-  ConnectorHealth,
-  ConnectorState,
-  OutboundMessage,
-  OutboundPart,
-  SubmitOutcome,
-  SubmitPartResult,
+import {
+  type Connector,
+  type ConnectorDeps,
+  type ConnectorError,
+  type ConnectorHealth,
+  type ConnectorState,
+  isUsable,
+  type OutboundMessage,
+  type OutboundPart,
+  type SubmitOutcome,
+  type SubmitPartResult,
 } from "../connectors/connector.ts"
 import { AtError } from "./at-errors.ts"
 import { parseCmgs } from "./at-responses.ts"
@@ -355,11 +356,12 @@ export function createModemConnector(
     health(): ConnectorHealth {
       const facts = session.facts
       const framer = session.framerStats
+      const now = state()
       return {
         id: options.id,
         type: "modem",
-        state: state(),
-        usable: usable(),
+        state: now,
+        usable: isUsable(now),
         sessions: { configured: 1, bound: usable() ? 1 : 0 },
         window: { size: MODEM_QUEUE, used: pending },
         tps: options.tps,

@@ -17,7 +17,7 @@ import { decodeSmsPdu, type SmsStatusReport } from "../codec/sms-pdu.ts"
 import type { ConnectorEvents } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { AtCommand, AtResult } from "./at-engine.ts"
-import { AtError, CMS_INVALID_INDEX, isRefusal } from "./at-errors.ts"
+import { isEmptySlot, isRefusal } from "./at-errors.ts"
 import { parseCmgl, parseCmgr, type StoredPdu } from "./at-responses.ts"
 import { receiptFromReport } from "./receipt.ts"
 
@@ -118,8 +118,7 @@ export class StatusReports {
         lines = (await this.deps.run({ command: `AT+CMGR=${index}` })).lines
       } catch (error) {
         // Gone (deleted by hand, by the modem, or by a listing that got there first).
-        if (error instanceof AtError && error.kind === "cms" && error.code === CMS_INVALID_INDEX)
-          return
+        if (isEmptySlot(error)) return
         throw error
       }
       const entry = parseCmgr(index, lines)
