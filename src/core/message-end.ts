@@ -45,7 +45,7 @@ export function recordNew(
 ): void {
   store.messages.insertMessage(row)
   store.messages.addEvent(row.id, row.status, at, event)
-  if (row.status === "queued") notifier?.notify(row, "message.queued", at, newSubject(row))
+  if (row.status === "queued") notifier?.notify(row, "message.queued", at, () => newSubject(row))
 }
 
 /** A message just inserted, as its first event reports it: no need to read it back. */
