@@ -165,7 +165,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     clock,
     logger: logger.child({ component: "outbox" }),
     router,
-    connectors: [...connectors.values(), sandbox],
+    connectors: [...connectors.values()],
     sandbox,
     retry: config.queue,
     metrics,

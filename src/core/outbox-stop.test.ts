@@ -47,7 +47,7 @@ function rig(dir: string, tps: number, faults = 0) {
     clock: systemClock,
     logger: silentLogger,
     router: new Router([{ prefix: "*", connectors: ["sim"] }], new Map([["sim", connector]])),
-    connectors: [connector, sandbox],
+    connectors: [connector],
     sandbox,
     retry: { max_attempts: 5, retry_base_ms: 10, retry_cap_ms: 10 },
   })

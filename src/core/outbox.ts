@@ -31,6 +31,7 @@ export interface OutboxDeps {
   clock: Clock
   logger: Logger
   router: Router
+  /** The configured connectors, which routes and conversations name (not the sandbox). */
   connectors: readonly Connector[]
   retry: RetryPolicy
   metrics?: GatewayMetrics
@@ -61,16 +62,17 @@ export class Outbox {
   private stopped = true
   /** Submitted and not yet recorded; stop() waits for them. */
   private inflight = 0
-  private drained: (() => void) | null = null
+  private drained: PromiseWithResolvers<void> | null = null
   /** The pump under way, or the last one: stop() waits for it. */
   private pumped: Promise<void> = Promise.resolve()
   /** When the last claim looked for pinned replies (performance.now(): immune to clock steps). */
   private pinnedLookedAt = Number.NEGATIVE_INFINITY
 
+  /** Every connector the outbox hands messages to: the configured ones and the sandbox. */
+  private readonly all: readonly Connector[]
+
   constructor(private readonly deps: OutboxDeps) {
-    // Its room is read from `connectors` like any other's: missing there, it would never send.
-    if (!deps.connectors.includes(deps.sandbox))
-      throw new Error("the sandbox connector must be one of the outbox's connectors")
+    this.all = [...deps.connectors, deps.sandbox]
   }
 
   /** Re-queues what a crash left in `sending`, then starts dispatching. */
@@ -105,13 +107,8 @@ export class Outbox {
     // `stopped` and the messages are re-queued): its submits are counted below.
     await this.pumped
     if (this.inflight > 0) {
-      await new Promise<void>((resolve) => {
-        const before = this.drained
-        this.drained = () => {
-          before?.()
-          resolve()
-        }
-      })
+      this.drained ??= Promise.withResolvers<void>()
+      await this.drained.promise
     }
   }
 
@@ -147,8 +144,7 @@ export class Outbox {
    */
   private budget(): { budget: Map<string, number>; live: number; test: number } {
     const budget = new Map<string, number>()
-    for (const c of this.deps.connectors)
-      if (isUsable(c.status())) budget.set(c.id, Math.max(0, c.capacity()))
+    for (const c of this.all) if (isUsable(c.status())) budget.set(c.id, Math.max(0, c.capacity()))
     let live = 0
     for (const c of this.deps.router.activeConnectors()) live += budget.get(c.id) ?? 0
     const test = budget.get(this.deps.sandbox.id) ?? 0
@@ -194,10 +190,9 @@ export class Outbox {
 
   /**
    * How many replies pinned to `c` a claim takes: as many as it has room for, or (down, so not
-   * in the budget) a batch, to put them back with the reason; none for the sandbox.
+   * in the budget) a batch, to put them back with the reason.
    */
   private pinnedLimit(c: Connector, budget: Map<string, number>): number {
-    if (c.id === this.deps.sandbox.id) return 0
     return Math.min(budget.get(c.id) ?? CLAIM_BATCH, CLAIM_BATCH)
   }
 
@@ -310,7 +305,7 @@ export class Outbox {
     }
     this.inflight++
     outcome.then(
-      (o) => this.recordOrLog(row, connector, o),
+      (o) => this.record(row, connector, o),
       (error: unknown) => {
         this.deps.logger.error(
           { err: error, message_id: row.id, connector: connector.id },
@@ -319,25 +314,17 @@ export class Outbox {
         const message = `connector error: ${(error as Error)?.message ?? String(error)}`
         const failure = { code: "connector_error", temporary: true, message }
         const at = this.deps.clock.now()
-        this.recordOrLog(row, connector, {
+        this.record(row, connector, {
           parts: [{ index: firstPart, ok: false, error: failure, at }],
         })
       },
     )
   }
 
-  private recordOrLog(row: ClaimedRow, connector: Connector, outcome: SubmitOutcome): void {
-    try {
-      this.record(row, connector, outcome)
-    } catch (error) {
-      this.recorded(false, error, row)
-    }
-  }
-
   /** After the outcome is committed (or failed to be): frees its place and looks for more. */
   private recorded(ok: boolean, error: unknown, row: ClaimedRow): void {
     if (--this.inflight === 0 && this.drained) {
-      this.drained()
+      this.drained.resolve()
       this.drained = null
     }
     if (!ok) {
