@@ -18,13 +18,17 @@ import type { Socket } from "bun"
 import {
   DELIVER_SM,
   ENQUIRE_LINK,
+  ENQUIRE_LINK_RESP,
   GENERIC_NACK,
   RESPONSE_BIT,
   SUBMIT_SM,
+  SUBMIT_SM_RESP,
   UNBIND,
+  UNBIND_RESP,
 } from "../src/smpp/command-ids.ts"
 import { ESME_RINVCMDID } from "../src/smpp/command-status.ts"
 import { FrameReader } from "../src/smpp/frame-reader.ts"
+import { TLV_MESSAGE_STATE, TLV_RECEIPTED_MESSAGE_ID } from "../src/smpp/hot-frames.ts"
 import { appendixBDate } from "../test/fakes/smsc-pdus.ts"
 
 const { values } = parseArgs({
@@ -42,9 +46,6 @@ const stamps = values.stamps ? Bun.file(values.stamps).writer() : null
 const BIND_RECEIVER = 0x01
 const BIND_TRANSMITTER = 0x02
 const BIND_TRANSCEIVER = 0x09
-const RESP = RESPONSE_BIT
-const TLV_RECEIPTED_MESSAGE_ID = 0x001e
-const TLV_MESSAGE_STATE = 0x0427
 const STATE_DELIVERED = 2
 
 interface Conn {
@@ -175,7 +176,7 @@ function onSubmit(conn: Conn, pdu: Buffer, seq: number): void {
   if (stamps)
     stamps.write(`${dstAddr}\t${(performance.timeOrigin + performance.now()).toFixed(3)}\n`)
   const id = (nextId++).toString(16)
-  queue(conn, resp(SUBMIT_SM | RESP, 0, seq, id))
+  queue(conn, resp(SUBMIT_SM_RESP, 0, seq, id))
   if ((registered & 0x03) !== 0) {
     receipts++
     queue(
@@ -203,18 +204,18 @@ function onPdu(socket: Socket<Conn>, pdu: Buffer): void {
     case BIND_TRANSCEIVER:
     case BIND_TRANSMITTER:
     case BIND_RECEIVER:
-      queue(conn, resp(id | RESP, 0, seq, "leansmsc"))
+      queue(conn, resp(id | RESPONSE_BIT, 0, seq, "leansmsc"))
       return
     case ENQUIRE_LINK:
-      queue(conn, resp(ENQUIRE_LINK | RESP, 0, seq))
+      queue(conn, resp(ENQUIRE_LINK_RESP, 0, seq))
       return
     case UNBIND:
-      queue(conn, resp(UNBIND | RESP, 0, seq))
+      queue(conn, resp(UNBIND_RESP, 0, seq))
       flush(socket)
       socket.end()
       return
     default:
-      if ((id & RESP) === 0) queue(conn, resp(GENERIC_NACK, ESME_RINVCMDID, seq))
+      if ((id & RESPONSE_BIT) === 0) queue(conn, resp(GENERIC_NACK, ESME_RINVCMDID, seq))
   }
 }
 

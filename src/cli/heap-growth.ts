@@ -33,7 +33,7 @@ export interface HeapGrowth {
   reason: string
 }
 
-export type HeapGrowthPlan = { reexec: true } | { reexec: false; outcome: HeapGrowth }
+type HeapGrowthPlan = { reexec: true } | { reexec: false; outcome: HeapGrowth }
 
 /** Set in the re-executed process: it never re-executes again, whatever it reads. */
 export const REEXEC_MARKER = "SIGNALBOX_HEAP_REEXEC"

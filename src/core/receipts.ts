@@ -2,7 +2,7 @@ import { carrierIdCandidates, normalizeCarrierId } from "../codec/carrier-id.ts"
 import type { DeliveryReceipt } from "../connectors/connector.ts"
 import type { Logger } from "../lib/logger.ts"
 import type { Store } from "../store/index.ts"
-import { isFinalStatus, type PartRow } from "../store/message-repo.ts"
+import { isFinalStatus, type PartRow } from "../store/index.ts"
 import { endMessage, recordDelivered } from "./message-end.ts"
 import type { MessageNotifier } from "./message-notifier.ts"
 

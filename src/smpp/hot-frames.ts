@@ -116,10 +116,10 @@ export interface ReceiptDeliverSm extends ReceivedSm {
 }
 
 // SMPP 3.4 §5.3.2: the optional parameters a receipt is read from.
-const TLV_RECEIPTED_MESSAGE_ID = 0x001e
+export const TLV_RECEIPTED_MESSAGE_ID = 0x001e
 const TLV_NETWORK_ERROR_CODE = 0x0423
 const TLV_MESSAGE_PAYLOAD = 0x0424
-const TLV_MESSAGE_STATE = 0x0427
+export const TLV_MESSAGE_STATE = 0x0427
 
 /**
  * A deliver_sm whose esm_class says delivery receipt or intermediate notification, read
@@ -141,6 +141,7 @@ export function readReceiptDeliverSm(frame: Buffer): ReceiptDeliverSm | null {
   o = afterCString(frame, o + 3) // esm_class, protocol_id, priority_flag, schedule_delivery_time
   if (o < 0) return null
   o = afterCString(frame, o) // validity_period
+  // registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length
   if (o < 0 || o + 5 > end) return null
   const dataCoding = frame[o + 2]!
   const smLength = frame[o + 4]!

@@ -4,7 +4,7 @@ import type { Database } from "bun:sqlite"
  * Told after the commit: `ok` with the job's value (its fn's return), or not `ok` with its
  * error. Must not throw.
  */
-export type JobDone = (ok: boolean, valueOrError: unknown) => void
+type JobDone = (ok: boolean, valueOrError: unknown) => void
 
 type Job = {
   fn: () => unknown
@@ -45,8 +45,8 @@ class UnguardedJobFailed extends Error {}
 /**
  * Group commit. Every write of the gateway goes through `run(fn)`: the jobs queued during one
  * turn of the event loop execute inside ONE SQLite transaction (urgent ones in one of their own
- * first, see RunOptions), each in its own savepoint, and each caller's promise settles only
- * after its transaction has committed. So a 2xx is never sent before its rows are durable, yet
+ * first, see RunOptions), each in its own savepoint, and each caller hears of its job (its
+ * promise, or its runThen callback) only after its transaction has committed. So a 2xx is never sent before its rows are durable, yet
  * many requests share one commit (and one fsync under synchronous=FULL). A job that throws
  * rolls back only its own savepoint.
  */
@@ -63,7 +63,7 @@ export class WriteBatcher {
   commits = 0
   /** Batches run a second time because a job without a savepoint threw. */
   replays = 0
-  /** Called after each commit, before the callers' promises settle (checkpointer.ts); must not throw. */
+  /** Called after each commit, before the callers hear of their jobs (checkpointer.ts); must not throw. */
   afterCommit: (() => void) | null = null
 
   /** Where a runThen callback's exception goes (a bug): app.ts logs it. */

@@ -67,9 +67,8 @@ export function startCheckpointer(
   store: CheckpointTarget,
   logger: Logger,
   options: CheckpointerOptions = DEFAULT_CHECKPOINTER,
-  workerUrl: string = CHECKPOINT_WORKER_URL,
 ): Checkpointer {
-  const worker = new Worker(workerUrl)
+  const worker = new Worker(CHECKPOINT_WORKER_URL)
   // Never what keeps the process alive: a checkpoint cut short by exit is safe in SQLite.
   worker.unref()
   let restarts = 0

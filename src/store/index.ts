@@ -35,6 +35,7 @@ export type {
   NewMessage,
   PartRow,
 } from "./message-repo.ts"
+export { isFinalStatus } from "./message-repo.ts"
 export type { DroppedMoSet, MoPartRow } from "./mo-part-repo.ts"
 export type { NumberRow } from "./number-repo.ts"
 export { StoreError } from "./open.ts"

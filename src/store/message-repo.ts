@@ -10,13 +10,10 @@ export type MessageStatus =
   | "expired"
   | "canceled"
 
-export const FINAL_STATUSES: readonly MessageStatus[] = [
-  "delivered",
-  "failed",
-  "expired",
-  "canceled",
-]
+const FINAL_STATUSES: readonly MessageStatus[] = ["delivered", "failed", "expired", "canceled"]
 const FINAL_SET: ReadonlySet<string> = new Set(FINAL_STATUSES)
+/** SQL: the status is not final. */
+const NOT_FINAL = `status NOT IN (${FINAL_STATUSES.map((s) => `'${s}'`).join(", ")})`
 
 /**
  * The newest part with a carrier id (a modem's TP-MR wraps at 256, so an id can repeat over
@@ -355,7 +352,7 @@ export class MessageRepo {
            sent_at = COALESCE(sent_at, ?9),
            delivered_at = COALESCE(delivered_at, ?10),
            final_at = COALESCE(final_at, ?11)
-         WHERE id = ?1 AND status NOT IN ('delivered', 'failed', 'expired', 'canceled')`,
+         WHERE id = ?1 AND ${NOT_FINAL}`,
       ),
       upsertPart: db.prepare(
         `INSERT INTO message_parts (message_id, part_index, connector_id, carrier_id, carrier_id_raw,

@@ -91,6 +91,9 @@ export interface ActiveEndpoint {
 const OPEN_LIST = ["pending", "delivering", "paused"] as const
 const OPEN = `status IN (${OPEN_LIST.map((status) => `'${status}'`).join(", ")})`
 const OPEN_STATUSES: ReadonlySet<string> = new Set(OPEN_LIST)
+/** SQL, in an UPDATE of webhook_endpoints: the endpoint has an open delivery (the has_open rule). */
+const HAS_OPEN = `EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
+  WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`
 
 // Per-message order: a delivery goes only when no earlier delivery of the same message to the
 // same destination is still open.
@@ -203,16 +206,12 @@ export class WebhookRepo {
       // ... cleared when an outcome leaves the delivery's endpoint nothing open ...
       clearIfDrained: db.prepare(
         `UPDATE webhook_endpoints SET has_open = 0
-         WHERE id = ?1 AND has_open = 1
-           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
-                           WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
+         WHERE id = ?1 AND has_open = 1 AND NOT ${HAS_OPEN}`,
       ),
       // ... and recounted for every endpoint when the worker starts.
       recountOpen: db.prepare(
         `UPDATE webhook_endpoints SET has_open = 1 - has_open
-         WHERE has_open <> EXISTS (
-           SELECT 1 FROM webhook_deliveries d INDEXED BY webhook_deliveries_open
-           WHERE d.endpoint_id = webhook_endpoints.id AND d.${OPEN})`,
+         WHERE has_open <> ${HAS_OPEN}`,
       ),
       delivery: db.query("SELECT * FROM webhook_deliveries WHERE id = ?"),
       deliveryBySeq: db.query("SELECT * FROM webhook_deliveries WHERE seq = ?"),
