@@ -1,17 +1,24 @@
 // `serve` started as an operator starts it: on a machine with 16 GB of RAM or more it replaces
 // itself, same PID, with JavaScriptCore's heap growth set (src/cli/heap-growth.ts); an operator's
-// own setting is kept. Which branch runs depends on this machine's RAM, so each test says what
-// it expects for both.
+// own setting is kept. The RAM JSC sizes its heap from is set for each test
+// (BUN_JSC_forceRAMSize), so both branches run whatever this machine has.
 import { describe, expect, test } from "bun:test"
 import { closeSync, openSync } from "node:fs"
-import { totalmem } from "node:os"
 import { join } from "node:path"
-import { HEAP_GROWTH_VAR, JSC_THRESHOLD_MB, PROPORTIONAL_VALUE } from "../../src/cli/heap-growth.ts"
+import { HEAP_GROWTH_VAR, PROPORTIONAL_VALUE, REEXEC_MARKER } from "../../src/cli/heap-growth.ts"
 import { TEST_ADMIN_KEY } from "../support/gateway.ts"
-import { environOf, spawnGateway } from "../support/gateway-process.ts"
+import {
+  environOf,
+  type GatewayProcess,
+  type SpawnOptions,
+  spawnGateway,
+} from "../support/gateway-process.ts"
 import { tempDir } from "../support/temp-dir.ts"
 
-const BIG_MACHINE = totalmem() >= JSC_THRESHOLD_MB * 1024 * 1024
+const GB = 1024 ** 3
+/** A machine of 32 GB, where JSC would use its big-machine growth. */
+const BIG = { BUN_JSC_forceRAMSize: String(32 * GB) }
+const SMALL = { BUN_JSC_forceRAMSize: String(8 * GB) }
 
 /** The start log's heap line. */
 function heapLine(output: string): { growth: string; reason: string; pid: number } {
@@ -20,86 +27,105 @@ function heapLine(output: string): { growth: string; reason: string; pid: number
   return JSON.parse(line!)
 }
 
+/** Starts `serve`, runs `check` on it, and stops it. */
+async function withServe(
+  options: SpawnOptions,
+  check: (gateway: GatewayProcess) => Promise<void> | void,
+): Promise<void> {
+  using dir = tempDir()
+  const gateway = await spawnGateway(dir.path, "", options)
+  try {
+    await check(gateway)
+  } finally {
+    gateway.proc.kill()
+    await gateway.proc.exited
+  }
+}
+
+/** It serves: a message is accepted. */
+async function accepts(gateway: GatewayProcess): Promise<void> {
+  const res = await fetch(`${gateway.url}/v1/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ to: "+233201234567", message: "after the exec" }),
+  })
+  expect(res.status).toBe(202)
+}
+
 describe("serve and JavaScriptCore's heap growth", () => {
-  test("serve sets the heap growth itself, in the same process, and says so", async () => {
-    using dir = tempDir()
-    const gateway = await spawnGateway(dir.path)
-    try {
+  test("16 GB or more: serve re-executes itself once, in the same process, and says so", () =>
+    withServe({ env: BIG }, async (gateway) => {
       const env = environOf(gateway.proc.pid)
+      expect(env.get(HEAP_GROWTH_VAR)).toBe(PROPORTIONAL_VALUE)
+      expect(env.get(REEXEC_MARKER)).toBe("1")
       const line = heapLine(gateway.output())
       // The process that answers is the one that was started: execve kept its PID.
-      expect(line.pid).toBe(gateway.proc.pid)
-      expect(line.growth).toBe("proportional")
-      if (BIG_MACHINE) {
-        expect(env.get(HEAP_GROWTH_VAR)).toBe(PROPORTIONAL_VALUE)
-        expect(line.reason).toBe(`${HEAP_GROWTH_VAR}=${PROPORTIONAL_VALUE}`)
-      } else {
-        expect(env.has(HEAP_GROWTH_VAR)).toBe(false)
-        expect(line.reason).toBe("RAM under 16 GB")
-      }
-      // The arguments came through the exec: it serves with the config it was given.
-      const res = await fetch(`${gateway.url}/v1/messages`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({ to: "+233201234567", message: "after the exec" }),
+      expect(line).toMatchObject({
+        pid: gateway.proc.pid,
+        growth: "proportional",
+        reason: `${HEAP_GROWTH_VAR}=${PROPORTIONAL_VALUE}`,
       })
-      expect(res.status).toBe(202)
-    } finally {
-      gateway.proc.kill()
-      await gateway.proc.exited
-    }
-  })
+      // The arguments came through the exec: it serves with the config it was given.
+      await accepts(gateway)
+    }))
 
-  test("an operator's own value is kept as given", async () => {
-    using dir = tempDir()
-    const gateway = await spawnGateway(dir.path, "", { env: { [HEAP_GROWTH_VAR]: "16384" } })
-    try {
-      expect(environOf(gateway.proc.pid).get(HEAP_GROWTH_VAR)).toBe("16384")
-      const line = heapLine(gateway.output())
-      expect(line.reason).toBe(`${HEAP_GROWTH_VAR}=16384`)
-      expect(line.growth).toBe(BIG_MACHINE ? "jsc-default" : "proportional")
-    } finally {
-      gateway.proc.kill()
-      await gateway.proc.exited
-    }
-  })
+  test("under 16 GB there is nothing to change: no re-exec", () =>
+    withServe({ env: SMALL }, (gateway) => {
+      const env = environOf(gateway.proc.pid)
+      expect(env.has(HEAP_GROWTH_VAR)).toBe(false)
+      expect(env.has(REEXEC_MARKER)).toBe(false)
+      expect(heapLine(gateway.output())).toMatchObject({
+        growth: "proportional",
+        reason: "RAM under 16 GB",
+      })
+    }))
+
+  test("an operator's own value is kept as given", () =>
+    withServe({ env: { ...BIG, [HEAP_GROWTH_VAR]: "16384" } }, (gateway) => {
+      const env = environOf(gateway.proc.pid)
+      expect(env.get(HEAP_GROWTH_VAR)).toBe("16384")
+      expect(env.has(REEXEC_MARKER)).toBe(false)
+      expect(heapLine(gateway.output())).toMatchObject({
+        growth: "jsc-default",
+        reason: `${HEAP_GROWTH_VAR}=16384`,
+      })
+    }))
+
+  test("a process that was re-executed once never does it again", () =>
+    withServe({ env: { ...BIG, [REEXEC_MARKER]: "1" } }, async (gateway) => {
+      expect(heapLine(gateway.output())).toMatchObject({
+        pid: gateway.proc.pid,
+        growth: "jsc-default",
+        reason: `re-executed, but ${HEAP_GROWTH_VAR} did not come through`,
+      })
+      await accepts(gateway)
+    }))
 
   test("the arguments byte for byte and inherited descriptors survive the re-exec", async () => {
     using dir = tempDir()
-    // A config path with a space and a non-ASCII letter, then a config read from fd 7, as a
-    // supervisor might pass one (fd 3 was seen to survive even without keeping descriptors).
-    const odd = await spawnGateway(dir.path, "", { configPath: join(dir.path, "my conf é.toml") })
-    try {
-      expect(heapLine(odd.output()).pid).toBe(odd.proc.pid)
-    } finally {
-      odd.proc.kill()
-      await odd.proc.exited
-    }
+    // A config path with a space and a non-ASCII letter.
+    await withServe({ env: BIG, configPath: join(dir.path, "my conf é.toml") }, (gateway) => {
+      expect(environOf(gateway.proc.pid).get(REEXEC_MARKER)).toBe("1")
+      expect(heapLine(gateway.output()).pid).toBe(gateway.proc.pid)
+    })
+    // A config read from fd 7, as a supervisor might pass one (fd 3 was seen to survive even
+    // without keeping descriptors).
     const file = join(dir.path, "by-fd.toml")
     const fd = openSync(file, "w+")
     try {
-      const viaFd = await spawnGateway(dir.path, "", {
-        configPath: file,
-        configArg: "/dev/fd/7",
-        fds: ["ignore", "ignore", "ignore", "ignore", fd],
-      })
-      try {
-        const line = heapLine(viaFd.output())
-        expect(line.pid).toBe(viaFd.proc.pid)
-        if (BIG_MACHINE) expect(line.reason).toBe(`${HEAP_GROWTH_VAR}=${PROPORTIONAL_VALUE}`)
-        const res = await fetch(`${viaFd.url}/v1/messages`, {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${TEST_ADMIN_KEY}`,
-            "content-type": "application/json",
-          },
-          body: JSON.stringify({ to: "+233201234567", message: "config from a descriptor" }),
-        })
-        expect(res.status).toBe(202)
-      } finally {
-        viaFd.proc.kill()
-        await viaFd.proc.exited
-      }
+      await withServe(
+        {
+          env: BIG,
+          configPath: file,
+          configArg: "/dev/fd/7",
+          fds: ["ignore", "ignore", "ignore", "ignore", fd],
+        },
+        async (gateway) => {
+          expect(environOf(gateway.proc.pid).get(REEXEC_MARKER)).toBe("1")
+          expect(heapLine(gateway.output()).pid).toBe(gateway.proc.pid)
+          await accepts(gateway)
+        },
+      )
     } finally {
       closeSync(fd)
     }
