@@ -23,7 +23,7 @@ import { totalmem } from "node:os"
 
 export const HEAP_GROWTH_VAR = "BUN_JSC_heapGrowthFunctionThresholdInMB"
 /** JSC's default threshold, in MB of RAM. */
-export const JSC_THRESHOLD_MB = 16 * 1024
+const JSC_THRESHOLD_MB = 16 * 1024
 /** Above any machine's RAM (1 TiB), so the proportional growth applies everywhere. */
 export const PROPORTIONAL_VALUE = "1048576"
 

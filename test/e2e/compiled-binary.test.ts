@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { HEAP_GROWTH_VAR, JSC_THRESHOLD_MB, PROPORTIONAL_VALUE } from "../../src/cli/heap-growth.ts"
+import { HEAP_GROWTH_VAR, PROPORTIONAL_VALUE } from "../../src/cli/heap-growth.ts"
 import { TEST_ADMIN_KEY } from "../support/gateway.ts"
 import { environOf, spawnGateway } from "../support/gateway-process.ts"
 import { tempDir } from "../support/temp-dir.ts"
