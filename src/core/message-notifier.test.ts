@@ -1,26 +1,16 @@
 // A new message's message.queued event, built from the row just written (recordNew,
 // recordNewBatch), reports exactly what reading the row back would: over a real SQLite file.
 import { describe, expect, test } from "bun:test"
-import { newMessage, withStore } from "../../test/support/store.ts"
+import { newEndpoint, newMessage, withStore } from "../../test/support/store.ts"
 import type { Store } from "../store/index.ts"
 import { recordNew, recordNewBatch } from "./message-end.ts"
 import { MessageNotifier } from "./message-notifier.ts"
-import { generateSecret } from "./webhooks/signature.ts"
 
 const ACCOUNT = "acc_listening"
 
 function listening(store: Store): MessageNotifier {
   store.transaction(() =>
-    store.webhooks.insertEndpoint({
-      id: "whk_all",
-      account_id: ACCOUNT,
-      url: "https://hooks.example.com/in",
-      events: '["*"]',
-      description: null,
-      secret: generateSecret(),
-      status: "active",
-      created_at: 1,
-    }),
+    store.webhooks.insertEndpoint(newEndpoint({ id: "whk_all", account_id: ACCOUNT }, 1)),
   )
   return new MessageNotifier(store)
 }

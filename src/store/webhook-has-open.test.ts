@@ -4,7 +4,7 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { join } from "node:path"
-import { pendingDelivery } from "../../test/support/store.ts"
+import { newEndpoint, pendingDelivery } from "../../test/support/store.ts"
 import { tempDir } from "../../test/support/temp-dir.ts"
 import { openStore, type Store } from "./index.ts"
 import { MIGRATIONS } from "./migrations/index.ts"
@@ -12,16 +12,7 @@ import { MIGRATIONS } from "./migrations/index.ts"
 const NOW = 1_000_000
 
 function endpoint(store: Store, id: string, status: "active" | "suspended" = "active"): void {
-  store.webhooks.insertEndpoint({
-    id,
-    account_id: "acc_a",
-    url: `https://hooks.example.com/${id}`,
-    events: '["*"]',
-    description: null,
-    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-    status,
-    created_at: NOW,
-  })
+  store.webhooks.insertEndpoint(newEndpoint({ id, account_id: "acc_a", status }, NOW))
 }
 
 let n = 0

@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { openStore, type Store } from "../../src/store/index.ts"
 import type { NewMessage, PartRow } from "../../src/store/message-repo.ts"
-import type { NewDelivery } from "../../src/store/webhook-repo.ts"
+import type { NewDelivery, WebhookEndpointRow } from "../../src/store/webhook-repo.ts"
 import { tempDir } from "./temp-dir.ts"
 
 /** Runs `fn` on a store over a fresh SQLite file, closed and removed afterwards. */
@@ -77,6 +77,27 @@ export function pendingDelivery(
     payload: "{}",
     status: "pending",
     next_attempt_at: at,
+    created_at: at,
+    ...over,
+  }
+}
+
+type NewEndpoint = Parameters<Store["webhooks"]["insertEndpoint"]>[0]
+
+/**
+ * An active endpoint row subscribed to every event, created at `at`, at
+ * https://hooks.example.com/<id> with a fixed signing secret unless given.
+ */
+export function newEndpoint(
+  over: Partial<NewEndpoint> & Pick<WebhookEndpointRow, "id" | "account_id">,
+  at: number,
+): NewEndpoint {
+  return {
+    url: `https://hooks.example.com/${over.id}`,
+    events: '["*"]',
+    description: null,
+    secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    status: "active",
     created_at: at,
     ...over,
   }

@@ -1,10 +1,8 @@
 // The claim's turns over endpoints, over a real SQLite file: one delivery per endpoint per pass,
 // in id order from after the last one served, across more endpoints than one read returns.
 import { describe, expect, test } from "bun:test"
-import { join } from "node:path"
-import { pendingDelivery } from "../../../test/support/store.ts"
-import { tempDir } from "../../../test/support/temp-dir.ts"
-import { openStore, type Store } from "../../store/index.ts"
+import { newEndpoint, pendingDelivery, withStore } from "../../../test/support/store.ts"
+import type { Store } from "../../store/index.ts"
 import { DeliveryClaimer } from "./claim.ts"
 
 const NOW = 1_000_000
@@ -15,16 +13,7 @@ function seed(store: Store, endpoints: number, each = 2): void {
   store.transaction(() => {
     let n = 0
     for (let i = 0; i < endpoints; i++) {
-      store.webhooks.insertEndpoint({
-        id: id(i),
-        account_id: "acc_a",
-        url: `https://hooks.example.com/${id(i)}`,
-        events: '["*"]',
-        description: null,
-        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        status: "active",
-        created_at: NOW,
-      })
+      store.webhooks.insertEndpoint(newEndpoint({ id: id(i), account_id: "acc_a" }, NOW))
     }
     for (let round = 0; round < each; round++) {
       for (let i = 0; i < endpoints; i++) {
@@ -42,9 +31,7 @@ describe("DeliveryClaimer over endpoints", () => {
   test.each([40, 150])(
     "%i endpoints: each once per pass, then on from the last one served",
     (endpoints) => {
-      using dir = tempDir()
-      const store = openStore(join(dir.path, "claim.db"))
-      try {
+      withStore((store) => {
         seed(store, endpoints)
         const claimer = new DeliveryClaimer(store.webhooks, {
           perEndpointConcurrency: 8,
@@ -65,18 +52,14 @@ describe("DeliveryClaimer over endpoints", () => {
         // delivery claimed once.
         expect(claim(500)).toEqual([...ids(14, endpoints), id(12)])
         expect(claim(10)).toEqual([])
-      } finally {
-        store.close()
-      }
+      })
     },
   )
 })
 
 describe("DeliveryClaimer past endpoints waiting for a retry", () => {
   test("read in pages among waiting ones, the last one served comes last after the wrap", () => {
-    using dir = tempDir()
-    const store = openStore(join(dir.path, "claim.db"))
-    try {
+    withStore((store) => {
       seed(store, 100, 3)
       // Every even endpoint is failing and waits for its retry a minute away: in the index of
       // claimable endpoints, but not offered.
@@ -104,9 +87,7 @@ describe("DeliveryClaimer past endpoints waiting for a retry", () => {
       expect(claim(60)).toEqual([...odd(21, 99), ...odd(1, 19), ...odd(21, 39)])
       // Fewer free slots than read: it stops where the slots end.
       expect(claim(3)).toEqual([id(41), id(43), id(45)])
-    } finally {
-      store.close()
-    }
+    })
   })
 })
 
@@ -126,9 +107,7 @@ describe("DeliveryClaimer and callback deliveries", () => {
     )
 
   test("a callback is claimed whenever one is open, though claims with none skip the read", () => {
-    using dir = tempDir()
-    const store = openStore(join(dir.path, "callbacks.db"))
-    try {
+    withStore((store) => {
       const claimer = new DeliveryClaimer(store.webhooks, {
         perEndpointConcurrency: 8,
         timeoutMs: 10_000,
@@ -158,8 +137,6 @@ describe("DeliveryClaimer and callback deliveries", () => {
         }),
       )
       expect(claim().map((c) => c.id)).toEqual(["whd_cb1"])
-    } finally {
-      store.close()
-    }
+    })
   })
 })

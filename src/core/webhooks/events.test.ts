@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
+import { newEndpoint } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { enqueueEvent, type WebhookEventType } from "./events.ts"
-import { generateSecret } from "./signature.ts"
 
 let dir: ReturnType<typeof tempDir>
 let store: Store
@@ -22,16 +22,17 @@ function endpoint(
   events: string[],
   opts: { account?: string; status?: "active" | "suspended" | "disabled" } = {},
 ) {
-  store.webhooks.insertEndpoint({
-    id,
-    account_id: opts.account ?? "acc_root",
-    url: `https://example.com/${id}`,
-    events: JSON.stringify(events),
-    description: null,
-    secret: generateSecret(),
-    status: opts.status ?? "active",
-    created_at: 1,
-  })
+  store.webhooks.insertEndpoint(
+    newEndpoint(
+      {
+        id,
+        account_id: opts.account ?? "acc_root",
+        events: JSON.stringify(events),
+        status: opts.status ?? "active",
+      },
+      1,
+    ),
+  )
 }
 
 function enqueue(

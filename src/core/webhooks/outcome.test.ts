@@ -1,13 +1,12 @@
 import { Database } from "bun:sqlite"
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
-import { pendingDelivery } from "../../../test/support/store.ts"
+import { newEndpoint, pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { MIGRATIONS } from "../../store/migrations/index.ts"
 import type { WebhookDeliveryRow } from "../../store/webhook-repo.ts"
 import { type AttemptOutcome, recordOutcome } from "./outcome.ts"
-import { generateSecret } from "./signature.ts"
 
 // Endpoint health is kept on the endpoint row: a failure, a recovery, a suspension or a resume
 // must not rewrite the endpoint's backlog (each row costs ~1 µs on the single writer).
@@ -40,16 +39,7 @@ beforeEach(() => {
   dir = tempDir("signalbox-wh-outcome-")
   store = openStore(join(dir.path, "db.sqlite"))
   store.transaction(() => {
-    store.webhooks.insertEndpoint({
-      id: "whk_backlog",
-      account_id: "acc_root",
-      url: "https://example.com/hooks",
-      events: '["*"]',
-      description: null,
-      secret: generateSecret(),
-      status: "active",
-      created_at: T0,
-    })
+    store.webhooks.insertEndpoint(newEndpoint({ id: "whk_backlog", account_id: "acc_root" }, T0))
     for (let i = 0; i < BACKLOG; i++) {
       store.webhooks.insertDelivery(
         pendingDelivery(

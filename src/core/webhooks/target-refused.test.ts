@@ -3,7 +3,7 @@
 // gets no request, and the attempt says why; the operator's endpoint on 127.0.0.1 is delivered.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { join } from "node:path"
-import { pendingDelivery } from "../../../test/support/store.ts"
+import { newEndpoint, pendingDelivery } from "../../../test/support/store.ts"
 import { tempDir } from "../../../test/support/temp-dir.ts"
 import { waitFor } from "../../../test/support/wait-for.ts"
 import { type Receiver, startReceiver } from "../../../test/support/webhook-receiver.ts"
@@ -11,7 +11,6 @@ import { createLogger } from "../../lib/logger.ts"
 import { openStore, type Store } from "../../store/index.ts"
 import { ROOT_ACCOUNT } from "../auth.ts"
 import { WebhookDeliveryWorker } from "./delivery-worker.ts"
-import { generateSecret } from "./signature.ts"
 import { type Resolve, targetPolicy } from "./target-policy.ts"
 
 let dir: ReturnType<typeof tempDir>
@@ -34,16 +33,7 @@ afterEach(async () => {
 function endpointWithDelivery(id: string, account: string, url: string): void {
   const now = Date.now()
   store.transaction(() => {
-    store.webhooks.insertEndpoint({
-      id,
-      account_id: account,
-      url,
-      events: '["*"]',
-      description: null,
-      secret: generateSecret(),
-      status: "active",
-      created_at: now,
-    })
+    store.webhooks.insertEndpoint(newEndpoint({ id, account_id: account, url }, now))
     store.webhooks.insertDelivery(
       pendingDelivery(
         {
