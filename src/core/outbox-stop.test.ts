@@ -125,3 +125,28 @@ test("a connector that throws or rejects: the message is retried, not left sendi
     store.close()
   }
 })
+
+test("a connector that always throws: the message ends failed once its retries are spent, nothing left in flight", async () => {
+  using dir = tempDir()
+  const { store, sim, outbox, queue } = rig(dir.path, 1000, Number.POSITIVE_INFINITY)
+  try {
+    queue(["msg_broken"])
+    await sim.start()
+    await outbox.start()
+    await waitFor(() => store.messages.get("msg_broken")!.status === "failed", { what: "failed" })
+    const m = store.messages.get("msg_broken")!
+    // The retry budget (max_attempts 5) spent, each attempt counted, the last error named.
+    expect(m).toMatchObject({ attempts: 5, error_code: "retries_exhausted" })
+    expect(m.error_detail).toContain("connector_error")
+    const retries = store.messages
+      .events("msg_broken")
+      .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
+    expect(retries).toHaveLength(4)
+    expect(sim.health().counters.sent).toBe(0)
+    await outbox.stop()
+    expect(outbox.inFlight).toBe(0)
+  } finally {
+    await sim.stop()
+    store.close()
+  }
+})
