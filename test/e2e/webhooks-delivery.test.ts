@@ -291,7 +291,14 @@ describe("ordering", () => {
       "message.sent 200",
       "message.delivered 200",
     ])
-    const list = await deliveries(e.id)
+    // The receiver answered; the gateway records the outcome after reading that answer.
+    const list = await waitFor(
+      async () => {
+        const all = await deliveries(e.id)
+        return all.every((d) => d.status === "succeeded") ? all : null
+      },
+      { what: "both deliveries recorded as succeeded" },
+    )
     expect(list.map((d) => [d.event_type, d.status, d.attempt_count])).toEqual([
       ["message.delivered", "succeeded", 1],
       ["message.sent", "succeeded", 4],
