@@ -17,6 +17,10 @@ describe("encodeDataCoding0", () => {
     // IA5 (SMPP 3.4 §5.2.19 data_coding 1) is 7-bit ASCII.
     ["ascii", "Hi @é€", "486920403f3f", 2],
     ["ascii", "😀", "3f", 1],
+    // A lone surrogate (cut from its pair) is one code point: one "?" each, pairs still one.
+    ["gsm7", "a\ud83db😀\ude00", "613f623f3f", 3],
+    ["latin1", "\ude00\ud83d", "3f3f", 2],
+    ["gsm7", "😀😀", "3f3f", 2],
     ["gsm7", "", "", 0],
   ] as const)("returns %p bytes for %p", (charset, text, expectedHex, replaced) => {
     const result = encodeDataCoding0(text, charset)

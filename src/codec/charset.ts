@@ -3,12 +3,10 @@
  * alphabet", which differs per carrier: GSM 03.38 unpacked septets, ISO-8859-1 or IA5/ASCII. The
  * connector's `default_encoding` setting says which.
  */
-import { decodeGsm7, encodeGsm7, gsm7CharSeptets } from "./gsm7.ts"
-import { decodeUcs2 } from "./ucs2.ts"
+import { decodeGsm7, encodeGsm7Lossy, QUESTION_MARK } from "./gsm7.ts"
+import { decodeUcs2, isSurrogatePairAt } from "./ucs2.ts"
 
 export type DefaultEncoding = "gsm7" | "latin1" | "ascii"
-
-const QUESTION_MARK = 0x3f
 
 /**
  * Encodes for data_coding 0 in the carrier's default alphabet. Characters the alphabet cannot
@@ -20,33 +18,21 @@ export function encodeDataCoding0(
 ): { bytes: Uint8Array; replaced: number } {
   if (charset === "gsm7") return encodeGsm7Lossy(text)
   const max = charset === "latin1" ? 0xff : 0x7f
-  const out: number[] = []
+  const out = new Uint8Array(text.length)
   let replaced = 0
-  for (const char of text) {
-    const cp = char.codePointAt(0) ?? 0
-    if (cp <= max) {
-      out.push(cp)
-    } else {
-      out.push(QUESTION_MARK)
-      replaced++
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit <= max) {
+      out[n++] = unit
+      continue
     }
+    out[n++] = QUESTION_MARK
+    replaced++
+    // One "?" per code point: the low half of a surrogate pair adds none.
+    if (isSurrogatePairAt(text, i)) i++
   }
-  return { bytes: Uint8Array.from(out), replaced }
-}
-
-function encodeGsm7Lossy(text: string): { bytes: Uint8Array; replaced: number } {
-  const out: number[] = []
-  let replaced = 0
-  for (const char of text) {
-    if (gsm7CharSeptets(char) === 0) {
-      // "?" is 0x3F in both the GSM default alphabet and ASCII (TS 23.038 §6.2.1).
-      out.push(QUESTION_MARK)
-      replaced++
-    } else {
-      for (const septet of encodeGsm7(char)) out.push(septet)
-    }
-  }
-  return { bytes: Uint8Array.from(out), replaced }
+  return { bytes: n === out.length ? out : out.slice(0, n), replaced }
 }
 
 /**

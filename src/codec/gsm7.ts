@@ -4,6 +4,7 @@
  * (§6.2.1.2) are not.
  */
 import { CodecError } from "./codec-error.ts"
+import { isSurrogatePairAt } from "./ucs2.ts"
 
 /** Escape to the extension table (§6.2.1, code 0x1B). */
 export const ESC = 0x1b
@@ -35,23 +36,38 @@ const EXTENSION: ReadonlyMap<number, string> = new Map([
   [0x65, "€"],
 ])
 
-const BASIC_CODE = new Map<string, number>()
+/**
+ * UTF-16 code unit → its septets: the default-table code (0x00-0x7F), or EXTENDED | the
+ * extension code, or NONE. Every character of both tables is one BMP code unit (the highest is
+ * € U+20AC), so a typed array indexed by code unit answers without building a string per
+ * character: the encoder runs once per part sent (docs/performance.md, session 8).
+ */
+const EXTENDED = 0x100
+const NONE = -1
+const CODE = new Int16Array(0x20ad).fill(NONE)
 for (let i = 0; i < BASIC.length; i++) {
-  if (i !== ESC) BASIC_CODE.set(BASIC[i]!, i)
+  if (i !== ESC) CODE[BASIC.charCodeAt(i)] = i
 }
-const EXTENSION_CODE = new Map<string, number>()
-for (const [code, char] of EXTENSION) EXTENSION_CODE.set(char, code)
+for (const [code, char] of EXTENSION) CODE[char.charCodeAt(0)] = EXTENDED | code
+
+/** The table entry of one code unit; NONE outside it (surrogates included). */
+function codeOf(unit: number): number {
+  return unit < CODE.length ? CODE[unit]! : NONE
+}
+
+/** Septets for one table entry: 1 (default table), 2 (ESC + extension), 0 (not GSM-7). */
+function septetsOf(code: number): 0 | 1 | 2 {
+  return code === NONE ? 0 : code & EXTENDED ? 2 : 1
+}
 
 /** Septets needed for one character: 1 (default table), 2 (ESC + extension), 0 (not GSM-7). */
 export function gsm7CharSeptets(char: string): 0 | 1 | 2 {
-  if (BASIC_CODE.has(char)) return 1
-  if (EXTENSION_CODE.has(char)) return 2
-  return 0
+  return char.length === 1 ? septetsOf(codeOf(char.charCodeAt(0))) : 0
 }
 
 export function isGsm7(text: string): boolean {
-  for (const char of text) {
-    if (gsm7CharSeptets(char) === 0) return false
+  for (let i = 0; i < text.length; i++) {
+    if (codeOf(text.charCodeAt(i)) === NONE) return false
   }
   return true
 }
@@ -59,7 +75,7 @@ export function isGsm7(text: string): boolean {
 /** Septet count of `text`; characters outside the alphabet are not counted. */
 export function gsm7Septets(text: string): number {
   let count = 0
-  for (const char of text) count += gsm7CharSeptets(char)
+  for (let i = 0; i < text.length; i++) count += septetsOf(codeOf(text.charCodeAt(i)))
   return count
 }
 
@@ -68,25 +84,45 @@ export function gsm7Septets(text: string): number {
  * GSM-7 SMSC. Extension characters become ESC followed by their extension code (§6.2.1.1).
  */
 export function encodeGsm7(text: string): Uint8Array {
-  const out: number[] = []
-  for (const char of text) {
-    const basic = BASIC_CODE.get(char)
-    if (basic !== undefined) {
-      out.push(basic)
-      continue
-    }
-    const ext = EXTENSION_CODE.get(char)
-    if (ext !== undefined) {
-      out.push(ESC, ext)
-      continue
-    }
-    const cp = char.codePointAt(0) ?? 0
+  for (let i = 0; i < text.length; i++) {
+    if (codeOf(text.charCodeAt(i)) !== NONE) continue
+    const cp = text.codePointAt(i) ?? 0
     throw new CodecError(
       "unencodable",
       `U+${cp.toString(16).toUpperCase().padStart(4, "0")} is not in the GSM 7-bit alphabet`,
     )
   }
-  return Uint8Array.from(out)
+  return encodeGsm7Lossy(text).bytes
+}
+
+/** "?": 0x3F in both the GSM default alphabet (TS 23.038 §6.2.1) and ASCII. */
+export const QUESTION_MARK = 0x3f
+
+/**
+ * encodeGsm7, but each code point outside the alphabet becomes "?" and is counted in
+ * `replaced`: a surrogate pair is one.
+ */
+export function encodeGsm7Lossy(text: string): { bytes: Uint8Array; replaced: number } {
+  let length = 0
+  for (let i = 0; i < text.length; i++) length += septetsOf(codeOf(text.charCodeAt(i))) || 1
+  const out = new Uint8Array(length)
+  let replaced = 0
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = codeOf(text.charCodeAt(i))
+    if (code === NONE) {
+      out[n++] = QUESTION_MARK
+      replaced++
+      if (isSurrogatePairAt(text, i)) i++
+    } else if (code & EXTENDED) {
+      out[n++] = ESC
+      out[n++] = code & 0x7f
+    } else {
+      out[n++] = code
+    }
+  }
+  // A surrogate pair took one "?" for the two it was counted.
+  return { bytes: n === length ? out : out.slice(0, n), replaced }
 }
 
 /**

@@ -124,6 +124,9 @@ describe("segmentText", () => {
     expect(codeOf(() => segmentText(a(1601)))).toBe("message_too_long")
     expect(() => segmentText(a(1601))).toThrow("1601 characters; the limit is 1600")
     expect(codeOf(() => segmentText("😀".repeat(1601)))).toBe("message_too_long")
+    // Lone surrogates count one each; 1,599 pairs and two lone halves are 1,601.
+    expect(codeOf(() => segmentText(`\ude00${"😀".repeat(1599)}\ud83d`))).toBe("message_too_long")
+    expect(segmentText(`\ude00${"😀".repeat(1598)}\ud83d`).encoding).toBe("ucs2")
   })
 
   test("throws empty_message for an empty string", () => {

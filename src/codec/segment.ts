@@ -10,7 +10,8 @@
  *   code points are otherwise allowed: receivers reassemble the parts before display.
  */
 import { CodecError } from "./codec-error.ts"
-import { gsm7CharSeptets, isGsm7 } from "./gsm7.ts"
+import { gsm7CharSeptets, gsm7Septets, isGsm7 } from "./gsm7.ts"
+import { isSurrogatePairAt } from "./ucs2.ts"
 
 export interface Segmented {
   encoding: "gsm7" | "ucs2"
@@ -29,34 +30,43 @@ const LIMITS = {
 
 export function segmentText(text: string): Segmented {
   if (text === "") throw new CodecError("empty_message", "Message text is empty")
-  const chars = [...text]
-  if (chars.length > MAX_MESSAGE_CHARS) {
-    throw new CodecError(
-      "message_too_long",
-      `Message is ${chars.length} characters; the limit is ${MAX_MESSAGE_CHARS}`,
-    )
+  // Code points never outnumber code units: only a long text needs counting.
+  if (text.length > MAX_MESSAGE_CHARS) {
+    const count = codePoints(text)
+    if (count > MAX_MESSAGE_CHARS) {
+      throw new CodecError(
+        "message_too_long",
+        `Message is ${count} characters; the limit is ${MAX_MESSAGE_CHARS}`,
+      )
+    }
   }
 
   const encoding = isGsm7(text) ? "gsm7" : "ucs2"
-  const cost = encoding === "gsm7" ? gsm7CharSeptets : (char: string) => char.length
-  const costs = chars.map(cost)
-  const units = costs.reduce((sum, c) => sum + c, 0)
+  // Septets per code unit (gsm7 text has no surrogates), or UTF-16 code units.
+  const units = encoding === "gsm7" ? gsm7Septets(text) : text.length
   const { single, multi } = LIMITS[encoding]
   if (units <= single) return { encoding, parts: [text], units }
 
+  const cost = encoding === "gsm7" ? gsm7CharSeptets : (char: string) => char.length
   const parts: string[] = []
   let current = ""
   let used = 0
-  for (let i = 0; i < chars.length; i++) {
-    const c = costs[i]!
+  for (const char of text) {
+    const c = cost(char)
     if (used + c > multi) {
       parts.push(current)
       current = ""
       used = 0
     }
-    current += chars[i]!
+    current += char
     used += c
   }
   parts.push(current)
   return { encoding, parts, units }
+}
+
+function codePoints(text: string): number {
+  let count = 0
+  for (let i = 0; i < text.length; i++, count++) if (isSurrogatePairAt(text, i)) i++
+  return count
 }

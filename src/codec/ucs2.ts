@@ -29,3 +29,10 @@ export function decodeUcs2(bytes: Uint8Array): string {
   }
   return out + String.fromCharCode(...chunk)
 }
+
+/** Whether text[i] and text[i + 1] are one code point above U+FFFF (a UTF-16 surrogate pair). */
+export function isSurrogatePairAt(text: string, i: number): boolean {
+  const high = text.charCodeAt(i)
+  const low = text.charCodeAt(i + 1)
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff
+}
