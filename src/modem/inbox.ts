@@ -90,7 +90,7 @@ export class Inbox {
   constructor(private readonly deps: InboxDeps) {
     this.reports = new StatusReports({
       ...deps,
-      onStoreFailed: () => {
+      listAgain: () => {
         this.rescanNeeded = true
       },
       stats: this.stats,

@@ -9,7 +9,10 @@
  * task queue.
  *
  * Some modems list "SR" in +CPMS=? and then refuse to select or list it: a refusal takes that
- * storage out of use until the modem initialises again (`onReady`). A visit always ends with an
+ * storage out of use until the modem initialises again (`onReady`). A modem that lists a report
+ * storage but refuses to read one entry by index (+CMGR) has its reports there read from the next
+ * listing instead; one that refuses to delete them (+CMGD) has each report's receipt stored once
+ * and the report left in place (each logged once, not retried in a loop). A visit always ends with an
  * attempt to select our own storage; when that attempt fails the selection is unknown, and
  * `ensureOwnStorage()` selects our storage before the inbox's next command on it.
  */
@@ -25,8 +28,8 @@ import { receiptFromReport } from "./receipt.ts"
 const STATUS_REPORT_STORAGE = "SR"
 /** Storages named by +CDSI remembered for listing; a few at most on real modems. */
 const MAX_ANNOUNCED_STORAGES = 4
-/** Entries of other types in a report storage, logged once each. */
-const MAX_LEFT_IN_REPORT_STORAGE = 100
+/** Entries left in a report storage (not reports, or not deletable), remembered to skip them. */
+const MAX_KEPT_IN_REPORT_STORAGE = 100
 
 export interface StatusReportDeps {
   connectorId: string
@@ -37,8 +40,11 @@ export interface StatusReportDeps {
   storage: string
   /** The <mem1> storages +CPMS=? listed at the last initialisation; empty when unknown. */
   readStorages(): readonly string[]
-  /** A receipt failed to store: the inbox lists everything again at its next tick. */
-  onStoreFailed(): void
+  /**
+   * The inbox lists everything again at its next tick: a receipt failed to store, or a report
+   * could not be read by its index.
+   */
+  listAgain(): void
   /** The inbox's counters this adds to. */
   stats: { receipts: number; undecodable: number }
 }
@@ -48,8 +54,15 @@ export type ReportOutcome = "stored" | "failed" | "undecodable" | "other type"
 export class StatusReports {
   /** Storages a +CDSI named during this run: listed with "SR" (`storages`). */
   private readonly announced = new Set<string>()
-  /** `storage:index:pdu` of SMS-DELIVERs/SUBMITs found in a report storage, already logged. */
-  private readonly leftAlone = new Set<string>()
+  /**
+   * `storage:index:pdu` of entries left in a report storage and not settled again: SMS-DELIVERs
+   * and SMS-SUBMITs (not ours to delete), and reports whose receipt is stored but which the
+   * modem refused to delete.
+   */
+  private readonly kept = new Set<string>()
+  /** Storages where the modem refused a +CMGR (read from listings) or a +CMGD (logged once). */
+  private readonly readRefused = new Set<string>()
+  private readonly deleteRefused = new Set<string>()
   /** Storages the modem refused to select or list since it last initialised: not tried again. */
   private readonly refused = new Set<string>()
   /** false while another storage may be <mem1>: a switch back failed, or a visit is under way. */
@@ -60,6 +73,8 @@ export class StatusReports {
   /** The modem initialised: it selected our storage, and may accept a storage it refused. */
   onReady(): void {
     this.refused.clear()
+    this.readRefused.clear()
+    this.deleteRefused.clear()
     this.ownSelected = true
   }
 
@@ -97,8 +112,8 @@ export class StatusReports {
       if (result === null) return true
       const listing = parseCmgl(result.lines)
       const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
-      for (const key of this.leftAlone)
-        if (key.startsWith(`${storage}:`) && !present.has(key)) this.leftAlone.delete(key)
+      for (const key of this.kept)
+        if (key.startsWith(`${storage}:`) && !present.has(key)) this.kept.delete(key)
       for (const entry of listing) if (!(await this.settle(storage, entry))) return false
       return true
     })
@@ -112,6 +127,10 @@ export class StatusReports {
       this.deps.log.debug({ storage, index }, "status report in a refused storage not read")
       return
     }
+    if (this.readRefused.has(storage)) {
+      this.deps.listAgain()
+      return
+    }
     await this.inStorage(storage, async () => {
       let lines: string[]
       try {
@@ -119,7 +138,15 @@ export class StatusReports {
       } catch (error) {
         // Gone (deleted by hand, by the modem, or by a listing that got there first).
         if (isEmptySlot(error)) return
-        throw error
+        if (!isRefusal(error)) throw error
+        // The listing (+CMGL) reads it instead, at the next tick, and the next ones too.
+        this.readRefused.add(storage)
+        this.deps.log.warn(
+          { storage, index, err: error.message },
+          "modem refuses to read a status report by index; reports there are read from listings",
+        )
+        this.deps.listAgain()
+        return
       }
       const entry = parseCmgr(index, lines)
       if (entry) await this.settle(storage, entry)
@@ -169,22 +196,39 @@ export class StatusReports {
    * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone.
    */
   private async settle(storage: string, entry: StoredPdu): Promise<boolean> {
+    const key = `${storage}:${entry.index}:${entry.pdu}`
+    if (this.kept.has(key)) return true
     const outcome = await this.store(entry.pdu, entry.length)
     if (outcome === "failed") return false
     if (outcome === "other type") {
-      const key = `${storage}:${entry.index}:${entry.pdu}`
-      if (!this.leftAlone.has(key)) {
-        if (this.leftAlone.size >= MAX_LEFT_IN_REPORT_STORAGE) this.leftAlone.clear()
-        this.leftAlone.add(key)
-        this.deps.log.warn(
-          { storage, index: entry.index, pdu: entry.pdu },
-          "SMS in a status report storage is not a status report; left there",
-        )
-      }
+      this.keep(key)
+      this.deps.log.warn(
+        { storage, index: entry.index, pdu: entry.pdu },
+        "SMS in a status report storage is not a status report; left there",
+      )
       return true
     }
-    await this.deps.run({ command: `AT+CMGD=${entry.index}` })
+    try {
+      await this.deps.run({ command: `AT+CMGD=${entry.index}` })
+    } catch (error) {
+      if (isEmptySlot(error)) return true
+      if (!isRefusal(error)) throw error
+      // Its receipt is stored: listing it again must not store it again.
+      this.keep(key)
+      if (!this.deleteRefused.has(storage)) {
+        this.deleteRefused.add(storage)
+        this.deps.log.warn(
+          { storage, index: entry.index, err: error.message },
+          "modem refuses to delete status reports; their receipts are stored and the reports left there",
+        )
+      }
+    }
     return true
+  }
+
+  private keep(key: string): void {
+    if (this.kept.size >= MAX_KEPT_IN_REPORT_STORAGE) this.kept.clear()
+    this.kept.add(key)
   }
 
   /**
@@ -211,7 +255,7 @@ export class StatusReports {
       this.deps.stats.receipts++
       return "stored"
     } catch (error) {
-      this.deps.onStoreFailed()
+      this.deps.listAgain()
       this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
       return "failed"
     }

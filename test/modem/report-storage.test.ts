@@ -12,6 +12,22 @@ function count(modem: FakeModem, command: string): number {
   return modem.commands.filter((c) => c === command).length
 }
 
+/** A warn-level logger whose messages the test reads. */
+function warnLog() {
+  const logs: { msg: string }[] = []
+  const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
+  return { logger, messages: () => logs.map((l) => l.msg) }
+}
+
+/** Reports announced with +CDSI in SR, where the modem refuses every `command`. */
+function refusingInSr(firstMr: number, command: string, logger: pino.Logger) {
+  return startRig(
+    { cnmiDs: [2], firstMr },
+    {},
+    { before: (modem) => modem.failNext(command, "+CMS ERROR: 302", Infinity, "SR"), logger },
+  )
+}
+
 describe("modem connector report storages the modem will not use", () => {
   test.each([
     ["select", (modem: FakeModem) => modem.failNext('AT+CPMS="SR"', "+CMS ERROR: 302", Infinity)],
@@ -19,12 +35,8 @@ describe("modem connector report storages the modem will not use", () => {
   ])(
     "stops using SR after the modem refuses its %s, with no listing of the SIM on every tick",
     async (what, refuse) => {
-      const logs: { msg: string }[] = []
-      const logger = pino(
-        { level: "warn" },
-        { write: (line: string) => logs.push(JSON.parse(line)) },
-      )
-      await using rig = await startRig({ firstMr: 60 }, {}, { before: refuse, logger })
+      const log = warnLog()
+      await using rig = await startRig({ firstMr: 60 }, {}, { before: refuse, logger: log.logger })
       const polls = () => count(rig.modem, "AT+CPMS?")
       const start = polls()
       await waitFor(() => polls() >= start + 6, { what: "six more health polls and ticks" })
@@ -49,7 +61,7 @@ describe("modem connector report storages the modem will not use", () => {
         2 + srListings + Math.floor(polls() / 30),
       )
       expect(rig.modem.storage).toBe("SM")
-      const warnings = logs.map((l) => l.msg)
+      const warnings = log.messages()
       expect(warnings.filter((m) => m.includes("refuses a status report storage"))).toHaveLength(1)
       expect(warnings).not.toContain("inbox task failed")
       expect(rig.modem.sim.size).toBe(0)
@@ -128,5 +140,51 @@ describe("modem connector report storages the modem will not use", () => {
     expect(rig.modem.storage).toBe("SM")
     expect([...rig.modem.reports.keys()]).toEqual([first])
     expect(rig.modem.sim.size).toBe(0)
+  })
+
+  test("reads reports from the listing when the modem refuses +CMGR in SR, warning once", async () => {
+    const log = warnLog()
+    await using rig = await refusingInSr(90, "AT+CMGR", log.logger)
+    await rig.connector.submit(outbound(["first report"]))
+    await rig.connector.submit(outbound(["second report"]))
+    rig.modem.statusReport(90, 0x00)
+    await waitFor(() => rig.receipts.length === 1, { what: "first receipt, from a listing of SR" })
+    rig.modem.statusReport(91, 0x00)
+    await waitFor(() => rig.receipts.length === 2, { what: "second receipt, from a listing of SR" })
+    await rig.connector.inbox.idle()
+
+    // One refused read: the second +CDSI goes straight to the next listing.
+    const srReads = rig.modem.commands.filter((c) => c.startsWith("AT+CMGR"))
+    expect(srReads).toHaveLength(1)
+    expect(rig.receipts.map((r) => [r.carrierId, r.state])).toEqual([
+      ["90", "delivered"],
+      ["91", "delivered"],
+    ])
+    expect(rig.modem.reports.size).toBe(0)
+    expect(rig.modem.storage).toBe("SM")
+    const warnings = log.messages()
+    expect(warnings.filter((m) => m.includes("refuses to read a status report"))).toHaveLength(1)
+    expect(warnings).not.toContain("inbox task failed")
+  })
+
+  test("stores a report's receipt once when the modem refuses to delete it from SR", async () => {
+    const log = warnLog()
+    await using rig = await refusingInSr(95, "AT+CMGD", log.logger)
+    await rig.connector.submit(outbound(["undeletable"]))
+    rig.modem.statusReport(95, 0x00)
+    await waitFor(() => rig.receipts.length === 1, { what: "the receipt" })
+    // A failed MO store makes the next tick list the SIM and SR again.
+    rig.store.accept = failingHook("database is locked", 1)
+    rig.modem.receive({ from: "+4917600000095", text: "listing trigger" })
+    await waitFor(() => rig.inbound.length === 1, { what: "MO stored on the listing" })
+    await waitFor(() => count(rig.modem, "AT+CMGL=4") >= 3, { what: "SM and SR listed again" })
+    await rig.connector.inbox.idle()
+
+    expect(rig.receipts).toHaveLength(1)
+    expect(rig.modem.reports.size).toBe(1)
+    expect(rig.modem.storage).toBe("SM")
+    const warnings = log.messages()
+    expect(warnings.filter((m) => m.includes("refuses to delete status reports"))).toHaveLength(1)
+    expect(warnings).not.toContain("inbox task failed")
   })
 })
