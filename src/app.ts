@@ -243,7 +243,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     webhooks,
     numbers: new NumberService({ store, clock, connectorIds: new Set(connectors.keys()) }),
-    conversations: new ConversationService({ store }),
+    conversations: new ConversationService({ store, connectorIds: new Set(connectors.keys()) }),
     optOuts: new OptOutService({ store, clock, notifier }),
     accounts: tenancy.accounts,
     keys: tenancy.keys,

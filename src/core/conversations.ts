@@ -78,7 +78,13 @@ function messageView(r: ConversationMessageRow): ConversationMessageView {
 }
 
 export class ConversationService {
-  constructor(private readonly deps: { store: Store }) {}
+  constructor(
+    private readonly deps: {
+      store: Store
+      /** The configured connectors: a reply cannot leave through any other. */
+      connectorIds: ReadonlySet<string>
+    },
+  ) {}
 
   private view(c: ConversationRow): ConversationView {
     return {
@@ -152,6 +158,14 @@ export class ConversationService {
     send: (request: SendRequest) => Promise<AcceptResult>,
   ): Promise<ReplyResult> {
     const c = this.find(viewer, id)
+    if (!this.deps.connectorIds.has(c.connector_id)) {
+      // Accepted, it would wait in the queue until the connector is configured again.
+      throw new AppError(
+        "connector_not_configured",
+        `Conversation ${c.id} came in on connector ${c.connector_id}, which is not configured; a reply can only leave through it. Send with POST /v1/messages to route it instead.`,
+        { extra: { connector: c.connector_id } },
+      )
+    }
     const result = await send({
       accountId: viewer.accountId,
       mode: viewer.mode,

@@ -93,6 +93,7 @@ export class Outbox {
     })
     if (recovered > 0)
       logger.warn({ recovered }, "re-queued messages left in sending by a previous run")
+    this.warnOrphanedReplies()
     this.stopped = false
     this.timer = setInterval(() => this.wake(), IDLE_POLL_MS)
     this.wake()
@@ -109,6 +110,21 @@ export class Outbox {
     if (this.inflight > 0) {
       this.drained ??= Promise.withResolvers<void>()
       await this.drained.promise
+    }
+  }
+
+  /**
+   * Replies pinned to a connector that is no longer configured are never claimed: they wait
+   * until it is configured again (or their validity ends). Said once at start, per connector.
+   */
+  private warnOrphanedReplies(): void {
+    const configured = new Set(this.deps.connectors.map((c) => c.id))
+    for (const { connector_id, n } of this.deps.store.messages.pinnedQueued()) {
+      if (configured.has(connector_id)) continue
+      this.deps.logger.warn(
+        { connector: connector_id, replies: n },
+        "replies are pinned to a connector that is not configured; they wait until it is configured again or their validity ends (cancel them with POST /v1/messages/{id}/cancel)",
+      )
     }
   }
 

@@ -16,6 +16,7 @@ export const PROBLEMS: Record<AppErrorCode, { status: number; title: string }> =
   message_not_cancellable: { status: 409, title: "Message can no longer be canceled" },
   number_already_assigned: { status: 409, title: "Number or keyword already assigned" },
   webhook_not_active: { status: 409, title: "Webhook endpoint is not active" },
+  connector_not_configured: { status: 409, title: "Conversation's connector is not configured" },
   payload_too_large: { status: 413, title: "Request body too large" },
   validation_failed: { status: 422, title: "Request failed validation" },
   invalid_phone_number: { status: 422, title: "Invalid phone number" },

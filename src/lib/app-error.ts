@@ -16,6 +16,7 @@ export type AppErrorCode =
   | "idempotency_conflict"
   | "message_not_cancellable"
   | "number_already_assigned"
+  | "connector_not_configured"
   | "webhook_not_found"
   | "webhook_not_active"
   | "invalid_webhook_url"

@@ -225,6 +225,7 @@ export class MessageRepo {
     countByStatus: Statement<{ status: string; n: number }, []>
     nextScheduled: Statement<{ at: number | null }, []>
     countQueued: Statement<{ n: number }, []>
+    pinnedQueued: Statement<{ connector_id: string; n: number }, []>
     lastAccountTo: Statement<{ account_id: string }, [string]>
     lastAccountToFrom: Statement<{ account_id: string }, [string, string]>
     countScheduled: Statement<{ n: number }, []>
@@ -390,6 +391,12 @@ export class MessageRepo {
               + (SELECT count(*) FROM messages INDEXED BY messages_pinned
                    WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live')
            AS n`,
+      ),
+      pinnedQueued: db.query(
+        `SELECT pinned_connector_id AS connector_id, count(*) AS n
+           FROM messages INDEXED BY messages_pinned
+          WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live'
+          GROUP BY pinned_connector_id`,
       ),
       countScheduled: db.query(
         "SELECT count(*) AS n FROM messages INDEXED BY messages_scheduled WHERE status = 'scheduled'",
@@ -653,6 +660,11 @@ export class MessageRepo {
   }
 
   /** Queue depth from the partial indexes only (no table scan, whatever the history). */
+  /** Queued live replies per connector they are pinned to. */
+  pinnedQueued(): { connector_id: string; n: number }[] {
+    return this.q.pinnedQueued.all()
+  }
+
   queueDepth(): { queued: number; scheduled: number } {
     return {
       queued: this.q.countQueued.get()?.n ?? 0,

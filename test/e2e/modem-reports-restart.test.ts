@@ -3,24 +3,18 @@
 // "SR" when it starts, over a real pseudo-terminal to the simulated modem.
 import { describe, expect, test } from "bun:test"
 import { startFakeModem } from "../fakes/modem.ts"
-import { modemConnector } from "../support/connector-config.ts"
+import { catchAllRoute, modemConnector } from "../support/connector-config.ts"
 import { startGateway } from "../support/gateway.ts"
 import { carrierIdOnceSent, messageWhen } from "../support/messages.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { waitFor } from "../support/wait-for.ts"
-
-const ROUTE = `
-[[routes]]
-prefix = "*"
-connectors = ["modem-1"]
-`
 
 describe("modem status reports across a gateway restart", () => {
   test("a report stored in SR while the gateway was stopped makes the message delivered after the restart", async () => {
     await using dir = tempDir("signalbox-modem-sr-")
     const modem = await startFakeModem({ cnmiDs: [2], firstMr: 77 })
     await using _modem = { [Symbol.asyncDispose]: () => modem.stop() }
-    const toml = `${modemConnector(modem.devicePath)}${ROUTE}`
+    const toml = `${modemConnector(modem.devicePath)}${catchAllRoute("modem-1")}`
     const usable = async (gw: Awaited<ReturnType<typeof startGateway>>) => {
       const body = (await (await gw.api("/v1/connectors")).json()) as {
         data: { id: string; usable: boolean }[]

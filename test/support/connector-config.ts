@@ -37,6 +37,12 @@ host = "127.0.0.1"
 port = ${port}
 system_id = "gw"
 password = "secret"
+${catchAllRoute(id)}`
+}
+
+/** A `[[routes]]` block sending every number to connector `id`. */
+export function catchAllRoute(id: string): string {
+  return `
 [[routes]]
 prefix = "*"
 connectors = [${JSON.stringify(id)}]

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/app.ts"
 import { loadConfig } from "../../src/config/load.ts"
-import { createLogger } from "../../src/lib/logger.ts"
+import { createLogger, type Logger } from "../../src/lib/logger.ts"
 import { tempDir } from "./temp-dir.ts"
 
 export const TEST_ADMIN_KEY = "sk_live_test_admin_key_0123456789abcdef"
@@ -39,7 +39,7 @@ export interface TestGateway {
  */
 export async function startGateway(
   toml = "",
-  opts: { dataDir?: string; webhooks?: GatewayOptions["webhooks"] } = {},
+  opts: { dataDir?: string; webhooks?: GatewayOptions["webhooks"]; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const dir = opts.dataDir ? null : tempDir("signalbox-gw-")
   const dataDir = opts.dataDir ?? dir!.path
@@ -48,7 +48,7 @@ export async function startGateway(
   writeTestConfig(file, dbPath, toml)
   const config = loadConfig({ file, env: {} })
   const gateway = createGateway(config, {
-    logger: createLogger((process.env.TEST_LOG_LEVEL as "info") ?? "silent"),
+    logger: opts.logger ?? createLogger((process.env.TEST_LOG_LEVEL as "info") ?? "silent"),
     ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
   })
   await gateway.start()

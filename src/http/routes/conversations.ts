@@ -147,7 +147,7 @@ export function conversationRoutes(deps: HttpDeps) {
         detail: {
           summary: "Reply in a conversation",
           description:
-            "Sends the text to their number from our number, through the connector the conversation came in on (no route or failover applies). Validated, checked against opt-outs and idempotent exactly like POST /v1/messages; 422 `recipient_opted_out` when they opted out.",
+            "Sends the text to their number from our number, through the connector the conversation came in on (no route or failover applies). Validated, checked against opt-outs and idempotent exactly like POST /v1/messages; 422 `recipient_opted_out` when they opted out; 409 `connector_not_configured` when the conversation's connector is no longer in the configuration.",
           tags,
         },
       },
