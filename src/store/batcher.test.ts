@@ -148,10 +148,11 @@ describe("WriteBatcher", () => {
     ])
     await second
     expect(order.slice(0, 2)).toEqual(["run req1", "answered req1"])
-    // The next turn: the new request's transaction first, then the waiting jobs', and its answer
-    // after both commits (at most one commit of other work).
+    // The next turn: the new request first, then the waiting jobs, in one transaction (its answer
+    // would go out after the others' commit anyway): at most one commit of other work.
     expect(order.slice(2, 5)).toEqual(["run req2", "run bg1", "run bg2"])
     expect(all()).toEqual(["req1", "req2", "bg1", "bg2"])
+    expect(batcher.commits).toBe(2)
   })
 
   test("flush commits urgent and other jobs alike (shutdown)", async () => {

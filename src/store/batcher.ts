@@ -29,12 +29,13 @@ export interface RunOptions {
    * A client is waiting for this job on the sending path (accept, cancel), not the gateway's
    * own work (dispatch, receipts, webhooks). Urgent jobs queued in a turn are committed first, in
    * a transaction of their own, and answered before the turn's other jobs run; those follow in
-   * the next turn. There, requests queued meanwhile still commit first, but are answered after
-   * the others' commit: a request waits for at most one commit of other work, and other work for
-   * at most one turn. (Committing the others in a callback of their own instead was measured:
-   * a further event-loop iteration per request, bulk 45,000-50,000 -> 34,000-40,000/s.) Under a
-   * dispatch backlog this keeps a request from waiting behind hundreds of receipts: see
-   * docs/performance.md (session 5).
+   * the next turn. There, requests queued meanwhile run first, in the same transaction as the
+   * others (their answers, promise reactions, go out when the turn returns, after the others'
+   * commit either way, so a commit of their own would only cost one): a request waits for at
+   * most one commit of other work, and other work for at most one turn. (Committing the others
+   * in a callback of their own instead was measured: a further event-loop iteration per request,
+   * bulk 45,000-50,000 -> 34,000-40,000/s.) Under a dispatch backlog this keeps a request from
+   * waiting behind hundreds of receipts: see docs/performance.md (sessions 5 and 8).
    */
   urgent?: boolean
 }
@@ -144,8 +145,11 @@ export class WriteBatcher {
       return
     }
     this.othersDue = false
-    this.commitAll(this.urgent)
-    this.commitAll(this.queue)
+    // One transaction for both: the urgent jobs' answers go out when this callback returns,
+    // after the others' commit however it is split, so a second commit would only cost.
+    this.commitAll(
+      this.urgent.length === 0 ? this.queue : this.urgent.splice(0).concat(this.queue.splice(0)),
+    )
   }
 
   /**
