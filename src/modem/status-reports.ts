@@ -83,9 +83,7 @@ export class StatusReports {
    * back. Throws (and nothing touches the SIM) if that fails too.
    */
   async ensureOwnStorage(): Promise<void> {
-    if (this.ownSelected) return
-    await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
-    this.ownSelected = true
+    if (!this.ownSelected) await this.selectOwn()
   }
 
   private announce(storage: string): void {
@@ -160,14 +158,28 @@ export class StatusReports {
    */
   private async inStorage<T>(storage: string, work: () => Promise<T>): Promise<T | undefined> {
     this.ownSelected = false
+    let result: T | undefined
     try {
-      if ((await this.unlessRefused(storage, `AT+CPMS="${storage}"`)) === null) return undefined
-      return await work()
-    } finally {
-      // A failure here leaves `ownSelected` false: ensureOwnStorage() selects it before SM work.
-      await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
-      this.ownSelected = true
+      if ((await this.unlessRefused(storage, `AT+CPMS="${storage}"`)) !== null)
+        result = await work()
+    } catch (error) {
+      // The visit's own failure is the task's: a failed switch back is only logged beside it.
+      await this.selectOwn().catch((switchError: Error) =>
+        this.deps.log.warn(
+          { storage: this.deps.storage, err: switchError.message },
+          "selecting the SIM storage again after a failed visit to a report storage failed",
+        ),
+      )
+      throw error
     }
+    await this.selectOwn()
+    return result
+  }
+
+  /** A failure leaves `ownSelected` false: ensureOwnStorage() selects it before SM work. */
+  private async selectOwn(): Promise<void> {
+    await this.deps.run({ command: `AT+CPMS="${this.deps.storage}"` })
+    this.ownSelected = true
   }
 
   /**

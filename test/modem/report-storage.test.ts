@@ -14,9 +14,9 @@ function count(modem: FakeModem, command: string): number {
 
 /** A warn-level logger whose messages the test reads. */
 function warnLog() {
-  const logs: { msg: string }[] = []
+  const logs: { msg: string; err?: string }[] = []
   const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
-  return { logger, messages: () => logs.map((l) => l.msg) }
+  return { logger, entries: () => logs, messages: () => logs.map((l) => l.msg) }
 }
 
 /** Reports announced with +CDSI in SR, where the modem refuses every `command`. */
@@ -186,5 +186,27 @@ describe("modem connector report storages the modem will not use", () => {
     const warnings = log.messages()
     expect(warnings.filter((m) => m.includes("refuses to delete status reports"))).toHaveLength(1)
     expect(warnings).not.toContain("inbox task failed")
+  })
+
+  test("a visit that fails logs its own error; a failed switch back is logged beside it", async () => {
+    const log = warnLog()
+    await using rig = await startRig(
+      { cnmiDs: [2], firstMr: 100 },
+      // No health polls: only the visit's commands go unanswered.
+      { poll_interval_ms: 600_000 },
+      { logger: log.logger },
+    )
+    await rig.connector.submit(outbound(["unanswered visit"]))
+    rig.modem.setSilent(true)
+    rig.modem.statusReport(100, 0x00)
+    const failed = await waitFor(() => log.entries().find((l) => l.msg === "inbox task failed"), {
+      what: "the failed visit",
+    })
+    // The select of SR timed out, and so did the switch back to SM: the task names the first.
+    expect(failed.err).toStartWith('AT+CPMS="SR"')
+    expect(
+      log.entries().find((l) => l.msg.startsWith("selecting the SIM storage again"))?.err,
+    ).toStartWith('AT+CPMS="SM"')
+    rig.modem.setSilent(false)
   })
 })
