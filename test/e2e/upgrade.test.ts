@@ -2,6 +2,7 @@
 // tenancy, two-way and dispatch changes of migrations 0009–0015) is migrated at start, with a
 // copy of the old file kept, and what was queued in it is delivered: a live message, a sandbox
 // message, and a reply pinned to its connector (which 0013 and 0015 move to a lane of their own).
+// And from schema version 15: a suspended webhook endpoint's backlog survives 0017's flag.
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { existsSync } from "node:fs"
@@ -10,12 +11,15 @@ import { generateSecret } from "../../src/core/webhooks/signature.ts"
 import { MIGRATIONS } from "../../src/store/migrations/index.ts"
 import { startFakeSmsc } from "../fakes/smsc.ts"
 import { smppCarrier } from "../support/connector-config.ts"
+import { TEST_ADMIN_KEY } from "../support/gateway.ts"
 import { spawnGateway } from "../support/gateway-process.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { startReceiver } from "../support/webhook-receiver.ts"
 
 const OLD_VERSION = 8
+/** The last schema before session 6's migrations (0016 receipt lookup, 0017 has_open). */
+const BEFORE_HAS_OPEN = 15
 
 /** The rows of `sql`, read through a read-only connection of its own (the gateway has the file). */
 function readRows<T>(path: string, sql: string): T[] {
@@ -27,11 +31,17 @@ function readRows<T>(path: string, sql: string): T[] {
   }
 }
 
-function oldDatabase(path: string): void {
+/** A database at schema `version`, as a build of that time left it. */
+function schemaAt(path: string, version: number): Database {
   const db = new Database(path, { create: true, strict: true })
   db.exec("PRAGMA journal_mode = WAL")
-  for (const m of MIGRATIONS.slice(0, OLD_VERSION)) db.exec(m.sql)
-  db.exec(`PRAGMA user_version = ${OLD_VERSION}`)
+  for (const m of MIGRATIONS.slice(0, version)) db.exec(m.sql)
+  db.exec(`PRAGMA user_version = ${version}`)
+  return db
+}
+
+function oldDatabase(path: string): void {
+  const db = schemaAt(path, OLD_VERSION)
   const insert = db.prepare(
     `INSERT INTO messages (id, batch_id, account_id, to_number, from_addr, body, encoding, segments,
        reference, priority, status, scheduled_at, not_before, created_at, updated_at, mode,
@@ -152,6 +162,74 @@ describe("upgrading a database from schema version 8", () => {
       gateway.proc.kill("SIGTERM")
       await gateway.proc.exited
       await smsc.close()
+    }
+  })
+})
+
+describe("upgrading a database from schema version 15", () => {
+  // 0017 flags endpoints with open deliveries, and the claim looks only at active flagged ones:
+  // a suspended endpoint's backlog must be flagged too, or resuming it would deliver nothing.
+  test("a suspended endpoint's backlog waits through the upgrade and is delivered in order once it is resumed", async () => {
+    using dir = tempDir("signalbox-upgrade-")
+    const path = join(dir.path, "signalbox.db")
+    await using receiver = startReceiver()
+    const secret = generateSecret()
+    receiver.setSecret("/suspended", secret)
+    const db = schemaAt(path, BEFORE_HAS_OPEN)
+    db.prepare(
+      `INSERT INTO webhook_endpoints (id, account_id, url, events, secret, status, created_at,
+         updated_at) VALUES ('whk_susp', 'acc_root', ?1, '["*"]', ?2, 'suspended', 1, 1)`,
+    ).run(receiver.url("/suspended"), secret)
+    const delivery = db.prepare(
+      `INSERT INTO webhook_deliveries (id, endpoint_id, account_id, event_type, payload, status,
+         next_attempt_at, created_at, updated_at)
+       VALUES (?1, 'whk_susp', 'acc_root', 'webhook.ping', '{"type":"webhook.ping"}',
+         'pending', 1, ?2, ?2)`,
+    )
+    for (const [id, at] of [
+      ["whd_susp_1", 1],
+      ["whd_susp_2", 2],
+      ["whd_susp_3", 3],
+    ] as const)
+      delivery.run(id, at)
+    db.close()
+
+    const gateway = await spawnGateway(dir.path)
+    try {
+      const api = (path: string, init: RequestInit = {}) =>
+        fetch(`${gateway.url}${path}`, {
+          ...init,
+          headers: {
+            authorization: `Bearer ${TEST_ADMIN_KEY}`,
+            "content-type": "application/json",
+          },
+        })
+      expect(
+        readRows<{ has_open: number }>(path, "SELECT has_open FROM webhook_endpoints"),
+      ).toEqual([{ has_open: 1 }])
+      const held = (await (await api("/v1/webhooks/whk_susp/deliveries")).json()) as {
+        data: { id: string; status: string }[]
+      }
+      expect(held.data.map((d) => d.id).sort()).toEqual(["whd_susp_1", "whd_susp_2", "whd_susp_3"])
+      expect(receiver.at("/suspended")).toEqual([])
+
+      const resumed = await api("/v1/webhooks/whk_susp", {
+        method: "PATCH",
+        body: JSON.stringify({ status: "active" }),
+      })
+      expect(resumed.status).toBe(200)
+      await waitFor(() => receiver.at("/suspended").filter((r) => r.verified).length === 3, {
+        what: "the backlog delivered",
+        timeoutMs: 15_000,
+      })
+      expect(receiver.at("/suspended").map((r) => r.id)).toEqual([
+        "whd_susp_1",
+        "whd_susp_2",
+        "whd_susp_3",
+      ])
+    } finally {
+      gateway.proc.kill("SIGTERM")
+      await gateway.proc.exited
     }
   })
 })
