@@ -124,6 +124,64 @@ describe("a slow endpoint's backlog", () => {
   })
 })
 
+describe("a turn over more endpoints than one read returns", () => {
+  // The claim reads the claimable endpoints a page at a time from the last one served: with 100
+  // endpoints and 16 slots every endpoint gets its first event before any gets its second.
+  test("every endpoint's first event is claimed before any endpoint's second", async () => {
+    const ENDPOINTS = 100
+    const paths = Array.from({ length: ENDPOINTS }, (_, i) => `/turn100-${i}`)
+    for (const path of paths) await endpointAt(path, ["message.sent"])
+    await enqueue("message.sent", "firsts", 1)
+    await enqueue("message.sent", "seconds", 1)
+    await waitFor(
+      () => paths.every((p) => receiver.at(p).filter((r) => r.answered === 200).length === 2),
+      { what: "both events at all 100 endpoints" },
+    )
+    const arrivals = paths
+      .flatMap((p) => receiver.at(p))
+      .sort((a, b) => a.n - b.n)
+      .map((r) => r.payload.data.id)
+    // A second event is claimed only after every first one was; 16 requests at most were still
+    // in flight then, so at least 84 first events arrived before any second one.
+    expect(arrivals.slice(0, ENDPOINTS - 16).every((id) => id === "msg_firsts0")).toBe(true)
+  })
+})
+
+describe("endpoints waiting for their retry", () => {
+  // The turn reads the claimable endpoints in id order, a page at a time (64) from where it left
+  // off; endpoints waiting for their retry are in that index but not offered. 80 of them ahead
+  // of the healthy ones must not hide those: the claim reads on past them.
+  test("ahead of healthy ones in the turn do not hide them: new events reach the healthy ones before any retry", async () => {
+    const WAITING = 80
+    const HEALTHY = 10
+    for (let i = 0; i < WAITING; i++) {
+      await endpointAt(`/retry-${i}`, ["message.sent"])
+      receiver.on(`/retry-${i}`, () => 500)
+    }
+    for (let i = 0; i < HEALTHY; i++) await endpointAt(`/healthy-${i}`, ["message.sent"])
+    const answered = (prefix: string, count: number, status: number) =>
+      Array.from({ length: count }, (_, i) => receiver.at(`${prefix}${i}`)).every(
+        (requests) => requests.filter((r) => r.answered === status).length >= 1,
+      )
+
+    await enqueue("message.sent", "first", 1)
+    await waitFor(() => answered("/retry-", WAITING, 500) && answered("/healthy-", HEALTHY, 200), {
+      what: "every endpoint's first attempt",
+    })
+    // Every failing endpoint now waits 5 s (backoff.baseMs) for its retry.
+    await enqueue("message.sent", "second", 1)
+    await waitFor(
+      () =>
+        Array.from({ length: HEALTHY }, (_, i) => receiver.at(`/healthy-${i}`)).every(
+          (requests) => requests.filter((r) => r.answered === 200).length === 2,
+        ),
+      { what: "the second event at every healthy endpoint" },
+    )
+    // No failing endpoint has been retried yet: the healthy ones did not wait for the retries.
+    for (let i = 0; i < WAITING; i++) expect(receiver.at(`/retry-${i}`)).toHaveLength(1)
+  })
+})
+
 describe("callback URLs", () => {
   test("share one concurrency limit per host, so distinct URLs on a slow host cannot take every slot", async () => {
     const slowHost = startReceiver()
