@@ -1,6 +1,7 @@
 // The real server with a modem connector, talking AT over a real pseudo-terminal to the
 // simulated modem: REST → +CMGS → status report → delivered; +CMTI → stored → GET /v1/inbound.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import pino from "pino"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { connectorView } from "../support/connector-view.ts"
@@ -287,5 +288,51 @@ describe("status reports stored on the SIM", () => {
     await waitFor(() => srModem.reports.size === 0, { what: "the report deleted from SR" })
     expect(srModem.commands).toContain('AT+CPMS="SR"')
     expect(srModem.commands.at(-1)).not.toBe('AT+CPMS="SR"')
+  })
+})
+
+// A modem that lists "SR" in +CPMS=? but refuses to select it: the gateway sets SR aside once
+// (one warning), and receipts (+CDS) and inbound SMS (+CMTI in SM) go on as before.
+describe("a modem that lists SR but refuses it", () => {
+  test("messages are delivered by +CDS, inbound SMS is stored, and the refusal is logged once", async () => {
+    const refusing = await startFakeModem({ cnmiDs: [1] })
+    refusing.failNext('AT+CPMS="SR"', "+CMS ERROR: 302", Infinity)
+    await using _modem = { [Symbol.asyncDispose]: () => refusing.stop() }
+    const logs: { msg: string }[] = []
+    const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
+    await using refusingGw = await startGateway(modemConnector(refusing.devicePath), { logger })
+    await waitFor(async () => (await connectorView(refusingGw, "modem-1")).usable, {
+      what: "modem ready",
+    })
+
+    const res = await refusingGw.api("/v1/messages", {
+      method: "POST",
+      json: { to: "+4917600000124", message: "report me by +CDS" },
+    })
+    expect(res.status).toBe(202)
+    const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
+    refusing.statusReport(Number(await carrierIdOnceSent(refusingGw, id)), 0x00)
+    await waitFor(
+      async () =>
+        ((await (await refusingGw.api(`/v1/messages/${id}`)).json()) as Detail).status ===
+        "delivered",
+      { what: "delivered by +CDS" },
+    )
+    refusing.receive({ from: "+4917600000125", text: "inbound while SR is refused" })
+    await waitFor(
+      async () => {
+        const inbound = (await (await refusingGw.api("/v1/inbound")).json()) as {
+          data: { message: string }[]
+        }
+        return inbound.data.some((m) => m.message === "inbound while SR is refused")
+      },
+      { what: "the inbound SMS stored" },
+    )
+    await waitFor(() => refusing.sim.size === 0, { what: "the inbound SMS deleted from SM" })
+
+    expect(refusing.commands.filter((c) => c === 'AT+CPMS="SR"')).toHaveLength(1)
+    const messages = logs.map((l) => l.msg)
+    expect(messages.filter((m) => m.includes("refuses a status report storage"))).toHaveLength(1)
+    expect(messages).not.toContain("inbox task failed")
   })
 })
