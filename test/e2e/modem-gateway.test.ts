@@ -1,7 +1,6 @@
 // The real server with a modem connector, talking AT over a real pseudo-terminal to the
 // simulated modem: REST → +CMGS → status report → delivered; +CMTI → stored → GET /v1/inbound.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import pino from "pino"
 import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { connectorView } from "../support/connector-view.ts"
@@ -9,6 +8,7 @@ import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { carrierIdOnceSent } from "../support/messages.ts"
 import { createKey } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
+import { warnLog } from "../support/warn-log.ts"
 
 let modem: FakeModem
 let gw: TestGateway
@@ -298,9 +298,10 @@ describe("a modem that lists SR but refuses it", () => {
     const refusing = await startFakeModem({ cnmiDs: [1] })
     refusing.failNext('AT+CPMS="SR"', "+CMS ERROR: 302", Infinity)
     await using _modem = { [Symbol.asyncDispose]: () => refusing.stop() }
-    const logs: { msg: string }[] = []
-    const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
-    await using refusingGw = await startGateway(modemConnector(refusing.devicePath), { logger })
+    const log = warnLog()
+    await using refusingGw = await startGateway(modemConnector(refusing.devicePath), {
+      logger: log.logger,
+    })
     await waitFor(async () => (await connectorView(refusingGw, "modem-1")).usable, {
       what: "modem ready",
     })
@@ -331,7 +332,7 @@ describe("a modem that lists SR but refuses it", () => {
     await waitFor(() => refusing.sim.size === 0, { what: "the inbound SMS deleted from SM" })
 
     expect(refusing.commands.filter((c) => c === 'AT+CPMS="SR"')).toHaveLength(1)
-    const messages = logs.map((l) => l.msg)
+    const messages = log.messages()
     expect(messages.filter((m) => m.includes("refuses a status report storage"))).toHaveLength(1)
     expect(messages).not.toContain("inbox task failed")
   })

@@ -3,7 +3,6 @@
 // the way out), and a new reply is refused with a problem saying why instead of being queued for
 // a connector that will never take it.
 import { describe, expect, test } from "bun:test"
-import pino from "pino"
 import { startFakeModem } from "../fakes/modem.ts"
 import { catchAllRoute, modemConnector } from "../support/connector-config.ts"
 import { connectorView } from "../support/connector-view.ts"
@@ -12,6 +11,7 @@ import { startGateway } from "../support/gateway.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { body } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
+import { warnLog } from "../support/warn-log.ts"
 
 const CUSTOMER = "+4917699990031"
 const SIMULATOR_ONLY = `
@@ -54,11 +54,13 @@ describe("replies pinned to a connector removed from the configuration", () => {
       await first.stop()
     }
 
-    const logs: { msg: string; connector?: string; replies?: number }[] = []
-    const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
-    await using second = await startGateway(SIMULATOR_ONLY, { dataDir: dir.path, logger })
+    const log = warnLog()
+    await using second = await startGateway(SIMULATOR_ONLY, {
+      dataDir: dir.path,
+      logger: log.logger,
+    })
     expect(
-      logs.filter((l) => l.msg.includes("pinned to a connector that is not configured")),
+      log.entries().filter((l) => l.msg.includes("pinned to a connector that is not configured")),
     ).toEqual([expect.objectContaining({ connector: "modem-1", replies: 1 })])
     const waiting = await body<{ status: string }>(await second.api(`/v1/messages/${queued}`), 200)
     expect(waiting.status).toBe("queued")

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test"
-import pino from "pino"
+import type { Logger } from "../../src/lib/logger.ts"
 import type { FakeModem } from "../fakes/modem.ts"
 import { buildDeliver, buildStatusReport } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
+import { warnLog } from "../support/warn-log.ts"
 import { failingHook, outbound, startRig } from "./harness.ts"
 
 /** Selects, listings, reads and deletes: the commands that depend on the selected <mem1>. */
@@ -12,15 +13,8 @@ function count(modem: FakeModem, command: string): number {
   return modem.commands.filter((c) => c === command).length
 }
 
-/** A warn-level logger whose messages the test reads. */
-function warnLog() {
-  const logs: { msg: string; err?: string }[] = []
-  const logger = pino({ level: "warn" }, { write: (line: string) => logs.push(JSON.parse(line)) })
-  return { logger, entries: () => logs, messages: () => logs.map((l) => l.msg) }
-}
-
 /** Reports announced with +CDSI in SR, where the modem refuses every `command`. */
-function refusingInSr(firstMr: number, command: string, logger: pino.Logger) {
+function refusingInSr(firstMr: number, command: string, logger: Logger) {
   return startRig(
     { cnmiDs: [2], firstMr },
     {},
