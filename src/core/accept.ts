@@ -31,8 +31,11 @@ export interface SendRequest {
   validity?: number | string
   /** Per-message webhook URL for this message's status events. */
   callbackUrl?: string
-  /** A reply in a conversation: threaded into it and pinned to its connector (docs/two-way.md). */
-  conversation?: { id: string; connectorId: string }
+  /**
+   * A reply in a conversation: threaded into it and pinned to its connector (docs/two-way.md).
+   * `connectorConfigured` false: refused (409) unless it is a replay of an answered request.
+   */
+  conversation?: { id: string; connectorId: string; connectorConfigured: boolean }
   /** `test`: a sandbox key's request: priced and validated, simulated, never charged. */
   mode?: "live" | "test"
 }
@@ -182,6 +185,15 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   // credits, the clock) has changed since; asked again in the transaction for concurrent ones.
   const early = replay()
   if (early) return early
+  if (req.conversation && !req.conversation.connectorConfigured) {
+    // Accepted, it would wait in the queue until the connector is configured again.
+    const { id, connectorId } = req.conversation
+    throw new AppError(
+      "connector_not_configured",
+      `Conversation ${id} came in on connector ${connectorId}, which is not configured; a reply can only leave through it. Send with POST /v1/messages to route it instead.`,
+      { extra: { connector: connectorId } },
+    )
+  }
   const recipients = Array.isArray(req.to) ? req.to : [req.to]
   if (recipients.length === 0) {
     throw new AppError("validation_failed", "to must name at least one recipient", {

@@ -158,14 +158,6 @@ export class ConversationService {
     send: (request: SendRequest) => Promise<AcceptResult>,
   ): Promise<ReplyResult> {
     const c = this.find(viewer, id)
-    if (!this.deps.connectorIds.has(c.connector_id)) {
-      // Accepted, it would wait in the queue until the connector is configured again.
-      throw new AppError(
-        "connector_not_configured",
-        `Conversation ${c.id} came in on connector ${c.connector_id}, which is not configured; a reply can only leave through it. Send with POST /v1/messages to route it instead.`,
-        { extra: { connector: c.connector_id } },
-      )
-    }
     const result = await send({
       accountId: viewer.accountId,
       mode: viewer.mode,
@@ -173,7 +165,11 @@ export class ConversationService {
       message: input.message,
       ...(c.our_number !== null ? { from: c.our_number } : {}),
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
-      conversation: { id: c.id, connectorId: c.connector_id },
+      conversation: {
+        id: c.id,
+        connectorId: c.connector_id,
+        connectorConfigured: this.deps.connectorIds.has(c.connector_id),
+      },
     })
     const m = result.body.messages[0]!
     return {

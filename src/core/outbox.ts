@@ -115,7 +115,8 @@ export class Outbox {
 
   /**
    * Replies pinned to a connector that is no longer configured are never claimed: they wait
-   * until it is configured again (or their validity ends). Said once at start, per connector.
+   * until it is configured again or they are canceled (an opt-out confirmation also ends with
+   * its validity). Said once at start, per connector.
    */
   private warnOrphanedReplies(): void {
     const configured = new Set(this.deps.connectors.map((c) => c.id))
@@ -123,7 +124,7 @@ export class Outbox {
       if (configured.has(connector_id)) continue
       this.deps.logger.warn(
         { connector: connector_id, replies: n },
-        "replies are pinned to a connector that is not configured; they wait until it is configured again or their validity ends (cancel them with POST /v1/messages/{id}/cancel)",
+        "replies are pinned to a connector that is not configured; they wait until it is configured again (cancel them with POST /v1/messages/{id}/cancel)",
       )
     }
   }

@@ -21,7 +21,7 @@ type = "simulator"
 ${catchAllRoute("sim")}`
 
 describe("replies pinned to a connector removed from the configuration", () => {
-  test("a queued one is named at start and can be canceled; a new one gets 409 connector_not_configured", async () => {
+  test("a queued one is counted at start, replays to a retry, and can be canceled; a new one gets 409", async () => {
     await using dir = tempDir("signalbox-orphaned-")
     const modem = await startFakeModem({ ownNumber: "+4917600000031" })
     await using _modem = { [Symbol.asyncDispose]: () => modem.stop() }
@@ -42,6 +42,7 @@ describe("replies pinned to a connector removed from the configuration", () => {
         await body<{ id: string }>(
           await first.api(`/v1/conversations/${conversation}/messages`, {
             method: "POST",
+            headers: { "idempotency-key": "reply-1" },
             json: { message: "Waiting for the modem" },
           }),
           202,
@@ -76,6 +77,16 @@ describe("replies pinned to a connector removed from the configuration", () => {
       connector: "modem-1",
       detail: expect.stringContaining("POST /v1/messages"),
     })
+
+    // A retry of the first reply still gets its stored answer, not the refusal.
+    const replayed = await second.api(`/v1/conversations/${conversation}/messages`, {
+      method: "POST",
+      headers: { "idempotency-key": "reply-1" },
+      json: { message: "Waiting for the modem" },
+    })
+    expect(replayed.status).toBe(202)
+    expect(replayed.headers.get("idempotent-replayed")).toBe("true")
+    expect(((await replayed.json()) as { id: string }).id).toBe(queued)
 
     const canceled = await second.api(`/v1/messages/${queued}/cancel`, { method: "POST" })
     expect(canceled.status).toBe(200)
