@@ -12,7 +12,7 @@
  * storage out of use until the modem initialises again (`onReady`). A modem that lists a report
  * storage but refuses to read one entry by index (+CMGR) has its reports there read from the next
  * listing instead; one that refuses to delete them (+CMGD) has each report's receipt stored once
- * and the report left in place (each logged once, not retried in a loop). A visit always ends with an
+ * and the delete tried again at later listings (each refusal logged once). A visit always ends with an
  * attempt to select our own storage; when that attempt fails the selection is unknown, and
  * `ensureOwnStorage()` selects our storage before the inbox's next command on it.
  */
@@ -28,8 +28,11 @@ import { receiptFromReport } from "./receipt.ts"
 const STATUS_REPORT_STORAGE = "SR"
 /** Storages named by +CDSI remembered for listing; a few at most on real modems. */
 const MAX_ANNOUNCED_STORAGES = 4
-/** Entries left in a report storage (not reports, or not deletable), remembered to skip them. */
-const MAX_KEPT_IN_REPORT_STORAGE = 100
+/**
+ * Entries of a report storage remembered across listings (left alone, or stored and not yet
+ * deleted); the oldest is forgotten past this, far above any modem's storage.
+ */
+const MAX_REMEMBERED = 1000
 
 export interface StatusReportDeps {
   connectorId: string
@@ -54,13 +57,14 @@ export type ReportOutcome = "stored" | "failed" | "undecodable" | "other type"
 export class StatusReports {
   /** Storages a +CDSI named during this run: listed with "SR" (`storages`). */
   private readonly announced = new Set<string>()
-  /**
-   * `storage:index:pdu` of entries left in a report storage and not settled again: SMS-DELIVERs
-   * and SMS-SUBMITs (not ours to delete), and reports whose receipt is stored but which the
-   * modem refused to delete.
-   */
+  /** `storage:index:pdu` of SMS-DELIVERs and SMS-SUBMITs in a report storage: not ours, left. */
   private readonly kept = new Set<string>()
-  /** Storages where the modem refused a +CMGR (read from listings) or a +CMGD (logged once). */
+  /** `storage:index:pdu` of reports whose receipt is stored and whose +CMGD has not succeeded. */
+  private readonly stored = new Set<string>()
+  /**
+   * Storages where the modem refused a +CMGR (their reports are read from listings) or a +CMGD
+   * (logged once); both forgotten when it initialises again.
+   */
   private readonly readRefused = new Set<string>()
   private readonly deleteRefused = new Set<string>()
   /** Storages the modem refused to select or list since it last initialised: not tried again. */
@@ -110,8 +114,9 @@ export class StatusReports {
       if (result === null) return true
       const listing = parseCmgl(result.lines)
       const present = new Set(listing.map((entry) => `${storage}:${entry.index}:${entry.pdu}`))
-      for (const key of this.kept)
-        if (key.startsWith(`${storage}:`) && !present.has(key)) this.kept.delete(key)
+      for (const set of [this.kept, this.stored])
+        for (const key of set)
+          if (key.startsWith(`${storage}:`) && !present.has(key)) set.delete(key)
       for (const entry of listing) if (!(await this.settle(storage, entry))) return false
       return true
     })
@@ -119,7 +124,9 @@ export class StatusReports {
   }
 
   /** +CDSI for a report in `storage` (not ours, often "SR"): selected for the read only. */
-  async read(storage: string, index: number): Promise<void> {
+  async read(announced: string, index: number): Promise<void> {
+    // The same name as a listing's keys and +CPMS=? use.
+    const storage = announced.toUpperCase()
     this.announce(storage)
     if (this.refused.has(storage)) {
       this.deps.log.debug({ storage, index }, "status report in a refused storage not read")
@@ -205,42 +212,45 @@ export class StatusReports {
    * The one path of an entry of a report storage (selected by the caller): its receipt stored,
    * then +CMGD. false when storing failed: the entry stays, and the next listing (next tick)
    * reads it again. Undecodable entries are deleted (nothing can ever read them); SMS-DELIVERs
-   * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone.
+   * and SMS-SUBMITs are not reports and not ours to delete, so they are left alone. An entry
+   * whose receipt is stored but whose delete failed is only deleted again at later listings.
    */
   private async settle(storage: string, entry: StoredPdu): Promise<boolean> {
     const key = `${storage}:${entry.index}:${entry.pdu}`
     if (this.kept.has(key)) return true
-    const outcome = await this.store(entry.pdu, entry.length)
-    if (outcome === "failed") return false
-    if (outcome === "other type") {
-      this.keep(key)
-      this.deps.log.warn(
-        { storage, index: entry.index, pdu: entry.pdu },
-        "SMS in a status report storage is not a status report; left there",
-      )
-      return true
+    if (!this.stored.has(key)) {
+      const outcome = await this.store(entry.pdu, entry.length)
+      if (outcome === "failed") return false
+      if (outcome === "other type") {
+        remember(this.kept, key)
+        this.deps.log.warn(
+          { storage, index: entry.index, pdu: entry.pdu },
+          "SMS in a status report storage is not a status report; left there",
+        )
+        return true
+      }
+      // Whatever the delete does now, a later listing must not store this receipt again.
+      remember(this.stored, key)
     }
     try {
       await this.deps.run({ command: `AT+CMGD=${entry.index}` })
     } catch (error) {
-      if (isEmptySlot(error)) return true
+      if (isEmptySlot(error)) {
+        this.stored.delete(key)
+        return true
+      }
       if (!isRefusal(error)) throw error
-      // Its receipt is stored: listing it again must not store it again.
-      this.keep(key)
       if (!this.deleteRefused.has(storage)) {
         this.deleteRefused.add(storage)
         this.deps.log.warn(
           { storage, index: entry.index, err: error.message },
-          "modem refuses to delete status reports; their receipts are stored and the reports left there",
+          "modem refuses to delete a status report; its receipt is stored, the delete is tried again at later listings",
         )
       }
+      return true
     }
+    this.stored.delete(key)
     return true
-  }
-
-  private keep(key: string): void {
-    if (this.kept.size >= MAX_KEPT_IN_REPORT_STORAGE) this.kept.clear()
-    this.kept.add(key)
   }
 
   /**
@@ -272,4 +282,10 @@ export class StatusReports {
       return "failed"
     }
   }
+}
+
+/** Adds `key`, forgetting the oldest entry when the set is full (MAX_REMEMBERED). */
+function remember(set: Set<string>, key: string): void {
+  if (set.size >= MAX_REMEMBERED) set.delete(set.values().next().value!)
+  set.add(key)
 }

@@ -4,7 +4,7 @@ import type { FakeModem } from "../fakes/modem.ts"
 import { buildDeliver, buildStatusReport } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { warnLog } from "../support/warn-log.ts"
-import { failingHook, outbound, startRig } from "./harness.ts"
+import { failingHook, outbound, type Rig, startRig } from "./harness.ts"
 
 /** Selects, listings, reads and deletes: the commands that depend on the selected <mem1>. */
 const STORAGE_COMMAND = /^AT\+(CPMS=["]|CMG[LRD])/u
@@ -20,6 +20,18 @@ function refusingInSr(firstMr: number, command: string, logger: Logger) {
     {},
     { before: (modem) => modem.failNext(command, "+CMS ERROR: 302", Infinity, "SR"), logger },
   )
+}
+
+/** A failed MO store: the next tick lists the SIM and the report storages again. */
+async function listEverythingAgain(rig: Rig, from: string): Promise<void> {
+  const listings = count(rig.modem, "AT+CMGL=4")
+  rig.store.accept = failingHook("database is locked", 1)
+  rig.modem.receive({ from, text: "listing trigger" })
+  await waitFor(() => rig.inbound.length === 1, { what: "MO stored on the listing" })
+  await waitFor(() => count(rig.modem, "AT+CMGL=4") >= listings + 2, {
+    what: "SM and SR listed again",
+  })
+  await rig.connector.inbox.idle()
 }
 
 describe("modem connector report storages the modem will not use", () => {
@@ -161,25 +173,39 @@ describe("modem connector report storages the modem will not use", () => {
     expect(warnings).not.toContain("inbox task failed")
   })
 
-  test("stores a report's receipt once when the modem refuses to delete it from SR", async () => {
+  test("stores a report's receipt once when the modem refuses to delete it from SR, and tries the delete again", async () => {
     const log = warnLog()
     await using rig = await refusingInSr(95, "AT+CMGD", log.logger)
     await rig.connector.submit(outbound(["undeletable"]))
     rig.modem.statusReport(95, 0x00)
     await waitFor(() => rig.receipts.length === 1, { what: "the receipt" })
-    // A failed MO store makes the next tick list the SIM and SR again.
-    rig.store.accept = failingHook("database is locked", 1)
-    rig.modem.receive({ from: "+4917600000095", text: "listing trigger" })
-    await waitFor(() => rig.inbound.length === 1, { what: "MO stored on the listing" })
-    await waitFor(() => count(rig.modem, "AT+CMGL=4") >= 3, { what: "SM and SR listed again" })
-    await rig.connector.inbox.idle()
+    await listEverythingAgain(rig, "+4917600000095")
 
     expect(rig.receipts).toHaveLength(1)
     expect(rig.modem.reports.size).toBe(1)
+    // Two in SR (refused, then tried again at the listing, without a second receipt) and one in
+    // SM for the MO, which took the same index there.
+    expect(count(rig.modem, `AT+CMGD=${rig.modem.options.firstIndex}`)).toBe(3)
     expect(rig.modem.storage).toBe("SM")
     const warnings = log.messages()
-    expect(warnings.filter((m) => m.includes("refuses to delete status reports"))).toHaveLength(1)
+    expect(warnings.filter((m) => m.includes("refuses to delete a status report"))).toHaveLength(1)
     expect(warnings).not.toContain("inbox task failed")
+  })
+
+  test("deletes a report at the next listing after one refused +CMGD, storing its receipt once", async () => {
+    await using rig = await startRig(
+      { cnmiDs: [2], firstMr: 97 },
+      {},
+      { before: (modem) => modem.failNext("AT+CMGD", "+CMS ERROR: 314", 1, "SR") },
+    )
+    await rig.connector.submit(outbound(["busy once"]))
+    rig.modem.statusReport(97, 0x00)
+    await waitFor(() => rig.receipts.length === 1, { what: "the receipt" })
+    expect(rig.modem.reports.size).toBe(1)
+    await listEverythingAgain(rig, "+4917600000097")
+
+    expect(rig.receipts).toHaveLength(1)
+    expect(rig.modem.reports.size).toBe(0)
   })
 
   test("a visit that fails logs its own error; a failed switch back is logged beside it", async () => {
