@@ -133,7 +133,7 @@ describe("WriteBatcher", () => {
     expect(all()).toContain("bg")
   })
 
-  test("a request queued while other jobs wait commits before them in the next turn", async () => {
+  test("a request queued while other jobs wait runs before them, in their transaction, in the next turn", async () => {
     using dir = tempDir()
     const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
     const order: string[] = []
@@ -153,6 +153,50 @@ describe("WriteBatcher", () => {
     expect(order.slice(2, 5)).toEqual(["run req2", "run bg1", "run bg2"])
     expect(all()).toEqual(["req1", "req2", "bg1", "bg2"])
     expect(batcher.commits).toBe(2)
+  })
+
+  test("in a shared turn, a throwing request fails alone and a throwing unguarded job replays the batch once", async () => {
+    using dir = tempDir()
+    const { insert, all, batcher } = setUp(join(dir.path, "b.db"))
+    const runs: string[] = []
+    const outcome: string[] = []
+    const job = (v: string, options: { urgent?: boolean; savepoint?: boolean }, fails = false) =>
+      batcher
+        .run(() => {
+          runs.push(v)
+          insert.run(v)
+          if (fails) throw new Error(`${v} failed`)
+        }, options)
+        .then(
+          () => outcome.push(`ok ${v}`),
+          (error: Error) => outcome.push(error.message),
+        )
+    let next: Promise<unknown> = Promise.resolve()
+    await Promise.all([
+      job("bg1", {}),
+      // Answered alone; the requests it sends then share the next turn with the waiting jobs.
+      job("req1", { urgent: true }).then(() => {
+        next = Promise.all([
+          job("req2", { urgent: true }),
+          job("req3", { urgent: true }, true),
+          job("bg2", { savepoint: false }, true),
+          job("bg3", { savepoint: false }),
+        ])
+      }),
+    ])
+    await next
+    expect(all()).toEqual(["req1", "req2", "bg1", "bg3"])
+    expect(outcome.sort()).toEqual([
+      "bg2 failed",
+      "ok bg1",
+      "ok bg3",
+      "ok req1",
+      "ok req2",
+      "req3 failed",
+    ])
+    // The shared turn ran once without savepoints for bg2/bg3 and once more with them.
+    expect(batcher.replays).toBe(1)
+    expect(runs.filter((v) => v === "req2")).toHaveLength(2)
   })
 
   test("flush commits urgent and other jobs alike (shutdown)", async () => {

@@ -21,8 +21,9 @@ export interface RunOptions {
    * Default true: the job runs in its own savepoint, so if it throws only its writes are undone.
    * false skips the savepoint (~4 µs per job, measured) for internal jobs that do not throw by
    * design (recording an outcome, a receipt, a claim). If one throws anyway, the whole batch is
-   * rolled back and run again with a savepoint per job, so the others still commit: such a job
-   * must tolerate running twice (its JS side effects, not its writes, happen twice).
+   * rolled back and run again with a savepoint per job, so the others still commit. Every job of
+   * that transaction then runs twice, urgent ones included (they share it in the turn that
+   * commits the waiting jobs): their JS side effects, not their writes, happen twice.
    */
   savepoint?: boolean
   /**
@@ -167,8 +168,8 @@ export class WriteBatcher {
   /**
    * Commits the jobs in `queue` when it is called. Jobs that their callbacks queue there
    * meanwhile wait for the next turn, as a promise's reaction would have queued them after this
-   * one, instead of a second transaction of their own at once. (A turn still commits urgent
-   * jobs and the others apart, and 2,000 jobs at most per transaction.)
+   * one, instead of a second transaction of their own at once. (2,000 jobs at most per
+   * transaction; turn() decides whether urgent jobs go alone or with the others.)
    */
   private commitAll(queue: Job[]): void {
     let left = queue.length
