@@ -27,7 +27,10 @@ let hold = holdRequests()
 
 beforeAll(async () => {
   receiver = startReceiver()
-  gw = await startGateway("", { webhooks: { pollMs: 50 } })
+  // A failing endpoint waits ten minutes for its retry: no test here may see one.
+  gw = await startGateway("", {
+    webhooks: { pollMs: 50, backoff: { baseMs: 600_000, maxMs: 3_600_000 } },
+  })
 })
 afterAll(async () => {
   hold.release()
@@ -168,7 +171,7 @@ describe("endpoints waiting for their retry", () => {
     await waitFor(() => answered("/retry-", WAITING, 500) && answered("/healthy-", HEALTHY, 200), {
       what: "every endpoint's first attempt",
     })
-    // Every failing endpoint now waits 5 s (backoff.baseMs) for its retry.
+    // Every failing endpoint now waits ten minutes (backoff.baseMs) for its retry.
     await enqueue("message.sent", "second", 1)
     await waitFor(
       () =>
