@@ -659,12 +659,12 @@ export class MessageRepo {
     return viaNumber?.account_id ?? this.q.lastAccountTo.get(to)?.account_id ?? null
   }
 
-  /** Queue depth from the partial indexes only (no table scan, whatever the history). */
   /** Queued live replies per connector they are pinned to. */
   pinnedQueued(): { connector_id: string; n: number }[] {
     return this.q.pinnedQueued.all()
   }
 
+  /** Queue depth from the partial indexes only (no table scan, whatever the history). */
   queueDepth(): { queued: number; scheduled: number } {
     return {
       queued: this.q.countQueued.get()?.n ?? 0,
