@@ -55,46 +55,52 @@ function rig(dir: string, tps: number, faults = 0) {
     store.transaction(() => {
       for (const id of ids) store.messages.insertMessage(newMessage({ id, account_id: "acc_a" }))
     })
-  return { store, sim, outbox, queue }
+  /** Queues `ids` and starts the simulator and the outbox. */
+  const start = async (ids: string[]) => {
+    queue(ids)
+    await sim.start()
+    await outbox.start()
+  }
+  return {
+    store,
+    sim,
+    outbox,
+    start,
+    async [Symbol.asyncDispose]() {
+      await sim.stop()
+      store.close()
+    },
+  }
 }
 
 test("stop() waits until the outcome of every submit in flight is committed", async () => {
   using dir = tempDir()
-  const { store, sim, outbox, queue } = rig(dir.path, 2)
-  try {
-    const ids = ["msg_stop_1", "msg_stop_2", "msg_stop_3"]
-    queue(ids)
-    await sim.start()
-    await outbox.start()
-    await waitFor(() => store.messages.get("msg_stop_1")!.status === "sent", { what: "first sent" })
-    // The last one's part is waiting its turn at 2 per second.
-    expect(store.messages.get("msg_stop_3")!.status).toBe("sending")
-    expect(outbox.inFlight).toBeGreaterThan(0)
+  await using r = rig(dir.path, 2)
+  const { store, outbox } = r
+  const ids = ["msg_stop_1", "msg_stop_2", "msg_stop_3"]
+  await r.start(ids)
+  await waitFor(() => store.messages.get("msg_stop_1")!.status === "sent", { what: "first sent" })
+  // The last one's part is waiting its turn at 2 per second.
+  expect(store.messages.get("msg_stop_3")!.status).toBe("sending")
+  expect(outbox.inFlight).toBeGreaterThan(0)
 
-    await outbox.stop()
+  await outbox.stop()
 
-    expect(outbox.inFlight).toBe(0)
-    for (const id of ids) expect(store.messages.get(id)!.status).toBe("sent")
-  } finally {
-    await sim.stop()
-    store.close()
-  }
+  expect(outbox.inFlight).toBe(0)
+  for (const id of ids) expect(store.messages.get(id)!.status).toBe("sent")
 })
 
 test("stop() right after start waits for the claim under way and what it submitted", async () => {
   using dir = tempDir()
-  const { store, sim, outbox, queue } = rig(dir.path, 1000)
+  await using r = rig(dir.path, 1000)
   const ids = ["msg_early_1", "msg_early_2"]
-  queue(ids)
-  await sim.start()
-  // start() queues the first claim; it has not committed when stop() is called.
-  await outbox.start()
-  await outbox.stop()
+  // The outbox's start() queues the first claim; it has not committed when stop() is called.
+  await r.start(ids)
+  await r.outbox.stop()
   // What the claim took was submitted and recorded before stop() returned: nothing is left
   // in `sending`, and nothing happens after it (the store is closed at once, as the gateway does).
-  const statuses = ids.map((id) => store.messages.get(id)!.status)
-  store.close()
-  await sim.stop()
+  const statuses = ids.map((id) => r.store.messages.get(id)!.status)
+  r.store.close()
   expect(statuses).toEqual(["sent", "sent"])
 })
 
@@ -103,50 +109,38 @@ test("stop() right after start waits for the claim under way and what it submitt
 // store and retry rules it meets are the real ones.
 test("a connector that throws or rejects: the message is retried, not left sending", async () => {
   using dir = tempDir()
-  const { store, sim, outbox, queue } = rig(dir.path, 1000, 2)
-  try {
-    queue(["msg_fault"])
-    await sim.start()
-    await outbox.start()
-    await waitFor(() => store.messages.get("msg_fault")!.status === "sent", { what: "sent" })
-    const m = store.messages.get("msg_fault")!
-    expect(m.attempts).toBe(3)
-    const retries = store.messages
-      .events("msg_fault")
-      .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
-    expect(retries.map((e) => e.detail?.match(/connector bug \((\w+)\)/)?.[1])).toEqual([
-      "thrown",
-      "rejected",
-    ])
-    await outbox.stop()
-    expect(outbox.inFlight).toBe(0)
-  } finally {
-    await sim.stop()
-    store.close()
-  }
+  await using r = rig(dir.path, 1000, 2)
+  const { store, outbox } = r
+  await r.start(["msg_fault"])
+  await waitFor(() => store.messages.get("msg_fault")!.status === "sent", { what: "sent" })
+  const m = store.messages.get("msg_fault")!
+  expect(m.attempts).toBe(3)
+  const retries = store.messages
+    .events("msg_fault")
+    .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
+  expect(retries.map((e) => e.detail?.match(/connector bug \((\w+)\)/)?.[1])).toEqual([
+    "thrown",
+    "rejected",
+  ])
+  await outbox.stop()
+  expect(outbox.inFlight).toBe(0)
 })
 
 test("a connector that always throws: the message ends failed once its retries are spent, nothing left in flight", async () => {
   using dir = tempDir()
-  const { store, sim, outbox, queue } = rig(dir.path, 1000, Number.POSITIVE_INFINITY)
-  try {
-    queue(["msg_broken"])
-    await sim.start()
-    await outbox.start()
-    await waitFor(() => store.messages.get("msg_broken")!.status === "failed", { what: "failed" })
-    const m = store.messages.get("msg_broken")!
-    // The retry budget (max_attempts 5) spent, each attempt counted, the last error named.
-    expect(m).toMatchObject({ attempts: 5, error_code: "retries_exhausted" })
-    expect(m.error_detail).toContain("connector_error")
-    const retries = store.messages
-      .events("msg_broken")
-      .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
-    expect(retries).toHaveLength(4)
-    expect(sim.health().counters.sent).toBe(0)
-    await outbox.stop()
-    expect(outbox.inFlight).toBe(0)
-  } finally {
-    await sim.stop()
-    store.close()
-  }
+  await using r = rig(dir.path, 1000, Number.POSITIVE_INFINITY)
+  const { store, outbox } = r
+  await r.start(["msg_broken"])
+  await waitFor(() => store.messages.get("msg_broken")!.status === "failed", { what: "failed" })
+  const m = store.messages.get("msg_broken")!
+  // The retry budget (max_attempts 5) spent, each attempt counted, the last error named.
+  expect(m).toMatchObject({ attempts: 5, error_code: "retries_exhausted" })
+  expect(m.error_detail).toContain("connector_error")
+  const retries = store.messages
+    .events("msg_broken")
+    .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
+  expect(retries).toHaveLength(4)
+  expect(r.sim.health().counters.sent).toBe(0)
+  await outbox.stop()
+  expect(outbox.inFlight).toBe(0)
 })

@@ -171,3 +171,16 @@ export function failingHook(
   )
   return hook
 }
+
+/**
+ * An MO whose first store fails: the inbox leaves it on the SIM, and its next tick lists the SIM
+ * (and the report storages) again, where the MO is stored. Resolves once it is, and the inbox
+ * is idle.
+ */
+export async function moStoredOnRelisting(rig: Rig, from: string, text = "listing trigger") {
+  const stored = rig.inbound.length
+  rig.store.accept = failingHook("database is locked", 1)
+  rig.modem.receive({ from, text })
+  await waitFor(() => rig.inbound.length === stored + 1, { what: "MO stored on a listing" })
+  await rig.connector.inbox.idle()
+}

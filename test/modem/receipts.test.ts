@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { buildDeliver } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
-import { failingHook, outbound, startRig } from "./harness.ts"
+import { failingHook, moStoredOnRelisting, outbound, startRig } from "./harness.ts"
 
 /** The +CPMS commands of the init sequence and the health poll: the only ones without "SR". */
 const USUAL_CPMS = new Set(["AT+CPMS=?", 'AT+CPMS="SM","SM","SM"', "AT+CPMS?"])
@@ -123,9 +123,7 @@ describe("modem connector status reports", () => {
   test("sends no +CPMS beyond init and the health poll when +CPMS=? lists no SR", async () => {
     await using rig = await startRig({ readStorages: ["SM"], cnmiDs: [1], firstMr: 30 })
     // A failed MO store makes the next tick list the SIM again: a full scan, after the first.
-    rig.store.accept = failingHook("database is locked", 1)
-    rig.modem.receive({ from: "+4917600000031", text: "scan twice" })
-    await waitFor(() => rig.inbound.length === 1, { what: "MO stored on a rescan" })
+    await moStoredOnRelisting(rig, "+4917600000031", "scan twice")
     await rig.connector.submit(outbound(["via +CDS"]))
     rig.modem.statusReport(30, 0x00)
     await waitFor(() => rig.receipts.length === 1, { what: "+CDS receipt" })

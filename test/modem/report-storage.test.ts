@@ -4,7 +4,7 @@ import type { FakeModem } from "../fakes/modem.ts"
 import { buildDeliver, buildStatusReport } from "../fakes/modem-pdus.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { warnLog } from "../support/warn-log.ts"
-import { failingHook, outbound, type Rig, startRig } from "./harness.ts"
+import { moStoredOnRelisting, outbound, startRig } from "./harness.ts"
 
 /** Selects, listings, reads and deletes: the commands that depend on the selected <mem1>. */
 const STORAGE_COMMAND = /^AT\+(CPMS=["]|CMG[LRD])/u
@@ -22,16 +22,21 @@ function refusingInSr(firstMr: number, command: string, logger: Logger) {
   )
 }
 
-/** A failed MO store: the next tick lists the SIM and the report storages again. */
-async function listEverythingAgain(rig: Rig, from: string): Promise<void> {
-  const listings = count(rig.modem, "AT+CMGL=4")
-  rig.store.accept = failingHook("database is locked", 1)
-  rig.modem.receive({ from, text: "listing trigger" })
-  await waitFor(() => rig.inbound.length === 1, { what: "MO stored on the listing" })
-  await waitFor(() => count(rig.modem, "AT+CMGL=4") >= listings + 2, {
-    what: "SM and SR listed again",
-  })
-  await rig.connector.inbox.idle()
+/**
+ * Reports announced with +CDSI in SR, where an SMS-DELIVER (not ours) already waits, and no
+ * ticks: only the task under test lists or switches storages.
+ */
+function untickedWithDeliverInSr(firstMr: number) {
+  return startRig(
+    { cnmiDs: [2], firstMr },
+    { poll_interval_ms: 600_000 },
+    {
+      before: (modem) =>
+        modem.storeReport(
+          buildDeliver({ from: `+49176000000${firstMr}`, text: "in SR, not ours" }),
+        ),
+    },
+  )
 }
 
 describe("modem connector report storages the modem will not use", () => {
@@ -49,9 +54,7 @@ describe("modem connector report storages the modem will not use", () => {
 
       // MO messages and receipts still work: +CMTI in SM, +CDS, and a report stored in SM. The
       // first MO fails to store once, so a later tick lists the SIM again, without SR.
-      rig.store.accept = failingHook("database is locked", 1)
-      rig.modem.receive({ from: "+4917600000060", text: "still received" })
-      await waitFor(() => rig.inbound.length === 1, { what: "MO from SM, on a listing" })
+      await moStoredOnRelisting(rig, "+4917600000060", "still received")
       await rig.connector.submit(outbound(["via +CDS"]))
       rig.modem.statusReport(60, 0x00)
       await waitFor(() => rig.receipts.length === 1, { what: "+CDS receipt" })
@@ -79,15 +82,8 @@ describe("modem connector report storages the modem will not use", () => {
   )
 
   test("selects SM again when the select of SR is answered after the deadline, and deletes nothing unstored", async () => {
-    await using rig = await startRig(
-      { cnmiDs: [2], firstMr: 70 },
-      // No ticks: nothing but the failed read itself can select SM again.
-      { poll_interval_ms: 600_000 },
-      {
-        before: (modem) =>
-          modem.storeReport(buildDeliver({ from: "+4917600000070", text: "in SR, not ours" })),
-      },
-    )
+    // No ticks: nothing but the failed read itself can select SM again.
+    await using rig = await untickedWithDeliverInSr(70)
     await rig.connector.inbox.idle()
     const notOurs = rig.modem.options.firstIndex
     await rig.connector.submit(outbound(["late select"]))
@@ -116,15 +112,8 @@ describe("modem connector report storages the modem will not use", () => {
   })
 
   test("selects SM before reading a +CMTI index when the switch back from SR failed", async () => {
-    await using rig = await startRig(
-      { cnmiDs: [2], firstMr: 80 },
-      // No ticks: the +CMTI read is the first task on SM after the failed switch back.
-      { poll_interval_ms: 600_000 },
-      {
-        before: (modem) =>
-          modem.storeReport(buildDeliver({ from: "+4917600000080", text: "in SR, not ours" })),
-      },
-    )
+    // No ticks: the +CMTI read is the first task on SM after the failed switch back.
+    await using rig = await untickedWithDeliverInSr(80)
     await rig.connector.inbox.idle()
     const first = rig.modem.options.firstIndex
     await rig.connector.submit(outbound(["switch back fails"]))
@@ -179,7 +168,7 @@ describe("modem connector report storages the modem will not use", () => {
     await rig.connector.submit(outbound(["undeletable"]))
     rig.modem.statusReport(95, 0x00)
     await waitFor(() => rig.receipts.length === 1, { what: "the receipt" })
-    await listEverythingAgain(rig, "+4917600000095")
+    await moStoredOnRelisting(rig, "+4917600000095")
 
     expect(rig.receipts).toHaveLength(1)
     expect(rig.modem.reports.size).toBe(1)
@@ -202,7 +191,7 @@ describe("modem connector report storages the modem will not use", () => {
     rig.modem.statusReport(97, 0x00)
     await waitFor(() => rig.receipts.length === 1, { what: "the receipt" })
     expect(rig.modem.reports.size).toBe(1)
-    await listEverythingAgain(rig, "+4917600000097")
+    await moStoredOnRelisting(rig, "+4917600000097")
 
     expect(rig.receipts).toHaveLength(1)
     expect(rig.modem.reports.size).toBe(0)
