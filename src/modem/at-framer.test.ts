@@ -121,6 +121,9 @@ describe("AtFramer", () => {
   test.each([
     ['+CMTI: "SM",0', { kind: "cmti", storage: "SM", index: 0 }],
     ['+CDSI: "SR",12', { kind: "cdsi", storage: "SR", index: 12 }],
+    // TS 27.005 <mem> values in any case: upper-cased, as the inbox compares them.
+    ['+CMTI: "sm",4', { kind: "cmti", storage: "SM", index: 4 }],
+    ['+CDSI: "sr",5', { kind: "cdsi", storage: "SR", index: 5 }],
     ["RING", { kind: "ring" }],
     ["^BOOT:20952181,0,0,0,75", { kind: "other", line: "^BOOT:20952181,0,0,0,75" }],
     ["+CGREG: 1", { kind: "other", line: "+CGREG: 1" }],

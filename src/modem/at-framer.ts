@@ -196,7 +196,8 @@ export class AtFramer {
     switch (name) {
       case "+CMTI":
       case "+CDSI": {
-        const storage = unquote(args[0] ?? "")
+        // <mem> names are case-insensitive on the wire; "SM" and "SR" everywhere after this.
+        const storage = unquote(args[0] ?? "").toUpperCase()
         const index = toInt(args[1])
         if (index !== null) {
           frames.push({

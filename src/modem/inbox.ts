@@ -239,7 +239,9 @@ export class Inbox {
       return
     }
     if (decoded.type === "status-report") {
-      if ((await this.reports.store(pdu, entry.length)) !== "failed") await this.remove(index, pdu)
+      if (await this.reports.storeReport(decoded, pdu)) await this.remove(index, pdu)
+      // Left on the SIM: the next tick lists it again.
+      else this.rescanNeeded = true
       return
     }
     await this.onDeliver(decoded, index, pdu)
@@ -254,7 +256,8 @@ export class Inbox {
       this.deps.log.warn({ pdu, err: (error as Error).message }, "undecodable +CMT ignored")
       return
     }
-    if (decoded.type === "status-report") await this.reports.store(pdu, length)
+    // Not on the SIM: nothing to read again if storing fails.
+    if (decoded.type === "status-report") await this.reports.storeReport(decoded, pdu)
     else if (decoded.type === "deliver") await this.onDeliver(decoded, null, pdu)
   }
 

@@ -91,7 +91,7 @@ export class StatusReports {
   }
 
   private announce(storage: string): void {
-    if (this.announced.size < MAX_ANNOUNCED_STORAGES) this.announced.add(storage.toUpperCase())
+    if (this.announced.size < MAX_ANNOUNCED_STORAGES) this.announced.add(storage)
   }
 
   /**
@@ -124,9 +124,7 @@ export class StatusReports {
   }
 
   /** +CDSI for a report in `storage` (not ours, often "SR"): selected for the read only. */
-  async read(announced: string, index: number): Promise<void> {
-    // The same name as a listing's keys and +CPMS=? use.
-    const storage = announced.toUpperCase()
+  async read(storage: string, index: number): Promise<void> {
     this.announce(storage)
     if (this.refused.has(storage)) {
       this.deps.log.debug({ storage, index }, "status report in a refused storage not read")
@@ -220,7 +218,11 @@ export class StatusReports {
     if (this.kept.has(key)) return true
     if (!this.stored.has(key)) {
       const outcome = await this.store(entry.pdu, entry.length)
-      if (outcome === "failed") return false
+      if (outcome === "failed") {
+        // The entry stays; the next tick lists everything again.
+        this.deps.listAgain()
+        return false
+      }
       if (outcome === "other type") {
         remember(this.kept, key)
         this.deps.log.warn(
@@ -254,8 +256,8 @@ export class StatusReports {
   }
 
   /**
-   * A status report → a receipt, stored. "failed" when storing failed (a copy on the SIM is
-   * kept, and the next tick lists the SIM again); "undecodable" and "other type" store nothing.
+   * A status report's PDU (+CDS, or an entry of a report storage) → a receipt, stored.
+   * "failed" when storing failed; "undecodable" and "other type" store nothing.
    */
   async store(pdu: string, length: number): Promise<ReportOutcome> {
     let report: SmsStatusReport
@@ -271,15 +273,22 @@ export class StatusReports {
       )
       return "undecodable"
     }
+    return (await this.storeReport(report, pdu)) ? "stored" : "failed"
+  }
+
+  /**
+   * A decoded status report → a receipt, stored; false when storing failed (logged). Whether a
+   * copy on the SIM is read again is the caller's: a +CDS or +CMT report has none.
+   */
+  async storeReport(report: SmsStatusReport, pdu: string): Promise<boolean> {
     try {
       await this.deps.events.receipt(receiptFromReport(this.deps.connectorId, report, pdu))
       // Counted once stored: a report read again after a failed store is one receipt.
       this.deps.stats.receipts++
-      return "stored"
+      return true
     } catch (error) {
-      this.deps.listAgain()
       this.deps.log.warn({ err: (error as Error).message }, "storing a status report failed")
-      return "failed"
+      return false
     }
   }
 }
