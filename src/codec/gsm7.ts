@@ -84,15 +84,15 @@ export function gsm7Septets(text: string): number {
  * GSM-7 SMSC. Extension characters become ESC followed by their extension code (§6.2.1.1).
  */
 export function encodeGsm7(text: string): Uint8Array {
-  for (let i = 0; i < text.length; i++) {
-    if (codeOf(text.charCodeAt(i)) !== NONE) continue
-    const cp = text.codePointAt(i) ?? 0
-    throw new CodecError(
-      "unencodable",
-      `U+${cp.toString(16).toUpperCase().padStart(4, "0")} is not in the GSM 7-bit alphabet`,
-    )
-  }
-  return encodeGsm7Lossy(text).bytes
+  const { bytes, replaced } = encodeGsm7Lossy(text)
+  if (replaced === 0) return bytes
+  let i = 0
+  while (codeOf(text.charCodeAt(i)) !== NONE) i++
+  const cp = text.codePointAt(i) ?? 0
+  throw new CodecError(
+    "unencodable",
+    `U+${cp.toString(16).toUpperCase().padStart(4, "0")} is not in the GSM 7-bit alphabet`,
+  )
 }
 
 /** "?": 0x3F in both the GSM default alphabet (TS 23.038 §6.2.1) and ASCII. */

@@ -9,7 +9,7 @@ import { nationalToE164, normalizePhone } from "./phone.ts"
 /** Type of number (SMPP 3.4 §5.2.5, TS 23.040 §9.1.2.5). */
 export const TON_UNKNOWN = 0
 export const TON_INTERNATIONAL = 1
-export const TON_NATIONAL = 2
+const TON_NATIONAL = 2
 export const TON_ALPHANUMERIC = 5
 
 /** Digits in a number at or below which it is a short code, not an MSISDN. */

@@ -6,7 +6,7 @@
  * country, or when the digits are not a valid number of that country, the number is kept as
  * reported: an MO message is never dropped for its address.
  */
-import { receivedNumber, TON_INTERNATIONAL, TON_UNKNOWN } from "../codec/received-number.ts"
+import { receivedNumber, TON_UNKNOWN } from "../codec/received-number.ts"
 import type { PduAddress } from "../codec/tpdu-fields.ts"
 
 /**
@@ -24,7 +24,6 @@ export function senderOf(address: PduAddress, country?: string): string {
  * digits, international when valid so, else a number of `country`.
  */
 export function ownNumberOf(number: string | null, country?: string): string | null {
-  if (number === null) return null
-  const ton = number.startsWith("+") ? TON_INTERNATIONAL : TON_UNKNOWN
-  return receivedNumber(number, ton, country) ?? number
+  // receivedNumber reads a leading '+' as international whatever the type says.
+  return number === null ? null : receivedNumber(number, TON_UNKNOWN, country)
 }

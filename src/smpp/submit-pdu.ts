@@ -16,9 +16,9 @@ import { concatUdh } from "../codec/udh.ts"
 import type { ConnectorError, OutboundMessage, OutboundPart } from "../connectors/connector.ts"
 
 /** SMPP 3.4 §5.2.5 / §5.2.6 (the type-of-number values are received-number.ts's). */
-export const TON_NETWORK_SPECIFIC = 3
-export const NPI_UNKNOWN = 0
-export const NPI_ISDN = 1
+const TON_NETWORK_SPECIFIC = 3
+const NPI_UNKNOWN = 0
+const NPI_ISDN = 1
 
 /** SMPP 3.4 §5.2.19. */
 export const DATA_CODING_DEFAULT = 0x00
