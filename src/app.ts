@@ -8,7 +8,7 @@ import { parseListen } from "./config/load.ts"
 import type { Config, ConnectorConfig, RouteConfig } from "./config/schema.ts"
 import type { Connector, ConnectorDeps, DeliveryReceipt } from "./connectors/connector.ts"
 import { createSimulatorConnector } from "./connectors/simulator.ts"
-import { acceptMessages } from "./core/accept.ts"
+import { type AcceptDeps, acceptMessages } from "./core/accept.ts"
 import { cancelMessage } from "./core/cancel.ts"
 import { ConversationService } from "./core/conversations.ts"
 import { encodeInboundCursor, inboundEvents, listInbound } from "./core/inbound.ts"
@@ -195,6 +195,17 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     userAgent: `Signalbox-Webhooks/${VERSION}`,
   })
 
+  const connectorIds: ReadonlySet<string> = new Set(connectors.keys())
+  const acceptDeps: AcceptDeps = {
+    store,
+    clock,
+    notifier,
+    onQueued: () => outbox.wake(),
+    policy: tenancy.policy,
+    phones,
+    targets,
+    connectorIds,
+  }
   const http = createHttpApp({
     logger,
     version: VERSION,
@@ -202,18 +213,7 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     authenticate: (a, k) => auth.authenticate(a, k),
     send: async (request) => {
       const started = performance.now()
-      const result = await acceptMessages(
-        {
-          store,
-          clock,
-          notifier,
-          onQueued: () => outbox.wake(),
-          policy: tenancy.policy,
-          phones,
-          targets,
-        },
-        request,
-      )
+      const result = await acceptMessages(acceptDeps, request)
       metrics.acceptLatency.labels().observe((performance.now() - started) / 1000)
       if (!result.replayed)
         metrics.accepted
@@ -242,8 +242,8 @@ export function createGateway(config: Config, options: GatewayOptions = {}): Gat
     testRoute: (accountId, input) => testRoute(router, accountId, input),
     metrics: async () => ({ contentType: metrics.contentType, text: await metrics.text() }),
     webhooks,
-    numbers: new NumberService({ store, clock, connectorIds: new Set(connectors.keys()) }),
-    conversations: new ConversationService({ store, connectorIds: new Set(connectors.keys()) }),
+    numbers: new NumberService({ store, clock, connectorIds }),
+    conversations: new ConversationService({ store }),
     optOuts: new OptOutService({ store, clock, notifier }),
     accounts: tenancy.accounts,
     keys: tenancy.keys,

@@ -32,10 +32,10 @@ export interface SendRequest {
   /** Per-message webhook URL for this message's status events. */
   callbackUrl?: string
   /**
-   * A reply in a conversation: threaded into it and pinned to its connector (docs/two-way.md).
-   * `connectorConfigured` false: refused (409) unless it is a replay of an answered request.
+   * A reply in a conversation: threaded into it and pinned to its connector (docs/two-way.md);
+   * refused (409) if that connector is not configured, unless it replays an answered request.
    */
-  conversation?: { id: string; connectorId: string; connectorConfigured: boolean }
+  conversation?: { id: string; connectorId: string }
   /** `test`: a sandbox key's request: priced and validated, simulated, never charged. */
   mode?: "live" | "test"
 }
@@ -166,6 +166,8 @@ export interface AcceptDeps {
   phones?: PhoneNormalizer
   /** Where the account's callback_url may point (an http(s) URL; [webhooks] private_targets). */
   targets: TargetPolicy
+  /** The configured connectors: a reply leaves only through its conversation's. */
+  connectorIds: ReadonlySet<string>
 }
 
 /**
@@ -185,7 +187,7 @@ export async function acceptMessages(deps: AcceptDeps, req: SendRequest): Promis
   // credits, the clock) has changed since; asked again in the transaction for concurrent ones.
   const early = replay()
   if (early) return early
-  if (req.conversation && !req.conversation.connectorConfigured) {
+  if (req.conversation && !deps.connectorIds.has(req.conversation.connectorId)) {
     // Accepted, it would wait in the queue until the connector is configured again.
     const { id, connectorId } = req.conversation
     throw new AppError(

@@ -78,13 +78,7 @@ function messageView(r: ConversationMessageRow): ConversationMessageView {
 }
 
 export class ConversationService {
-  constructor(
-    private readonly deps: {
-      store: Store
-      /** The configured connectors: a reply cannot leave through any other. */
-      connectorIds: ReadonlySet<string>
-    },
-  ) {}
+  constructor(private readonly deps: { store: Store }) {}
 
   private view(c: ConversationRow): ConversationView {
     return {
@@ -165,11 +159,7 @@ export class ConversationService {
       message: input.message,
       ...(c.our_number !== null ? { from: c.our_number } : {}),
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
-      conversation: {
-        id: c.id,
-        connectorId: c.connector_id,
-        connectorConfigured: this.deps.connectorIds.has(c.connector_id),
-      },
+      conversation: { id: c.id, connectorId: c.connector_id },
     })
     const m = result.body.messages[0]!
     return {

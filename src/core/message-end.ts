@@ -45,7 +45,9 @@ export function recordNew(
 ): void {
   store.messages.insertMessage(row)
   store.messages.addEvent(row.id, row.status, at, event)
-  if (row.status === "queued") notifier?.notify(row, "message.queued", at, () => newSubject(row))
+  // The event subject is built only when someone listens, as in recordNewBatch.
+  if (row.status === "queued" && notifier?.wants(row, at))
+    notifier.notify(row, "message.queued", at, newSubject(row))
 }
 
 /** A message just inserted, as its first event reports it: no need to read it back. */

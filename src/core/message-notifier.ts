@@ -56,18 +56,17 @@ export class MessageNotifier {
 
   /**
    * A status change of one message (any row of it: its id, account and own callback_url). The
-   * event carries the message as it now is: read back, unless the caller has it (`current`, or
-   * a function that builds it, called only if someone listens).
+   * event carries the message as it now is: read back, unless the caller has it (`current`).
+   * A caller that would have to build `current` asks `wants()` first.
    */
   notify(
     message: Pick<MessageRow, "id" | "account_id" | "callback_url">,
     type: MessageEventType,
     at: number,
-    current?: EventSubject | (() => EventSubject),
+    current?: EventSubject,
   ): void {
     if (!this.wants(message, at)) return
-    const row =
-      typeof current === "function" ? current() : (current ?? this.store.messages.get(message.id))
+    const row = current ?? this.store.messages.get(message.id)
     if (!row) return
     enqueueEvent(this.store, {
       accountId: row.account_id,
