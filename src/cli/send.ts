@@ -1,5 +1,5 @@
 import { defineCommand } from "citty"
-import { isFinalStatus } from "../core/message-query.ts"
+import { isFinalStatus } from "../store/index.ts"
 import { callApi, clientArgs, gatewayOf, print } from "./client.ts"
 
 interface SentView {

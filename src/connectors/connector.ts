@@ -53,6 +53,15 @@ export interface SubmitOutcome {
   parts: SubmitPartResult[]
 }
 
+/** A message not attempted at all: its first part failed with `error`. */
+export function refusedOutcome(
+  message: Pick<OutboundMessage, "parts">,
+  error: ConnectorError,
+  at: number,
+): SubmitOutcome {
+  return { parts: [{ index: message.parts[0]?.index ?? 0, ok: false, error, at }] }
+}
+
 /** Final and intermediate states a delivery receipt can report (SMPP 3.4 Appendix B `stat:`). */
 export type ReceiptState = "delivered" | "failed" | "expired" | "pending"
 

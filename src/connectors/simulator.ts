@@ -5,6 +5,7 @@ import {
   type ConnectorState,
   isUsable,
   type OutboundMessage,
+  refusedOutcome,
   type SubmitOutcome,
 } from "./connector.ts"
 
@@ -51,9 +52,7 @@ export function createSimulatorConnector(
 
   function stoppedOutcome(message: OutboundMessage): SubmitOutcome {
     const error = { code: "stopped", temporary: true, message: "simulator is stopped" }
-    return {
-      parts: [{ index: message.parts[0]?.index ?? 0, ok: false, error, at: deps.clock.now() }],
-    }
+    return refusedOutcome(message, error, deps.clock.now())
   }
 
   async function submit(message: OutboundMessage): Promise<SubmitOutcome> {

@@ -4,9 +4,6 @@ import { toIso } from "../lib/clock.ts"
 import type { MessageRow, Store } from "../store/index.ts"
 import { decodeSeqCursor, page } from "./cursor.ts"
 
-/** Delivered, failed, expired or canceled (for the CLI, which reads messages over HTTP). */
-export { isFinalStatus } from "../store/index.ts"
-
 export interface MessageView {
   id: string
   batch_id: string

@@ -5,6 +5,7 @@ import {
   type ConnectorError,
   isUsable,
   type OutboundMessage,
+  refusedOutcome,
   type SubmitOutcome,
 } from "../connectors/connector.ts"
 import { backoffDelay } from "../lib/backoff.ts"
@@ -310,11 +311,12 @@ export class Outbox {
   // message (see WriteBatcher.runThen).
   private submit(row: ClaimedRow, connector: Connector, sentParts: Set<number>): void {
     let outcome: Promise<SubmitOutcome>
-    let firstPart = 0
+    // What the failure below names: no parts yet (part 0) if building the message threw.
+    let message: Pick<OutboundMessage, "parts"> = { parts: [] }
     try {
-      const message = toOutbound(row, sentParts)
-      firstPart = message.parts[0]?.index ?? 0
-      outcome = connector.submit(message)
+      const outbound = toOutbound(row, sentParts)
+      message = outbound
+      outcome = connector.submit(outbound)
     } catch (error) {
       // A connector must not throw or reject (connector.ts); if one does, it counts as a
       // temporary failure of the message, retried like any other.
@@ -328,12 +330,12 @@ export class Outbox {
           { err: error, message_id: row.id, connector: connector.id },
           "the connector's submit failed; recorded as a temporary failure",
         )
-        const message = `connector error: ${(error as Error)?.message ?? String(error)}`
-        const failure = { code: "connector_error", temporary: true, message }
-        const at = this.deps.clock.now()
-        this.record(row, connector, {
-          parts: [{ index: firstPart, ok: false, error: failure, at }],
-        })
+        const failure = {
+          code: "connector_error",
+          temporary: true,
+          message: `connector error: ${(error as Error)?.message ?? String(error)}`,
+        }
+        this.record(row, connector, refusedOutcome(message, failure, this.deps.clock.now()))
       },
     )
   }

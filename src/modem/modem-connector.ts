@@ -15,6 +15,7 @@ import {
   isUsable,
   type OutboundMessage,
   type OutboundPart,
+  refusedOutcome,
   type SubmitOutcome,
   type SubmitPartResult,
 } from "../connectors/connector.ts"
@@ -155,9 +156,7 @@ export function createModemConnector(
   /** A message not attempted at all (counted as one failed part, like every part outcome). */
   function refuse(message: OutboundMessage, error: ConnectorError): SubmitOutcome {
     counters.failed++
-    return {
-      parts: [{ index: message.parts[0]?.index ?? 0, ok: false, error, at: deps.clock.now() }],
-    }
+    return refusedOutcome(message, error, deps.clock.now())
   }
 
   function failQueued(error: ConnectorError): void {

@@ -18,6 +18,7 @@ import {
   type ConnectorState,
   isUsable,
   type OutboundMessage,
+  refusedOutcome,
   type SubmitOutcome,
   type SubmitPartResult,
 } from "../connectors/connector.ts"
@@ -167,9 +168,7 @@ class SmppCarrierConnector implements SmppConnector, SessionListener<MessageJob>
         : null
     if (refusal !== null) {
       this.outcomes.failed++
-      return Promise.resolve({
-        parts: [{ index: first.index, ok: false, error: refusal, at: now }],
-      })
+      return Promise.resolve(refusedOutcome(message, refusal, now))
     }
     const source = sourceAddress(message.from, this.options)
     const destination = destinationAddress(message.to)

@@ -179,6 +179,9 @@ export interface MessageFilter {
  */
 const READY = "status = 'queued' AND (pinned_connector_id IS NULL OR mode = 'test')"
 
+/** The rows of `messages_pinned` (migration 0013), word for word likewise: live pinned replies. */
+const PINNED = "status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live'"
+
 /**
  * Messages, their parts, their events and early receipts. Synchronous: callers own transactions.
  *
@@ -389,13 +392,13 @@ export class MessageRepo {
         `SELECT (SELECT count(*) FROM messages INDEXED BY messages_ready
                    WHERE ${READY})
               + (SELECT count(*) FROM messages INDEXED BY messages_pinned
-                   WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live')
+                   WHERE ${PINNED})
            AS n`,
       ),
       pinnedQueued: db.query(
         `SELECT pinned_connector_id AS connector_id, count(*) AS n
            FROM messages INDEXED BY messages_pinned
-          WHERE status = 'queued' AND pinned_connector_id IS NOT NULL AND mode = 'live'
+          WHERE ${PINNED}
           GROUP BY pinned_connector_id`,
       ),
       countScheduled: db.query(
