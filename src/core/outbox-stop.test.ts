@@ -16,9 +16,12 @@ import { Router } from "./router.ts"
 
 /**
  * A store in `dir`, the simulator at `tps` parts/s (no receipts within a test), an outbox to it.
- * `faults` submits first fail as a buggy connector's would (a throw, then a rejection).
+ * `fault(n)` says how the n-th submit (from 0) fails as a buggy connector's would: it throws,
+ * or its promise rejects; undefined: it goes to the simulator.
  */
-function rig(dir: string, tps: number, faults = 0) {
+type Fault = "throw" | "reject"
+
+function rig(dir: string, tps: number, fault: (n: number) => Fault | undefined = () => undefined) {
   const store = openStore(join(dir, "s.db"))
   const simulatorDeps = {
     logger: silentLogger,
@@ -29,12 +32,13 @@ function rig(dir: string, tps: number, faults = 0) {
     { id: "sim", type: "simulator", delivery_delay_ms: 60_000, failure_rate: 0, tps },
     simulatorDeps,
   )
-  let faulty = faults
+  let submits = 0
   const connector: Connector = {
     ...sim,
     submit(message) {
-      if (faulty-- <= 0) return sim.submit(message)
-      if (faulty % 2 === 1) throw new Error("connector bug (thrown)")
+      const kind = fault(submits++)
+      if (kind === undefined) return sim.submit(message)
+      if (kind === "throw") throw new Error("connector bug (thrown)")
       return Promise.reject(new Error("connector bug (rejected)"))
     },
   }
@@ -109,7 +113,7 @@ test("stop() right after start waits for the claim under way and what it submitt
 // store and retry rules it meets are the real ones.
 test("a connector that throws or rejects: the message is retried, not left sending", async () => {
   using dir = tempDir()
-  await using r = rig(dir.path, 1000, 2)
+  await using r = rig(dir.path, 1000, (n) => (["throw", "reject"] as const)[n])
   const { store, outbox } = r
   await r.start(["msg_fault"])
   await waitFor(() => store.messages.get("msg_fault")!.status === "sent", { what: "sent" })
@@ -128,7 +132,7 @@ test("a connector that throws or rejects: the message is retried, not left sendi
 
 test("a connector that always throws: the message ends failed once its retries are spent, nothing left in flight", async () => {
   using dir = tempDir()
-  await using r = rig(dir.path, 1000, Number.POSITIVE_INFINITY)
+  await using r = rig(dir.path, 1000, () => "throw")
   const { store, outbox } = r
   await r.start(["msg_broken"])
   await waitFor(() => store.messages.get("msg_broken")!.status === "failed", { what: "failed" })
@@ -140,6 +144,7 @@ test("a connector that always throws: the message ends failed once its retries a
     .events("msg_broken")
     .filter((e) => e.status === "queued" && e.detail?.includes("connector_error"))
   expect(retries).toHaveLength(4)
+  expect(retries.every((e) => e.detail?.includes("connector bug (thrown)"))).toBe(true)
   expect(r.sim.health().counters.sent).toBe(0)
   await outbox.stop()
   expect(outbox.inFlight).toBe(0)
