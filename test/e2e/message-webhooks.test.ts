@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { type FakeSmsc, startFakeSmsc } from "../fakes/smsc.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
+import { messageWhen } from "../support/messages.ts"
 import { body, createCustomer, createKey, problem, sendAs } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { type Receiver, startReceiver } from "../support/webhook-receiver.ts"
@@ -240,6 +241,32 @@ describe("message status webhooks", () => {
     } finally {
       smsc.setBehaviour({ errorOnSubmit: null })
     }
+  })
+
+  test("a scheduled message sends message.queued once, when it is released, with the whole message", async () => {
+    await receiver.subscribe(gw, "/released", ["message.queued"])
+    const id = await send({
+      to: "+233241234571",
+      message: "in a second",
+      scheduled_at: new Date(Date.now() + 1_000).toISOString(),
+    })
+    const event = await receiver.waitForEvent("/released", "message.queued", (d) => d.id === id)
+    expect(event.verified).toBe(true)
+    const detail = (await (await gw.api(`/v1/messages/${id}`)).json()) as {
+      batch_id: string
+      created_at: string
+    }
+    // The release's own row (UPDATE … RETURNING), not a partial one.
+    expect(event.payload.data).toMatchObject({
+      id,
+      to: "+233241234571",
+      status: "queued",
+      batch_id: detail.batch_id,
+      created_at: detail.created_at,
+      segments: 1,
+    })
+    await messageWhen(gw, id, (m) => m.status === "delivered")
+    expect(receiver.at("/released").filter((r) => r.payload.data.id === id)).toHaveLength(1)
   })
 })
 

@@ -218,4 +218,37 @@ describe("modem connector report storages the modem will not use", () => {
     ).toStartWith('AT+CPMS="SM"')
     rig.modem.setSilent(false)
   })
+
+  test("sim_used counts the SIM though a health poll is answered while SR stays selected", async () => {
+    await using rig = await startRig(
+      { cnmiDs: [2], firstMr: 110 },
+      { poll_interval_ms: 150 },
+      {
+        before: (modem) => {
+          for (const n of [1, 2])
+            modem.storeReport(buildDeliver({ from: `+491760000011${n}`, text: "in SR, not ours" }))
+        },
+      },
+    )
+    await rig.connector.inbox.idle()
+    const commands: string[] = []
+    rig.modem.onEvent = (e) => {
+      if (e.type === "command") commands.push(`${rig.modem.storage} ${e.line}`)
+    }
+    await rig.connector.submit(outbound(["poll me"]))
+    // (U)SIM busy three times: the switch back fails, and SR stays selected across polls.
+    rig.modem.failNext('AT+CPMS="SM"', "+CMS ERROR: 314", 3)
+    rig.modem.statusReport(110, 0x00)
+    // A poll's +CPMS? sent while SR was selected, and a command after it: its answer was read.
+    await waitFor(
+      () => {
+        const at = commands.indexOf("SR AT+CPMS?")
+        return at >= 0 && commands.length > at + 1
+      },
+      { what: "a health poll answered from SR" },
+    )
+    // SM holds nothing; SR holds the two SMS-DELIVERs, which an answer from SR would count.
+    expect(rig.modem.sim.size).toBe(0)
+    expect(rig.connector.health().details.sim_used).toBe(0)
+  })
 })
