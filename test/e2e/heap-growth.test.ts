@@ -6,7 +6,6 @@ import { describe, expect, test } from "bun:test"
 import { closeSync, openSync } from "node:fs"
 import { join } from "node:path"
 import { HEAP_GROWTH_VAR, PROPORTIONAL_VALUE, REEXEC_MARKER } from "../../src/cli/heap-growth.ts"
-import { TEST_ADMIN_KEY } from "../support/gateway.ts"
 import {
   environOf,
   type GatewayProcess,
@@ -44,10 +43,9 @@ async function withServe(
 
 /** It serves: a message is accepted. */
 async function accepts(gateway: GatewayProcess): Promise<void> {
-  const res = await fetch(`${gateway.url}/v1/messages`, {
+  const res = await gateway.api("/v1/messages", {
     method: "POST",
-    headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ to: "+233201234567", message: "after the exec" }),
+    json: { to: "+233201234567", message: "after the exec" },
   })
   expect(res.status).toBe(202)
 }

@@ -5,7 +5,7 @@ import { type FakeModem, startFakeModem } from "../fakes/modem.ts"
 import { modemConnector } from "../support/connector-config.ts"
 import { connectorView } from "../support/connector-view.ts"
 import { startGateway, type TestGateway } from "../support/gateway.ts"
-import { carrierIdOnceSent } from "../support/messages.ts"
+import { carrierIdOnceSent, messageWhen } from "../support/messages.ts"
 import { createKey } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { warnLog } from "../support/warn-log.ts"
@@ -280,11 +280,9 @@ describe("status reports stored on the SIM", () => {
     const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
     const mr = await carrierIdOnceSent(srGw, id)
     srModem.statusReport(Number(mr), 0x00)
-    await waitFor(
-      async () =>
-        ((await (await srGw.api(`/v1/messages/${id}`)).json()) as Detail).status === "delivered",
-      { what: "delivered by the stored report" },
-    )
+    await messageWhen(srGw, id, (m) => m.status === "delivered", {
+      what: "delivered by the stored report",
+    })
     await waitFor(() => srModem.reports.size === 0, { what: "the report deleted from SR" })
     expect(srModem.commands).toContain('AT+CPMS="SR"')
     expect(srModem.commands.at(-1)).not.toBe('AT+CPMS="SR"')
@@ -295,9 +293,8 @@ describe("status reports stored on the SIM", () => {
 // (one warning), and receipts (+CDS) and inbound SMS (+CMTI in SM) go on as before.
 describe("a modem that lists SR but refuses it", () => {
   test("messages are delivered by +CDS, inbound SMS is stored, and the refusal is logged once", async () => {
-    const refusing = await startFakeModem({ cnmiDs: [1] })
+    await using refusing = await startFakeModem({ cnmiDs: [1] })
     refusing.failNext('AT+CPMS="SR"', "+CMS ERROR: 302", Infinity)
-    await using _modem = { [Symbol.asyncDispose]: () => refusing.stop() }
     const log = warnLog()
     await using refusingGw = await startGateway(modemConnector(refusing.devicePath), {
       logger: log.logger,
@@ -313,12 +310,9 @@ describe("a modem that lists SR but refuses it", () => {
     expect(res.status).toBe(202)
     const id = ((await res.json()) as { messages: { id: string }[] }).messages[0]!.id
     refusing.statusReport(Number(await carrierIdOnceSent(refusingGw, id)), 0x00)
-    await waitFor(
-      async () =>
-        ((await (await refusingGw.api(`/v1/messages/${id}`)).json()) as Detail).status ===
-        "delivered",
-      { what: "delivered by +CDS" },
-    )
+    await messageWhen(refusingGw, id, (m) => m.status === "delivered", {
+      what: "delivered by +CDS",
+    })
     refusing.receive({ from: "+4917600000125", text: "inbound while SR is refused" })
     await waitFor(
       async () => {

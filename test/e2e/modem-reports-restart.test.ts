@@ -4,7 +4,8 @@
 import { describe, expect, test } from "bun:test"
 import { startFakeModem } from "../fakes/modem.ts"
 import { catchAllRoute, modemConnector } from "../support/connector-config.ts"
-import { startGateway } from "../support/gateway.ts"
+import { connectorView } from "../support/connector-view.ts"
+import { startGateway, type TestGateway } from "../support/gateway.ts"
 import { carrierIdOnceSent, messageWhen } from "../support/messages.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { waitFor } from "../support/wait-for.ts"
@@ -12,15 +13,9 @@ import { waitFor } from "../support/wait-for.ts"
 describe("modem status reports across a gateway restart", () => {
   test("a report stored in SR while the gateway was stopped makes the message delivered after the restart", async () => {
     await using dir = tempDir("signalbox-modem-sr-")
-    const modem = await startFakeModem({ cnmiDs: [2], firstMr: 77 })
-    await using _modem = { [Symbol.asyncDispose]: () => modem.stop() }
+    await using modem = await startFakeModem({ cnmiDs: [2], firstMr: 77 })
     const toml = `${modemConnector(modem.devicePath)}${catchAllRoute("modem-1")}`
-    const usable = async (gw: Awaited<ReturnType<typeof startGateway>>) => {
-      const body = (await (await gw.api("/v1/connectors")).json()) as {
-        data: { id: string; usable: boolean }[]
-      }
-      return body.data.find((c) => c.id === "modem-1")?.usable === true
-    }
+    const usable = async (gw: TestGateway) => (await connectorView(gw, "modem-1")).usable
 
     const first = await startGateway(toml, { dataDir: dir.path })
     let id: string

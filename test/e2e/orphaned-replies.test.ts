@@ -8,6 +8,8 @@ import { catchAllRoute, modemConnector } from "../support/connector-config.ts"
 import { connectorView } from "../support/connector-view.ts"
 import { conversationWith } from "../support/conversations.ts"
 import { startGateway } from "../support/gateway.ts"
+import { messageWhen } from "../support/messages.ts"
+import { readRows } from "../support/store.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { body } from "../support/tenants.ts"
 import { waitFor } from "../support/wait-for.ts"
@@ -23,8 +25,7 @@ ${catchAllRoute("sim")}`
 describe("replies pinned to a connector removed from the configuration", () => {
   test("a queued one is counted at start, replays to a retry, and can be canceled; a new one gets 409", async () => {
     await using dir = tempDir("signalbox-orphaned-")
-    const modem = await startFakeModem({ ownNumber: "+4917600000031" })
-    await using _modem = { [Symbol.asyncDispose]: () => modem.stop() }
+    await using modem = await startFakeModem({ ownNumber: "+4917600000031" })
     const withModem = `${modemConnector(modem.devicePath)}${catchAllRoute("modem-1")}`
     const first = await startGateway(withModem, { dataDir: dir.path })
     let conversation: string
@@ -63,8 +64,32 @@ describe("replies pinned to a connector removed from the configuration", () => {
     expect(
       log.entries().filter((l) => l.msg.includes("pinned to a connector that is not configured")),
     ).toEqual([expect.objectContaining({ connector: "modem-1", replies: 1 })])
+    // Once its retry time has passed and the outbox has claimed and delivered a routed message,
+    // the reply is still queued, with no new attempt.
+    const attempts = async () =>
+      (
+        await body<{ status: string; events: { status: string }[] }>(
+          await second.api(`/v1/messages/${queued}`),
+          200,
+        )
+      ).events.filter((e) => e.status === "sending").length
+    const before = await attempts()
+    const notBefore = readRows<{ not_before: number }>(
+      second.dbPath,
+      `SELECT not_before FROM messages WHERE id = '${queued}'`,
+    )[0]!.not_before
+    await waitFor(() => Date.now() > notBefore, { what: "the reply's retry time" })
+    const routed = await body<{ messages: { id: string }[] }>(
+      await second.api("/v1/messages", {
+        method: "POST",
+        json: { to: CUSTOMER, message: "Routed to the simulator" },
+      }),
+      202,
+    )
+    await messageWhen(second, routed.messages[0]!.id, (m) => m.status === "delivered")
     const waiting = await body<{ status: string }>(await second.api(`/v1/messages/${queued}`), 200)
     expect(waiting.status).toBe("queued")
+    expect(await attempts()).toBe(before)
 
     const refused = await second.api(`/v1/conversations/${conversation}/messages`, {
       method: "POST",

@@ -209,7 +209,8 @@ describe("sending over a real SMPP bind", () => {
 })
 
 // An SMSC that restarts may number its messages from the start again: a receipt for an id the
-// gateway has stored twice is for the newest part (migration 0016's index order).
+// gateway has stored twice is for the newest part (the lookup's order by submitted_at; that it
+// uses migration 0016's index is store/receipt-lookup.test.ts's to check).
 describe("a carrier id used twice", () => {
   test("the receipt delivers the newer message; the older one stays sent", async () => {
     const first = await startFakeSmsc({ receipts: "none" })

@@ -13,8 +13,8 @@ import { MIGRATIONS } from "../../src/store/migrations/index.ts"
 import { openDatabase } from "../../src/store/open.ts"
 import { startFakeSmsc } from "../fakes/smsc.ts"
 import { smppCarrier } from "../support/connector-config.ts"
-import { TEST_ADMIN_KEY } from "../support/gateway.ts"
 import { spawnGateway } from "../support/gateway-process.ts"
+import { readRows } from "../support/store.ts"
 import { tempDir } from "../support/temp-dir.ts"
 import { waitFor } from "../support/wait-for.ts"
 import { startReceiver } from "../support/webhook-receiver.ts"
@@ -22,16 +22,6 @@ import { startReceiver } from "../support/webhook-receiver.ts"
 const OLD_VERSION = 8
 /** The last schema before 0017 (has_open): MIGRATIONS has no 0002, so version 15 ends at 0016. */
 const BEFORE_HAS_OPEN = 15
-
-/** The rows of `sql`, read through a read-only connection of its own (the gateway has the file). */
-function readRows<T>(path: string, sql: string): T[] {
-  const db = new Database(path, { readonly: true })
-  try {
-    return db.query<T, []>(sql).all()
-  } finally {
-    db.close()
-  }
-}
 
 /** A database at schema `version`, as a build of that time left it. */
 function schemaAt(path: string, version: number): Database {
@@ -96,7 +86,7 @@ describe("upgrading a database from schema version 8", () => {
   })
 
   // Work in progress at the upgrade, for the migrations of session 6: two sent messages that
-  // share a carrier id (0016 indexes the lookup that picks the newer), and a webhook endpoint
+  // share a carrier id (0016 rebuilds the index their lookup reads), and a webhook endpoint
   // with a delivery waiting (0017 and the worker's start flag it, or no claim would find it).
   test("a receipt for a carrier id stored twice and a waiting webhook both go on after it", async () => {
     using dir = tempDir("signalbox-upgrade-")
@@ -210,23 +200,15 @@ describe("upgrading a database from schema version 15", () => {
 
     const gateway = await spawnGateway(dir.path)
     try {
-      const api = (path: string, init: RequestInit = {}) =>
-        fetch(`${gateway.url}${path}`, {
-          ...init,
-          headers: {
-            authorization: `Bearer ${TEST_ADMIN_KEY}`,
-            "content-type": "application/json",
-          },
-        })
-      const held = (await (await api("/v1/webhooks/whk_susp/deliveries")).json()) as {
+      const held = (await (await gateway.api("/v1/webhooks/whk_susp/deliveries")).json()) as {
         data: { id: string; status: string }[]
       }
       expect(held.data.map((d) => d.id).sort()).toEqual(["whd_susp_1", "whd_susp_2", "whd_susp_3"])
       expect(receiver.at("/suspended")).toEqual([])
 
-      const resumed = await api("/v1/webhooks/whk_susp", {
+      const resumed = await gateway.api("/v1/webhooks/whk_susp", {
         method: "PATCH",
-        body: JSON.stringify({ status: "active" }),
+        json: { status: "active" },
       })
       expect(resumed.status).toBe(200)
       await waitFor(() => receiver.at("/suspended").filter((r) => r.verified).length === 3, {

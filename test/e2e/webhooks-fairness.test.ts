@@ -151,9 +151,9 @@ describe("a turn over more endpoints than one read returns", () => {
 })
 
 describe("endpoints waiting for their retry", () => {
-  // The turn reads the claimable endpoints in id order, a page at a time (64) from where it left
-  // off; endpoints waiting for their retry are in that index but not offered. 80 of them ahead
-  // of the healthy ones must not hide those: the claim reads on past them.
+  // Endpoints waiting for their retry stay in the index of claimable endpoints (the claim's query
+  // passes over them). 80 of them ahead of the healthy ones in id order must not keep new events
+  // from those.
   test("ahead of healthy ones in the turn do not hide them: new events reach the healthy ones before any retry", async () => {
     const WAITING = 80
     const HEALTHY = 10

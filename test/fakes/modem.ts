@@ -172,6 +172,11 @@ export class FakeModem {
     if (this.ownDir) rmSync(this.dir, { recursive: true, force: true })
   }
 
+  /** `await using modem = await startFakeModem()` stops it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop()
+  }
+
   /** Kills the pty pair: the driver's reader gets EIO and the device path disappears. */
   async unplug(): Promise<void> {
     for (const t of this.timers) clearTimeout(t)

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { Subprocess } from "bun"
-import { writeTestConfig } from "./gateway.ts"
+import { TEST_ADMIN_KEY, writeTestConfig } from "./gateway.ts"
 
 const ROOT = join(import.meta.dir, "..", "..")
 
@@ -9,6 +9,8 @@ export interface GatewayProcess {
   proc: Subprocess<"ignore", "pipe", "pipe">
   url: string
   output(): string
+  /** fetch against the gateway with the admin key; `json` is sent as the body. */
+  api(path: string, init?: RequestInit & { json?: unknown }): Promise<Response>
 }
 
 /** The command that runs the gateway from source: `bun src/main.ts`. */
@@ -79,7 +81,17 @@ export async function spawnGateway(
       }
     })()
   })
-  return { proc, url, output: () => text }
+  return {
+    proc,
+    url,
+    output: () => text,
+    api: (path, { json, ...init } = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, "content-type": "application/json" },
+        ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      }),
+  }
 }
 
 /** The environment a running process has now (after any exec), from /proc. */

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite"
 import { join } from "node:path"
 import { openStore, type Store } from "../../src/store/index.ts"
 import type { NewMessage, PartRow } from "../../src/store/message-repo.ts"
@@ -100,5 +101,15 @@ export function newEndpoint(
     status: "active",
     created_at: at,
     ...over,
+  }
+}
+
+/** The rows of `sql`, read through a read-only connection of its own (a gateway has the file). */
+export function readRows<T>(path: string, sql: string): T[] {
+  const db = new Database(path, { readonly: true })
+  try {
+    return db.query<T, []>(sql).all()
+  } finally {
+    db.close()
   }
 }
