@@ -49,4 +49,14 @@ describe("modem connector national numbers", () => {
     await waitFor(() => rig.inbound.length === 1, { what: "MO stored" })
     expect(rig.inbound[0]).toMatchObject({ from: "0241234567", to: "0200000001" })
   })
+
+  test("reads a +CNUM of international digits without '+' (type 129) as E.164", async () => {
+    // Many SIMs store their number as bare digits with type 129 (unknown); without a country,
+    // digits that are a valid number read internationally become E.164.
+    await using rig = await startRig({ ownNumber: "4917600000031" })
+    expect(rig.connector.health().details.own_number).toBe("+4917600000031")
+    rig.modem.receive({ from: "+4917600000032", text: "to the SIM" })
+    await waitFor(() => rig.inbound.length === 1, { what: "MO stored" })
+    expect(rig.inbound[0]).toMatchObject({ to: "+4917600000031" })
+  })
 })
