@@ -47,21 +47,25 @@ export const serveCommand = defineCommand({
         ? "JS heap grows in proportion to its live size"
         : `JS heap grows by JavaScriptCore's big-machine rule (set ${HEAP_GROWTH_VAR} to choose)`,
     )
-    await gateway.start()
-    if (!config.source) {
-      process.stderr.write(
-        `  No config file: using built-in defaults (simulator connector). API at ${gateway.url}/v1, docs at ${gateway.url}/docs\n`,
-      )
-    }
+    // The handlers go in before start(): its "listening" line is what supervisors and scripts
+    // wait for, and a signal right after it must stop the gateway cleanly, not kill it.
+    const started = gateway.start()
     let stopping = false
     const shutdown = async (signal: string) => {
       if (stopping) return
       stopping = true
       gateway.logger.info({ signal }, "shutting down")
+      await started.catch(() => {})
       await gateway.stop()
       process.exit(0)
     }
     process.on("SIGINT", () => void shutdown("SIGINT"))
     process.on("SIGTERM", () => void shutdown("SIGTERM"))
+    await started
+    if (!config.source) {
+      process.stderr.write(
+        `  No config file: using built-in defaults (simulator connector). API at ${gateway.url}/v1, docs at ${gateway.url}/docs\n`,
+      )
+    }
   },
 })
