@@ -114,9 +114,7 @@ export class Router {
     const candidates: RouteCandidate[] = rule.connectors.map((id) => {
       const connector = this.connectors.get(id)
       if (!connector) return { id, state: "unknown", usable: false, skipped: "not configured" }
-      const state = connector.status()
-      const usable = isUsable(state)
-      return { id, state, usable, skipped: usable ? null : state }
+      return candidateOf(connector)
     })
     let pool = candidates.map((_, i) => i).filter((i) => candidates[i]!.usable)
     if (options.avoid && pool.length > 1) {
@@ -247,15 +245,21 @@ export function fixedConnectorDecision(
   route: string | null,
   reason: { usable: string; unusable: (state: ConnectorState) => string },
 ): RouteDecision {
+  const candidate = candidateOf(connector)
+  return {
+    connector: candidate.usable ? connector : null,
+    route,
+    reason: candidate.usable ? reason.usable : reason.unusable(candidate.state),
+    failover: false,
+    candidates: [candidate],
+  }
+}
+
+/** A connector as a route's candidate now: its state, and why it is skipped if it is. */
+function candidateOf(connector: Connector): RouteCandidate & { state: ConnectorState } {
   const state = connector.status()
   const usable = isUsable(state)
-  return {
-    connector: usable ? connector : null,
-    route,
-    reason: usable ? reason.usable : reason.unusable(state),
-    failover: false,
-    candidates: [{ id: connector.id, state, usable, skipped: usable ? null : state }],
-  }
+  return { id: connector.id, state, usable, skipped: usable ? null : state }
 }
 
 export function describeMatch(rule: RouteRule): string {
